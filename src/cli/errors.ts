@@ -1,0 +1,22 @@
+/** User-facing failures: one line on stderr and an exit code, never a stack trace. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+export const EXIT_INPUT_ERROR = 1;
+export const EXIT_USAGE = 2;
+/** The report is complete for what could be read, but an input was truncated or corrupt. */
+export const EXIT_INPUT_DAMAGED = 3;
+
+export function printError(message: string): void {
+  process.stderr.write(`scanwatch: error: ${message}\n`);
+}
+
+export function printWarning(message: string): void {
+  process.stderr.write(`scanwatch: warning: ${message}\n`);
+}

@@ -1,0 +1,66 @@
+/** Address helpers: hashing IPv6 addresses for table keys and formatting for reports. */
+
+/** FNV-1a over the 16 bytes of an IPv6 address: a 32-bit key for hash tables. */
+export function hashIpv6(buf: Buffer, off: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < 16; i++) {
+    h ^= buf[off + i]!;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export function formatIpv4(v: number): string {
+  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}
+
+/** Lowercase hex of the 16 bytes: the stable map key of an IPv6 host. */
+export function ipv6Key(buf: Buffer, off: number): string {
+  return buf.toString('hex', off, off + 16);
+}
+
+/**
+ * RFC 5952 text form from the 32-hex-digit key: lowercase, leading zeros
+ * dropped, the longest run of two or more zero groups (the first, on a tie)
+ * shortened to "::", and IPv4-mapped addresses in dotted form (section 5).
+ */
+export function formatIpv6Key(hex: string): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 32; i += 4) groups.push(parseInt(hex.slice(i, i + 4), 16));
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return `::ffff:${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`;
+  }
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const text = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return text.join(':');
+  const head = text.slice(0, bestStart).join(':');
+  const tail = text.slice(bestStart + bestLen).join(':');
+  return `${head}::${tail}`;
+}
+
+/** Host keys are IPv4 numbers or IPv6 hex strings; this turns either into report text. */
+export function formatHostKey(key: number | string): string {
+  return typeof key === 'number' ? formatIpv4(key) : formatIpv6Key(key);
+}
+
+export function parseIpv4(text: string): number | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (!m) return null;
+  const parts = m.slice(1).map(Number);
+  if (parts.some((p) => p > 255)) return null;
+  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
+}

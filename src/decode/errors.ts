@@ -1,0 +1,45 @@
+/**
+ * Reasons a frame could not be decoded. Each is counted, never thrown:
+ * malformed bytes on a span port are normal, not exceptional.
+ */
+export const DecodeError = {
+  UNSUPPORTED_LINKTYPE: 0,
+  TRUNCATED_LINK: 1,
+  TRUNCATED_VLAN: 2,
+  TRUNCATED_ARP: 3,
+  TRUNCATED_IPV4: 4,
+  BAD_IPV4_HEADER: 5,
+  TRUNCATED_IPV6: 6,
+  BAD_IPV6_EXTENSION: 7,
+  TRUNCATED_TCP: 8,
+  BAD_TCP_OFFSET: 9,
+  TRUNCATED_UDP: 10,
+  TRUNCATED_ICMP: 11,
+  BAD_IP_VERSION: 12,
+} as const;
+
+export const DECODE_ERROR_NAMES: readonly string[] = [
+  'unsupported_linktype',
+  'truncated_link',
+  'truncated_vlan',
+  'truncated_arp',
+  'truncated_ipv4',
+  'bad_ipv4_header',
+  'truncated_ipv6',
+  'bad_ipv6_extension',
+  'truncated_tcp',
+  'bad_tcp_offset',
+  'truncated_udp',
+  'truncated_icmp',
+  'bad_ip_version',
+];
+
+export type DecodeErrorCounts = Record<string, number>;
+
+export function decodeErrorCounts(counts: Float64Array): DecodeErrorCounts {
+  const out: DecodeErrorCounts = {};
+  for (let i = 0; i < DECODE_ERROR_NAMES.length; i++) {
+    if (counts[i]! > 0) out[DECODE_ERROR_NAMES[i]!] = counts[i]!;
+  }
+  return out;
+}

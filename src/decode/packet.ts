@@ -1,0 +1,83 @@
+/**
+ * One decoded frame. A single instance is reused for every packet, so the
+ * hot path allocates nothing: fields are overwritten in place and only the
+ * ones that belong to the layers present are meaningful.
+ */
+
+export const L3 = { NONE: 0, IPV4: 4, IPV6: 6, ARP: 1 } as const;
+export const Proto = { ICMP: 1, TCP: 6, UDP: 17, ICMPV6: 58 } as const;
+
+export const TcpFlag = {
+  FIN: 0x01,
+  SYN: 0x02,
+  RST: 0x04,
+  PSH: 0x08,
+  ACK: 0x10,
+  URG: 0x20,
+  ECE: 0x40,
+  CWR: 0x80,
+} as const;
+
+/** Bits of `tcpOptionMask`: one bit per TCP option kind we care about (RFC 9293, 7323, 2018). */
+export const TcpOpt = { MSS: 1, WSCALE: 2, SACK_PERM: 4, TIMESTAMP: 8, OTHER: 16 } as const;
+
+export class Packet {
+  l3 = 0;
+  /** True when the link-layer destination was broadcast (ff:ff:ff:ff:ff:ff). */
+  l2Broadcast = false;
+  /** VLAN ID of the innermost 802.1Q/802.1ad tag, or -1. */
+  vlan = -1;
+
+  // --- network layer ---
+  /** IPv4 addresses as unsigned 32-bit numbers; for IPv6, a 32-bit hash of the address. */
+  src = 0;
+  dst = 0;
+  /** Where the 16-byte IPv6 addresses sit in `buf` (valid during the packet only). */
+  src6Off = -1;
+  dst6Off = -1;
+  buf: Buffer = Buffer.alloc(0);
+  proto = -1;
+  ttl = 0;
+  ipId = 0;
+  /** False for a non-first fragment: it has no transport header. */
+  hasL4 = false;
+  /** IP payload length as the IP header states it (bounded by what was captured). */
+  l4Off = 0;
+  l4Len = 0;
+  /** True when the destination is multicast or limited/broadcast; such packets are not probes. */
+  dstMulticast = false;
+
+  // --- transport ---
+  sport = 0;
+  dport = 0;
+  tcpFlags = 0;
+  tcpWindow = 0;
+  tcpSeq = 0;
+  tcpAck = 0;
+  tcpOptionMask = 0;
+  tcpOptionCount = 0;
+  tcpMss = -1;
+  payloadLen = 0;
+
+  icmpType = -1;
+  icmpCode = -1;
+  /** Echo/timestamp/mask identifier and sequence number. */
+  icmpId = 0;
+  icmpSeq = 0;
+
+  /** For ICMP errors: the quoted original datagram (RFC 792, RFC 4443 section 3.1). */
+  quotedValid = false;
+  quotedProto = -1;
+  quotedSrc = 0;
+  quotedDst = 0;
+  quotedSport = 0;
+  quotedDport = 0;
+
+  // --- ARP (RFC 826) and IPv6 neighbour solicitation (RFC 4861) ---
+  arpOp = 0;
+  /** Sender and target protocol addresses, IPv4 as numbers. */
+  arpSpa = 0;
+  arpTpa = 0;
+  /** NS target address hash (IPv6) / offset of its 16 bytes in buf. */
+  ndTargetOff = -1;
+}

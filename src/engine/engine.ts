@@ -1,0 +1,553 @@
+import type { PacketSink } from '../capture/types.js';
+import { formatIpv4, formatIpv6Key, hashIpv6 } from '../decode/address.js';
+import { Decoder } from '../decode/decoder.js';
+import { L3, type Packet, Proto, TcpFlag } from '../decode/packet.js';
+import { type EngineConfig, defaultConfig } from '../rules/config.js';
+import { Detection, type DetectionReason } from '../rules/detection.js';
+import { isKernelSyn, tcpTool } from '../rules/fingerprint.js';
+import { Technique, Tool } from '../rules/techniques.js';
+import { Trw } from '../rules/trw.js';
+import { Flow, FlowTable } from '../state/flow-table.js';
+import { MemoryBudget } from '../state/memory-budget.js';
+import { SourceRecord, SourceTable } from '../state/source-table.js';
+import type { TechniqueState } from '../state/technique-state.js';
+
+const TCP_FLAGS = 0x3f; // FIN..URG; ECE and CWR (RFC 3168) do not change what a segment is
+const V6 = 0x100;
+const IPV6_KEY_BASE = 2 ** 32;
+const TARGET_SAMPLES = 16;
+
+/** Segment counters by flag pattern, in this order. */
+export const SEGMENT_KINDS = ['syn', 'synack', 'rst', 'fin', 'null', 'xmas', 'ack', 'finack', 'other'] as const;
+const Seg = { SYN: 0, SYNACK: 1, RST: 2, FIN: 3, NULL: 4, XMAS: 5, ACK: 6, FINACK: 7, OTHER: 8 } as const;
+
+export type DetectionEvent = 'start' | 'end';
+
+/**
+ * The packet path: decode, track, classify. One instance serves a whole
+ * analysis (several files in a row) or a live capture; it runs on packet
+ * time only, so a capture analysed in a second yields what the live sensor
+ * would have reported while it was recorded.
+ */
+export class Engine implements PacketSink {
+  readonly config: EngineConfig;
+  readonly decoder = new Decoder();
+  readonly budget: MemoryBudget;
+  readonly sources: SourceTable;
+  readonly flows: FlowTable;
+  private readonly trw: Trw;
+  readonly detections: Detection[] = [];
+  /** Detections still open (not ended), for end-of-scan reporting. */
+  readonly active = new Set<Detection>();
+  detectionsDropped = 0;
+  packets = 0;
+  bytes = 0;
+  /** Latest packet time seen (seconds); the clock for every expiry. */
+  now = 0;
+  firstPacketTime = -1;
+  readonly segments = new Float64Array(SEGMENT_KINDS.length);
+  /** Probe packets by technique. */
+  readonly probes = new Float64Array(10);
+  /** Called when a scan is first detected and when it ends. */
+  onDetection: (event: DetectionEvent, detection: Detection) => void = () => {};
+  private nextId = 1;
+
+  constructor(config: EngineConfig = defaultConfig()) {
+    this.config = config;
+    this.budget = new MemoryBudget(config.sketchBudgetBytes);
+    this.sources = new SourceTable(Math.max(1, config.probationCapacity), Math.max(1, config.protectedCapacity), this.budget);
+    this.flows = new FlowTable(config.flowCapacity, config.flowTimeout);
+    this.trw = new Trw(config.trw);
+    this.sources.onEvict = (rec) => this.retire(rec);
+    this.flows.onEnd = (slot, _why, now) => this.flowEnded(slot, now);
+  }
+
+  onPacket(linkType: number, data: Buffer, offset: number, capLen: number, wireLen: number, tsSec: number, tsNsec: number): void {
+    this.packets++;
+    this.bytes += wireLen;
+    const now = tsSec + tsNsec * 1e-9;
+    if (now > this.now) this.now = now;
+    if (this.firstPacketTime < 0) this.firstPacketTime = now;
+    if (!this.decoder.decode(linkType, data, offset, capLen)) return;
+    const p = this.decoder.packet;
+    if (p.l3 === L3.ARP) {
+      this.arp(p, now);
+      return;
+    }
+    if (!p.hasL4) return;
+    if (p.proto === Proto.TCP) this.tcp(p, now);
+    else if (p.proto === Proto.UDP) this.udp(p, now);
+    else if (p.proto === Proto.ICMP) this.icmp(p, now);
+    else if (p.proto === Proto.ICMPV6) this.icmpv6(p, now);
+  }
+
+  // ---------------------------------------------------------------- TCP
+
+  private tcp(p: Packet, now: number): void {
+    const f = p.tcpFlags & TCP_FLAGS;
+    const kind = p.l3 === L3.IPV6 ? Proto.TCP | V6 : Proto.TCP;
+    const fwd = (p.sport << 16) | p.dport;
+    const rev = (p.dport << 16) | p.sport;
+    const flows = this.flows;
+
+    if ((f & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN) {
+      this.segments[Seg.SYN]!++;
+      const tech = isKernelSyn(p) ? Technique.TCP_CONNECT : Technique.TCP_SYN;
+      let slot = flows.find(p.src, p.dst, fwd, kind);
+      if (slot < 0) {
+        slot = flows.insert(p.src, p.dst, fwd, kind, now);
+        flows.flags[slot] = Flow.PROBE;
+        flows.technique[slot] = tech;
+      } else {
+        flows.lastSeen[slot] = now;
+        if (flows.initPackets[slot]! < 65535) flows.initPackets[slot]!++;
+      }
+      this.probe(p, now, tech, p.dport, tcpTool(p), slot);
+      return;
+    }
+    if ((f & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
+      this.segments[Seg.SYNACK]!++;
+      const slot = flows.find(p.dst, p.src, rev, kind);
+      if (slot >= 0) {
+        flows.lastSeen[slot] = now;
+        if ((flows.flags[slot]! & (Flow.ANSWERED | Flow.REJECTED)) === 0) {
+          flows.flags[slot]! |= Flow.ANSWERED;
+          const st = this.ownerState(slot);
+          if (st !== null) {
+            st.answered++;
+            st.addOpenService(p.sport, this.srcText(p));
+            this.outcome(slot, st, true, now);
+          }
+        }
+      }
+      return;
+    }
+    if (f & TcpFlag.RST) {
+      this.segments[Seg.RST]!++;
+      let slot = flows.find(p.dst, p.src, rev, kind);
+      if (slot >= 0) {
+        flows.lastSeen[slot] = now;
+        const fl = flows.flags[slot]!;
+        if (fl & Flow.CANDIDATE) {
+          // A RST to a lone ACK or FIN/ACK: no connection existed (nmap -sA "unfiltered").
+          flows.flags[slot] = (fl & ~Flow.CANDIDATE) | Flow.PROBE | Flow.REJECTED;
+          this.confirmCandidate(slot, now, p, true);
+        } else if ((fl & (Flow.ANSWERED | Flow.REJECTED)) === 0 && fl & Flow.PROBE) {
+          flows.flags[slot] = fl | Flow.REJECTED;
+          const st = this.ownerState(slot);
+          if (st !== null) {
+            st.rejected++;
+            this.outcome(slot, st, false, now);
+          }
+        }
+        return;
+      }
+      slot = flows.find(p.src, p.dst, fwd, kind);
+      if (slot >= 0) {
+        flows.lastSeen[slot] = now;
+        const fl = flows.flags[slot]!;
+        if (fl & Flow.ANSWERED && (fl & (Flow.INIT_ACKED | Flow.INIT_RST)) === 0) {
+          flows.flags[slot] = fl | Flow.INIT_RST;
+          const st = this.ownerState(slot);
+          if (st !== null) st.halfOpen++;
+        }
+      }
+      return;
+    }
+    if ((f & TcpFlag.ACK) === 0) {
+      // No SYN, RST or ACK: FIN, NULL, XMAS and odd combinations. Never valid
+      // in a connection (RFC 9293 section 3.10.7.4), so every one is a probe.
+      let tech: number;
+      if (f === 0) {
+        tech = Technique.TCP_NULL;
+        this.segments[Seg.NULL]!++;
+      } else if ((f & (TcpFlag.FIN | TcpFlag.PSH | TcpFlag.URG)) === (TcpFlag.FIN | TcpFlag.PSH | TcpFlag.URG)) {
+        tech = Technique.TCP_XMAS;
+        this.segments[Seg.XMAS]!++;
+      } else if (f & TcpFlag.FIN) {
+        tech = Technique.TCP_FIN;
+        this.segments[Seg.FIN]!++;
+      } else {
+        tech = Technique.TCP_NULL; // PSH and/or URG alone: a NULL probe with decoration
+        this.segments[Seg.OTHER]!++;
+      }
+      this.probe(p, now, tech, p.dport, tcpTool(p), -1);
+      return;
+    }
+    // ACK set, no SYN or RST: connection traffic, a completed handshake, or an ACK/Maimon probe.
+    const finAck = (f & TcpFlag.FIN) !== 0;
+    this.segments[finAck ? Seg.FINACK : Seg.ACK]!++;
+    let slot = flows.find(p.src, p.dst, fwd, kind);
+    if (slot >= 0) {
+      flows.lastSeen[slot] = now;
+      if (flows.initPackets[slot]! < 65535) flows.initPackets[slot]!++;
+      const fl = flows.flags[slot]!;
+      if (fl & Flow.ANSWERED && (fl & (Flow.INIT_ACKED | Flow.INIT_RST)) === 0) {
+        flows.flags[slot] = fl | Flow.INIT_ACKED;
+        const st = this.ownerState(slot);
+        if (st !== null) st.handshakes++;
+      } else if (fl & Flow.CANDIDATE) {
+        // A second segment from the same side: a conversation, not a lone probe.
+        flows.flags[slot] = (fl & ~Flow.CANDIDATE) | Flow.MIDSTREAM;
+      }
+      return;
+    }
+    slot = flows.find(p.dst, p.src, rev, kind);
+    if (slot >= 0) {
+      flows.lastSeen[slot] = now;
+      const fl = flows.flags[slot]!;
+      // The other side answered with more than a RST: the connection was real.
+      if (fl & Flow.CANDIDATE) flows.flags[slot] = (fl & ~Flow.CANDIDATE) | Flow.MIDSTREAM;
+      return;
+    }
+    slot = flows.insert(p.src, p.dst, fwd, kind, now);
+    if (p.payloadLen === 0 && (f === TcpFlag.ACK || f === (TcpFlag.ACK | TcpFlag.FIN)) && !p.dstMulticast) {
+      // A lone ACK (nmap -sA) or FIN/ACK (nmap -sM, Maimon 1996) with no known
+      // connection. It becomes a probe only if the answer shows there was none.
+      flows.flags[slot] = Flow.CANDIDATE;
+      flows.technique[slot] = finAck ? Technique.TCP_MAIMON : Technique.TCP_ACK;
+      const rec = this.touchSource(p, now);
+      flows.owner[slot] = rec.slot;
+      flows.ownerGeneration[slot] = rec.generation;
+      // Remember the tool verdict now; the packet is gone when the answer comes.
+      if (tcpTool(p) !== Tool.NONE) flows.initPackets[slot] = 0x8000 | tcpTool(p);
+    } else {
+      flows.flags[slot] = Flow.MIDSTREAM;
+    }
+  }
+
+  /** Counts a lone ACK/FIN-ACK probe once the target's answer (or silence) shows no connection existed. */
+  private confirmCandidate(slot: number, now: number, p: Packet | null, rejected: boolean): void {
+    const flows = this.flows;
+    const rec = this.sources.bySlotAndGeneration(flows.owner[slot]!, flows.ownerGeneration[slot]!);
+    if (rec === null) return;
+    const tech = flows.technique[slot]!;
+    const st = this.stateFor(rec, tech, flows.firstSeen[slot]!);
+    const port = flows.ports[slot]! & 0xffff;
+    const host = flows.b[slot]! >>> 0;
+    const marker = flows.initPackets[slot]!;
+    const tool = marker & 0x8000 ? marker & 0x7fff : Tool.NONE;
+    this.probes[tech]!++;
+    const added = st.addProbe(host, port, Math.max(flows.firstSeen[slot]!, st.lastSeen));
+    if (added & 1 && st.targetSamples.length < TARGET_SAMPLES && p !== null) st.targetSamples.push(this.srcText(p));
+    if (tool !== Tool.NONE) st.toolVotes[tool]!++;
+    if (rejected) st.rejected++;
+    else st.silent++;
+    this.afterProbe(rec, st, tech, now);
+  }
+
+  // ---------------------------------------------------------------- UDP
+
+  private udp(p: Packet, now: number): void {
+    if (p.dstMulticast) return; // service discovery (mDNS, SSDP, NetBIOS, DHCP), not probes
+    const kind = p.l3 === L3.IPV6 ? Proto.UDP | V6 : Proto.UDP;
+    const fwd = (p.sport << 16) | p.dport;
+    const flows = this.flows;
+    let slot = flows.find(p.src, p.dst, fwd, kind);
+    if (slot >= 0) {
+      flows.lastSeen[slot] = now;
+      if (flows.initPackets[slot]! < 65535) flows.initPackets[slot]!++;
+      if (flows.flags[slot]! & Flow.PROBE) this.probe(p, now, Technique.UDP, p.dport, Tool.NONE, slot);
+      return;
+    }
+    slot = flows.find(p.dst, p.src, (p.dport << 16) | p.sport, kind);
+    if (slot >= 0) {
+      flows.lastSeen[slot] = now;
+      if ((flows.flags[slot]! & (Flow.ANSWERED | Flow.REJECTED)) === 0) {
+        flows.flags[slot]! |= Flow.ANSWERED;
+        const st = this.ownerState(slot);
+        if (st !== null) {
+          st.answered++;
+          st.addOpenService(p.sport, this.srcText(p));
+          this.outcome(slot, st, true, now);
+        }
+      }
+      return;
+    }
+    // From a well-known port to an ephemeral one: a server's answer whose
+    // question we did not see (DNS, NTP, SNMP replies), not a probe.
+    if (p.sport < 1024 && p.dport >= 1024) return;
+    slot = flows.insert(p.src, p.dst, fwd, kind, now);
+    flows.flags[slot] = Flow.PROBE;
+    flows.technique[slot] = Technique.UDP;
+    this.probe(p, now, Technique.UDP, p.dport, Tool.NONE, slot);
+  }
+
+  // ---------------------------------------------------------------- ICMP
+
+  private icmp(p: Packet, now: number): void {
+    const t = p.icmpType;
+    // Echo (8), timestamp (13), information (15) and address mask (17)
+    // requests all ask "are you there?" (RFC 792, RFC 950).
+    if (t === 8 || t === 13 || t === 15 || t === 17) {
+      if (!p.dstMulticast) this.echoRequest(p, now, Proto.ICMP);
+    } else if (t === 0 || t === 14 || t === 16 || t === 18) {
+      this.echoReply(p, now, Proto.ICMP);
+    } else if ((t === 3 || t === 11) && p.quotedValid) {
+      this.unreachable(p, now, 0);
+    }
+  }
+
+  private icmpv6(p: Packet, now: number): void {
+    const t = p.icmpType;
+    if (t === 128) {
+      if (!p.dstMulticast) this.echoRequest(p, now, Proto.ICMPV6 | V6);
+    } else if (t === 129) {
+      this.echoReply(p, now, Proto.ICMPV6 | V6);
+    } else if (t === 1 && p.quotedValid) {
+      this.unreachable(p, now, V6);
+    } else if (t === 135 && p.ndTargetOff >= 0 && p.dstMulticast && !this.unspecifiedV6Source(p)) {
+      // Neighbour solicitation to a solicited-node group: IPv6's ARP who-has
+      // (RFC 4861 section 7.2.2). Unicast ones are reachability checks.
+      this.probe(p, now, Technique.ARP_SWEEP, 0, Tool.NONE, -1, hashIpv6(p.buf, p.ndTargetOff));
+    }
+  }
+
+  private unspecifiedV6Source(p: Packet): boolean {
+    for (let i = 0; i < 16; i++) if (p.buf[p.src6Off + i] !== 0) return false;
+    return true; // duplicate address detection (RFC 4862)
+  }
+
+  private echoRequest(p: Packet, now: number, kind: number): void {
+    const key = (p.icmpId << 16) | p.icmpSeq;
+    let slot = this.flows.find(p.src, p.dst, key, kind);
+    if (slot < 0) {
+      slot = this.flows.insert(p.src, p.dst, key, kind, now);
+      this.flows.flags[slot] = Flow.PROBE;
+      this.flows.technique[slot] = Technique.ICMP_SWEEP;
+    }
+    this.probe(p, now, Technique.ICMP_SWEEP, 0, Tool.NONE, slot);
+  }
+
+  private echoReply(p: Packet, now: number, kind: number): void {
+    const slot = this.flows.find(p.dst, p.src, (p.icmpId << 16) | p.icmpSeq, kind);
+    if (slot < 0 || this.flows.flags[slot]! & (Flow.ANSWERED | Flow.REJECTED)) return;
+    this.flows.flags[slot]! |= Flow.ANSWERED;
+    this.flows.lastSeen[slot] = now;
+    const st = this.ownerState(slot);
+    if (st === null) return;
+    st.answered++;
+    st.addLiveHost(p.src, () => this.srcText(p));
+  }
+
+  /** An ICMP error quoting one of our probes: the port or host is closed or unreachable. */
+  private unreachable(p: Packet, now: number, v6: number): void {
+    const slot = this.flows.find(p.quotedSrc, p.quotedDst, (p.quotedSport << 16) | p.quotedDport, p.quotedProto | v6);
+    if (slot < 0) return;
+    const flows = this.flows;
+    const fl = flows.flags[slot]!;
+    flows.lastSeen[slot] = now;
+    if (fl & Flow.CANDIDATE) {
+      flows.flags[slot] = (fl & ~Flow.CANDIDATE) | Flow.PROBE | Flow.REJECTED;
+      this.confirmCandidate(slot, now, null, true);
+      return;
+    }
+    if ((fl & (Flow.ANSWERED | Flow.REJECTED)) !== 0 || (fl & Flow.PROBE) === 0) return;
+    flows.flags[slot] = fl | Flow.REJECTED;
+    const st = this.ownerState(slot);
+    if (st !== null) {
+      st.rejected++;
+      this.outcome(slot, st, false, now);
+    }
+  }
+
+  // ---------------------------------------------------------------- ARP
+
+  private arp(p: Packet, now: number): void {
+    if (p.arpOp === 1) {
+      // Only broadcast who-has counts: unicast requests refresh a cache entry
+      // (RFC 1122 2.3.2.1). Announcements (sender = target) and probes from
+      // 0.0.0.0 (RFC 5227) are not questions about other hosts.
+      if (!p.l2Broadcast || p.arpSpa === 0 || p.arpSpa === p.arpTpa) return;
+      p.src = p.arpSpa;
+      p.dst = p.arpTpa;
+      p.src6Off = -1;
+      this.probe(p, now, Technique.ARP_SWEEP, 0, Tool.NONE, -1);
+    } else if (p.arpOp === 2) {
+      const rec = this.sources.peek(p.arpTpa);
+      const st = rec?.techniques[Technique.ARP_SWEEP];
+      if (st === undefined || st === null || st.probes === 0) return;
+      if (st.addLiveHost(p.arpSpa, () => formatIpv4(p.arpSpa))) st.answered++;
+    }
+  }
+
+  // ---------------------------------------------------------------- shared
+
+  private sourceKey(p: Packet): number {
+    return p.l3 === L3.IPV6 ? IPV6_KEY_BASE + p.src : p.src;
+  }
+
+  private touchSource(p: Packet, now: number): SourceRecord {
+    const rec = this.sources.touch(this.sourceKey(p), now);
+    if (rec.firstSeen === now && rec.lastSeen === now) {
+      rec.isV6 = p.l3 === L3.IPV6;
+      if (rec.isV6) {
+        if (rec.addr6 === null) rec.addr6 = new Uint8Array(16);
+        rec.addr6.set(p.buf.subarray(p.src6Off, p.src6Off + 16));
+      }
+    }
+    return rec;
+  }
+
+  /** The technique state of a source, started afresh when the window has passed. */
+  private stateFor(rec: SourceRecord, tech: number, now: number): TechniqueState {
+    const st = rec.technique(tech);
+    if (st.probes > 0 && now - st.lastSeen > this.config.window) {
+      this.closeDetection(st);
+      st.reset();
+    }
+    return st;
+  }
+
+  private probe(p: Packet, now: number, tech: number, port: number, tool: number, slot: number, host = p.dst): void {
+    this.probes[tech]!++;
+    const rec = this.touchSource(p, now);
+    const st = this.stateFor(rec, tech, now);
+    const added = st.addProbe(host, port, now);
+    if (tool !== Tool.NONE) st.toolVotes[tool]!++;
+    if (added & 1 && st.targetSamples.length < TARGET_SAMPLES) st.targetSamples.push(this.dstText(p, host));
+    if (slot >= 0 && this.flows.owner[slot] === -1) {
+      this.flows.owner[slot] = rec.slot;
+      this.flows.ownerGeneration[slot] = rec.generation;
+      if (added & 4) this.flows.flags[slot]! |= Flow.FIRST_CONTACT;
+    }
+    if (added !== 0) this.afterProbe(rec, st, tech, now);
+  }
+
+  private afterProbe(rec: SourceRecord, st: TechniqueState, tech: number, now: number): void {
+    // A second distinct probe moves a source out of probation, where floods churn.
+    if (!rec.isProtected && st.pairCount >= 2) this.sources.promote(rec);
+    if (st.detection === null) this.evaluate(rec, st, tech, now);
+  }
+
+  private ownerState(slot: number): TechniqueState | null {
+    const rec = this.sources.bySlotAndGeneration(this.flows.owner[slot]!, this.flows.ownerGeneration[slot]!);
+    if (rec === null) return null;
+    const st = rec.techniques[this.flows.technique[slot]!];
+    return st === undefined || st === null || st.probes === 0 ? null : st;
+  }
+
+  /** A first contact's outcome feeds the sequential test. */
+  private outcome(slot: number, st: TechniqueState, succeeded: boolean, now: number): void {
+    if (!succeeded) {
+      const rec = this.sources.bySlotAndGeneration(this.flows.owner[slot]!, this.flows.ownerGeneration[slot]!);
+      if (rec !== null && !rec.isProtected) this.sources.promote(rec);
+    }
+    if ((this.flows.flags[slot]! & Flow.FIRST_CONTACT) === 0) return;
+    const tech = st.technique;
+    if (tech !== Technique.TCP_SYN && tech !== Technique.TCP_CONNECT && tech !== Technique.UDP) return;
+    st.trw = this.trw.step(st.trw, succeeded);
+    if (st.detection === null && !succeeded) {
+      const rec = this.sources.bySlotAndGeneration(this.flows.owner[slot]!, this.flows.ownerGeneration[slot]!);
+      if (rec !== null) this.evaluate(rec, st, tech, now);
+    }
+  }
+
+  private flowEnded(slot: number, now: number): void {
+    const flows = this.flows;
+    const fl = flows.flags[slot]!;
+    if (fl & Flow.CANDIDATE) {
+      // A lone segment never answered: nmap reads this as "filtered". (A second
+      // segment from the initiator would have turned the flow into MIDSTREAM.)
+      this.confirmCandidate(slot, now, null, false);
+      return;
+    }
+    if ((fl & Flow.PROBE) === 0 || (fl & (Flow.ANSWERED | Flow.REJECTED)) !== 0) return;
+    const st = this.ownerState(slot);
+    if (st === null) return;
+    st.silent++;
+    this.outcome(slot, st, false, now);
+  }
+
+  /** The distinct-count test, gated by outcomes; then the sequential test. */
+  private evaluate(rec: SourceRecord, st: TechniqueState, tech: number, now: number): void {
+    const th = this.config.thresholds[tech]!;
+    const hosts = st.hosts.count;
+    const ports = st.ports.count;
+    const big = this.config.overwhelmingFactor;
+    let reason: DetectionReason | null = null;
+    if (tech === Technique.ICMP_SWEEP || tech === Technique.ARP_SWEEP) {
+      if (hosts >= th.hosts) {
+        const unanswered = hosts - st.liveHostCount;
+        if (unanswered >= this.config.sweepUnansweredFraction * hosts || hosts >= big * th.hosts) reason = 'distinct-hosts';
+      }
+    } else {
+      if (th.ports > 0 && ports >= th.ports) reason = 'distinct-ports';
+      else if (hosts >= th.hosts) reason = 'distinct-hosts';
+      const outcomeTested = tech === Technique.TCP_SYN || tech === Technique.TCP_CONNECT || tech === Technique.UDP;
+      if (outcomeTested) {
+        // A source whose first contacts mostly succeed is benign by TRW; only
+        // overwhelming counts override that.
+        if (reason !== null && st.trw <= this.trw.lower && ports < big * th.ports && hosts < big * th.hosts) reason = null;
+        if (reason === null && st.trw >= this.trw.upper && st.pairCount >= this.config.trw.minContacts) reason = 'trw';
+      }
+    }
+    if (reason === null) return;
+    if (this.detections.length >= this.config.maxDetections) {
+      this.detectionsDropped++;
+      return;
+    }
+    const d = new Detection(this.nextId++, this.recordText(rec), tech, st, now, st.probes, reason);
+    st.detection = d;
+    st.detectedAfterProbes = st.probes;
+    this.detections.push(d);
+    this.active.add(d);
+    if (!rec.isProtected) this.sources.promote(rec);
+    this.onDetection('start', d);
+  }
+
+  private closeDetection(st: TechniqueState): void {
+    const d = st.detection;
+    if (d === null) return;
+    d.detach();
+    this.endDetection(d);
+  }
+
+  private endDetection(d: Detection): void {
+    if (d.ended) return;
+    d.ended = true;
+    this.active.delete(d);
+    this.onDetection('end', d);
+  }
+
+  /** A source record is about to be recycled: freeze its detections. */
+  private retire(rec: SourceRecord): void {
+    for (const st of rec.techniques) if (st !== null && st.detection !== null) st.detection.detach();
+  }
+
+  /**
+   * Ends detections whose source has been quiet for `scanEndAfter`, and
+   * expires idle flows. The live sensor calls this on a timer; offline
+   * analysis calls `finish` at the end.
+   */
+  tick(now: number = this.now, flowSteps = 4096): void {
+    this.flows.sweep(now, flowSteps);
+    for (const d of this.active) if (now - d.lastSeen > this.config.scanEndAfter) this.endDetection(d);
+  }
+
+  /** End of input: every pending probe is resolved and every scan ends. */
+  finish(): void {
+    this.flows.drain(this.now + this.config.flowTimeout);
+    for (const d of [...this.active]) this.endDetection(d);
+  }
+
+  private recordText(rec: SourceRecord): string {
+    if (!rec.isV6) return formatIpv4(rec.key);
+    return formatIpv6Key(Buffer.from(rec.addr6!).toString('hex'));
+  }
+
+  private srcText(p: Packet): string {
+    if (p.l3 === L3.IPV6) return formatIpv6Key(p.buf.toString('hex', p.src6Off, p.src6Off + 16));
+    return formatIpv4(p.src);
+  }
+
+  private dstText(p: Packet, host: number): string {
+    if (p.l3 === L3.IPV6) {
+      if (p.ndTargetOff >= 0 && p.proto === Proto.ICMPV6 && p.icmpType === 135) {
+        return formatIpv6Key(p.buf.toString('hex', p.ndTargetOff, p.ndTargetOff + 16));
+      }
+      return formatIpv6Key(p.buf.toString('hex', p.dst6Off, p.dst6Off + 16));
+    }
+    return formatIpv4(host);
+  }
+}

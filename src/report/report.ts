@@ -1,0 +1,140 @@
+import { decodeErrorCounts } from '../decode/errors.js';
+import type { Engine } from '../engine/engine.js';
+import type { Detection } from '../rules/detection.js';
+
+export interface FileSummary {
+  path: string;
+  format: string;
+  packets: number;
+  bytes: number;
+  truncated: boolean;
+  warning: string | null;
+}
+
+/** A detection as every output format carries it (snake_case: it is a wire format). */
+export interface DetectionReport {
+  id: number;
+  src: string;
+  type: string;
+  pattern: string;
+  targets: number;
+  ports: number;
+  probes: number;
+  first_seen: string;
+  last_seen: string;
+  duration_s: number;
+  rate_pps: number;
+  tool: string | null;
+  open_ports: number[];
+  open_services: string[];
+  open_service_count: number;
+  live_hosts: string[];
+  live_host_count: number;
+  targets_sample: string[];
+  detected_after_probes: number;
+  detected_at: string;
+  reason: string;
+  answered: number;
+  rejected: number;
+  unanswered: number;
+  handshakes_completed: number;
+  half_open: number;
+  counts_exact: boolean;
+}
+
+export interface Report {
+  scanwatch_version: string;
+  files: FileSummary[];
+  packets: number;
+  bytes: number;
+  first_packet: string | null;
+  last_packet: string | null;
+  decode_errors: Record<string, number>;
+  decode_errors_total: number;
+  other_protocols: number;
+  evictions: { sources_probation: number; sources_protected: number; flows: number; flows_expired: number; sketch_allocations_refused: number };
+  state: { source_capacity: number; sources_tracked: number; flow_capacity: number; flows_tracked: number };
+  probes: Record<string, number>;
+  detections_dropped: number;
+  detections: DetectionReport[];
+}
+
+export function isoTime(seconds: number): string {
+  return new Date(Math.round(seconds * 1000)).toISOString();
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+export function detectionReport(d: Detection): DetectionReport {
+  const f = d.figures();
+  const duration = Math.max(0, f.lastSeen - f.firstSeen);
+  return {
+    id: d.id,
+    src: d.src,
+    type: d.type,
+    pattern: d.pattern(f),
+    targets: f.targets,
+    ports: f.ports,
+    probes: f.probes,
+    first_seen: isoTime(f.firstSeen),
+    last_seen: isoTime(f.lastSeen),
+    duration_s: round3(duration),
+    rate_pps: duration > 0 ? round3(f.probes / duration) : f.probes,
+    tool: f.tool,
+    open_ports: f.openPorts,
+    open_services: f.openServices,
+    open_service_count: f.openServiceCount,
+    live_hosts: f.liveHosts,
+    live_host_count: f.liveHostCount,
+    targets_sample: f.targetSamples,
+    detected_after_probes: d.detectedAfterProbes,
+    detected_at: isoTime(d.detectedAt),
+    reason: d.reason,
+    answered: f.answered,
+    rejected: f.rejected,
+    unanswered: f.silent,
+    handshakes_completed: f.handshakes,
+    half_open: f.halfOpen,
+    counts_exact: f.countsExact,
+  };
+}
+
+export function buildReport(engine: Engine, files: FileSummary[], version: string): Report {
+  const errors = decodeErrorCounts(engine.decoder.errors);
+  const probes: Record<string, number> = {};
+  const names = ['tcp-syn', 'tcp-connect', 'tcp-fin', 'tcp-null', 'tcp-xmas', 'tcp-ack', 'tcp-maimon', 'udp', 'icmp-sweep', 'arp-sweep'];
+  names.forEach((n, i) => {
+    if (engine.probes[i]! > 0) probes[n] = engine.probes[i]!;
+  });
+  const detections = engine.detections
+    .map(detectionReport)
+    .sort((a, b) => (a.first_seen < b.first_seen ? -1 : a.first_seen > b.first_seen ? 1 : a.id - b.id));
+  const s = engine.sources.stats();
+  return {
+    scanwatch_version: version,
+    files,
+    packets: engine.packets,
+    bytes: engine.bytes,
+    first_packet: engine.firstPacketTime >= 0 ? isoTime(engine.firstPacketTime) : null,
+    last_packet: engine.firstPacketTime >= 0 ? isoTime(engine.now) : null,
+    decode_errors: errors,
+    decode_errors_total: Object.values(errors).reduce((a, b) => a + b, 0),
+    other_protocols: engine.decoder.otherProtocol,
+    evictions: {
+      sources_probation: s.evictedProbation,
+      sources_protected: s.evictedProtected,
+      flows: engine.flows.evicted,
+      flows_expired: engine.flows.expired,
+      sketch_allocations_refused: engine.budget.refused,
+    },
+    state: {
+      source_capacity: s.capacity,
+      sources_tracked: s.entries,
+      flow_capacity: engine.flows.capacity,
+      flows_tracked: engine.flows.size,
+    },
+    probes,
+    detections_dropped: engine.detectionsDropped,
+    detections,
+  };
+}

@@ -1,0 +1,65 @@
+import type { DetectionReport, Report } from './report.js';
+
+function pad(cells: string[][]): string {
+  const widths = cells[0]!.map((_, c) => Math.max(...cells.map((row) => row[c]!.length)));
+  return cells.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+}
+
+function listShort(values: (string | number)[], total: number, max = 8): string {
+  if (values.length === 0) return '-';
+  const shown = values.slice(0, max).join(',');
+  return total > max ? `${shown},…(+${total - max})` : shown;
+}
+
+function learned(d: DetectionReport): string {
+  if (d.type === 'icmp-sweep' || d.type === 'arp-sweep') return d.live_host_count > 0 ? `${d.live_host_count} up: ${listShort(d.live_hosts, d.live_host_count, 4)}` : '-';
+  return listShort(d.open_ports, d.open_ports.length);
+}
+
+function duration(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)}s`;
+  if (seconds < 3600) return `${(seconds / 60).toFixed(1)}m`;
+  return `${(seconds / 3600).toFixed(1)}h`;
+}
+
+/** The human-readable report: a summary line, then one row per scan. */
+export function renderTable(r: Report): string {
+  const lines: string[] = [];
+  const files = r.files.map((f) => f.path).join(', ');
+  lines.push(`scanwatch ${r.scanwatch_version}: ${r.packets} packets, ${r.bytes} bytes from ${files}`);
+  if (r.first_packet !== null) lines.push(`capture time ${r.first_packet} .. ${r.last_packet}`);
+  if (r.decode_errors_total > 0) {
+    const detail = Object.entries(r.decode_errors)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    lines.push(`decode errors: ${r.decode_errors_total} (${detail})`);
+  }
+  const ev = r.evictions;
+  if (ev.sources_probation + ev.sources_protected + ev.flows > 0) {
+    lines.push(`evictions: sources ${ev.sources_probation} probation, ${ev.sources_protected} protected; flows ${ev.flows}`);
+  }
+  if (r.detections.length === 0) {
+    lines.push('', 'no scans detected');
+    return lines.join('\n') + '\n';
+  }
+  lines.push('', `${r.detections.length} scan${r.detections.length === 1 ? '' : 's'} detected:`, '');
+  const rows: string[][] = [['SOURCE', 'TYPE', 'PATTERN', 'TARGETS', 'PORTS', 'PROBES', 'FIRST SEEN (UTC)', 'DURATION', 'TOOL', 'AFTER', 'LEARNED (open ports / live hosts)']];
+  for (const d of r.detections) {
+    rows.push([
+      d.src,
+      d.type,
+      d.pattern,
+      String(d.targets),
+      d.type.endsWith('sweep') ? '-' : String(d.ports),
+      String(d.probes),
+      d.first_seen.replace('T', ' ').replace('Z', ''),
+      duration(d.duration_s),
+      d.tool ?? '-',
+      String(d.detected_after_probes),
+      learned(d),
+    ]);
+  }
+  lines.push(pad(rows));
+  if (r.detections_dropped > 0) lines.push(`(${r.detections_dropped} further detections dropped: --max-detections reached)`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,143 @@
+import { TOOL_COUNT } from '../rules/techniques.js';
+import type { Detection } from '../rules/detection.js';
+import { HostSet, PairFilter, PortSet } from './distinct.js';
+import type { MemoryBudget } from './memory-budget.js';
+
+/** How many target addresses, open services and live hosts a report names (the counts are not capped). */
+export const SAMPLE_LIMIT = 256;
+
+/**
+ * What one source has done with one technique in the current window:
+ * probe count, distinct hosts and ports, outcomes, and the sequential
+ * (TRW) score. Pooled with its source record and reset on reuse.
+ */
+export class TechniqueState {
+  probes = 0;
+  firstSeen = 0;
+  lastSeen = 0;
+  readonly hosts: HostSet;
+  readonly ports: PortSet;
+  readonly pairs: PairFilter;
+  private firstHost = 0;
+  private firstPort = 0;
+  /** Replies that show a live service or host: SYN-ACK, UDP reply, echo reply, ARP reply. */
+  answered = 0;
+  /** Negative replies: RST, ICMP unreachable. */
+  rejected = 0;
+  /** Probes that timed out without any reply. */
+  silent = 0;
+  /** Handshakes the source completed after a SYN-ACK (connect() evidence). */
+  handshakes = 0;
+  /** SYN-ACKs the source answered with a RST (half-open evidence). */
+  halfOpen = 0;
+  /** TRW log-likelihood ratio of "scanner" over "benign" (Jung et al. 2004). */
+  trw = 0;
+  readonly toolVotes = new Uint32Array(TOOL_COUNT);
+  /** Distinct (host, port) pairs that answered open, as text "host:port"; first SAMPLE_LIMIT kept. */
+  openServices: string[] = [];
+  openPorts: Set<number> | null = null;
+  private openServiceKeys: Set<string> | null = null;
+  openServiceCount = 0;
+  /** Hosts seen alive by a sweep (echo or ARP reply); first SAMPLE_LIMIT kept. */
+  liveHosts: string[] = [];
+  liveHostCount = 0;
+  private liveHostKeys: Set<number> | null = null;
+  targetSamples: string[] = [];
+  detection: Detection | null = null;
+  detectedAfterProbes = 0;
+
+  constructor(
+    readonly technique: number,
+    budget: MemoryBudget,
+  ) {
+    this.hosts = new HostSet(budget);
+    this.ports = new PortSet(budget);
+    this.pairs = new PairFilter(budget);
+  }
+
+  /**
+   * Records one probe packet. Returns a bit set: 1 = new host, 2 = new
+   * port, 4 = new (host, port) pair, i.e. a first contact.
+   */
+  addProbe(host: number, port: number, now: number): number {
+    if (this.probes === 0) {
+      this.firstSeen = now;
+      this.firstHost = host;
+      this.firstPort = port;
+    }
+    this.probes++;
+    this.lastSeen = now;
+    let result = 0;
+    if (this.hosts.add(host)) result |= 1;
+    if (this.ports.add(port)) result |= 2;
+    if (this.probes === 1) return result | 4;
+    if (!this.pairs.allocated && (result !== 0 || host !== this.firstHost || port !== this.firstPort)) {
+      // The filter is made at the second distinct pair, seeded with the first.
+      this.pairs.add(this.firstHost, this.firstPort);
+    }
+    if (this.pairs.allocated || result !== 0) {
+      if (this.pairs.add(host, port)) result |= 4;
+    }
+    return result;
+  }
+
+  /** Distinct (host, port) pairs probed. */
+  get pairCount(): number {
+    return this.probes === 0 ? 0 : Math.max(1, this.pairs.count);
+  }
+
+  /** Records a service that answered open; returns true when it is new. `hostText` is the address as text. */
+  addOpenService(port: number, hostText: string): boolean {
+    if (this.openPorts === null || this.openServiceKeys === null) {
+      this.openPorts = new Set();
+      this.openServiceKeys = new Set();
+    }
+    this.openPorts.add(port);
+    const key = hostText.includes(':') ? `[${hostText}]:${port}` : `${hostText}:${port}`;
+    if (this.openServiceKeys.has(key)) return false;
+    if (this.openServiceKeys.size < 65536) this.openServiceKeys.add(key);
+    this.openServiceCount++;
+    if (this.openServices.length < SAMPLE_LIMIT) this.openServices.push(key);
+    return true;
+  }
+
+  /** Returns true when the host had not been seen alive before. */
+  addLiveHost(hostKey: number, text: () => string): boolean {
+    if (this.liveHostKeys === null) this.liveHostKeys = new Set();
+    if (this.liveHostKeys.has(hostKey)) return false;
+    if (this.liveHostKeys.size < 65536) this.liveHostKeys.add(hostKey);
+    this.liveHostCount++;
+    if (this.liveHosts.length < SAMPLE_LIMIT) this.liveHosts.push(text());
+    return true;
+  }
+
+  reset(): void {
+    this.probes = 0;
+    this.firstSeen = 0;
+    this.lastSeen = 0;
+    this.hosts.reset();
+    this.ports.reset();
+    this.pairs.reset();
+    this.answered = 0;
+    this.rejected = 0;
+    this.silent = 0;
+    this.handshakes = 0;
+    this.halfOpen = 0;
+    this.trw = 0;
+    this.toolVotes.fill(0);
+    if (this.openPorts !== null) {
+      this.openServices = [];
+      this.openPorts = null;
+      this.openServiceKeys = null;
+    }
+    this.openServiceCount = 0;
+    if (this.liveHostKeys !== null) {
+      this.liveHosts = [];
+      this.liveHostKeys = null;
+    }
+    this.liveHostCount = 0;
+    if (this.targetSamples.length > 0) this.targetSamples = [];
+    this.detection = null;
+    this.detectedAfterProbes = 0;
+  }
+}
