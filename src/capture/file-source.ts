@@ -1,0 +1,214 @@
+/**
+ * Reading capture files (and standard input) into a PacketSink.
+ */
+import fs from 'node:fs';
+import {
+  CaptureParser,
+  DEFAULT_BUFFER_BYTES,
+  type CaptureFormat,
+  type CaptureParseSummary,
+} from './capture-parser.js';
+import type { PacketSink } from './types.js';
+
+export type CaptureErrorCode = 'ENOENT' | 'EACCES' | 'EISDIR' | 'EIO' | 'NOT_CAPTURE' | 'CORRUPT';
+
+/**
+ * A capture that cannot be read at all. The message is one line meant for a
+ * user, e.g. "cannot open x.pcap: no such file" or "x.txt: not a pcap or
+ * pcapng capture (first bytes 0x48656c6c)".
+ *
+ * 'CORRUPT' is not thrown by the readers here (a corrupt record is reported
+ * as CaptureReadResult.warning); it is for callers that treat it as fatal.
+ * 'EIO' covers every other system error while opening or reading.
+ */
+export class CaptureError extends Error {
+  readonly code: CaptureErrorCode;
+  /** The file name as given ('-' for standard input). */
+  readonly path: string;
+
+  constructor(code: CaptureErrorCode, message: string, path: string) {
+    super(message);
+    this.name = 'CaptureError';
+    this.code = code;
+    this.path = path;
+  }
+}
+
+export interface CaptureReadResult {
+  format: CaptureFormat;
+  /** Frames delivered to the sink. */
+  packets: number;
+  /** Sum of the frames' wire lengths. */
+  bytes: number;
+  /** Sum of the frames' captured lengths. */
+  capturedBytes: number;
+  /** The input ended in the middle of a record. */
+  truncated: boolean;
+  /**
+   * One line for the user when the capture was only partly read (truncated,
+   * or stopped at a corrupt record), starting with the file name; else null.
+   */
+  warning: string | null;
+  /** Distinct link types of the delivered frames, in order of first use. */
+  linkTypes: number[];
+  /** First and last frame timestamps in file order, seconds since the epoch. */
+  firstTs: number | null;
+  lastTs: number | null;
+}
+
+/** How a file is named in messages; '-' is standard input. */
+function displayName(name: string): string {
+  return name === '-' ? 'standard input' : name;
+}
+
+function systemErrorCode(err: unknown): string | undefined {
+  if (err !== null && typeof err === 'object' && 'code' in err) {
+    const code = (err as { code: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Maps an fs error to a CaptureError with a short, user-facing message. */
+function fsError(verb: 'open' | 'read', name: string, err: unknown): CaptureError {
+  const code = systemErrorCode(err);
+  const shown = displayName(name);
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return new CaptureError('ENOENT', `cannot ${verb} ${shown}: no such file`, name);
+    case 'EACCES':
+    case 'EPERM':
+      return new CaptureError('EACCES', `cannot ${verb} ${shown}: permission denied`, name);
+    case 'EISDIR':
+      return new CaptureError('EISDIR', `cannot ${verb} ${shown}: is a directory`, name);
+    default: {
+      // Node's messages look like "ELOOP: too many symbolic links ..., open 'x'".
+      const text = errorText(err).replace(/^E[A-Z]+: /, '').replace(/, (open|read)\b.*$/, '');
+      return new CaptureError('EIO', `cannot ${verb} ${shown}: ${text}`, name);
+    }
+  }
+}
+
+function toResult(name: string, s: CaptureParseSummary): CaptureReadResult {
+  const shown = displayName(name);
+  if (s.failure !== null && s.failure.kind === 'NOT_CAPTURE') {
+    throw new CaptureError('NOT_CAPTURE', `${shown}: ${s.failure.message}`, name);
+  }
+  let warning: string | null = null;
+  if (s.failure !== null) {
+    warning = `${shown}: ${s.failure.message}`;
+  } else if (s.truncated) {
+    warning =
+      `${shown}: capture is truncated: last record cut after ${s.packets} ` +
+      `packet${s.packets === 1 ? '' : 's'} at byte ${s.truncatedAt}`;
+  }
+  return {
+    // The format is known whenever the input was not rejected above.
+    format: s.format ?? 'pcap',
+    packets: s.packets,
+    bytes: s.bytes,
+    capturedBytes: s.capturedBytes,
+    truncated: s.truncated,
+    warning,
+    linkTypes: s.linkTypes,
+    firstTs: s.firstTs,
+    lastTs: s.lastTs,
+  };
+}
+
+/**
+ * Reads a pcap or pcapng file synchronously, delivering every frame to
+ * `sink`. Reads go straight into the parser's buffer in large chunks.
+ *
+ * Throws CaptureError when the file cannot be opened or read (ENOENT,
+ * EACCES, EISDIR, EIO) or is not a capture (NOT_CAPTURE, including an empty
+ * file). A truncated or corrupt capture is not an error: the frames before
+ * the damage are delivered and `warning` says what happened.
+ */
+export function readCaptureFile(path: string, sink: PacketSink): CaptureReadResult {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (err) {
+    throw fsError('open', path, err);
+  }
+  try {
+    let size = -1;
+    try {
+      const st = fs.fstatSync(fd);
+      if (st.isDirectory()) throw new CaptureError('EISDIR', `cannot open ${displayName(path)}: is a directory`, path);
+      if (st.isFile()) size = st.size;
+    } catch (err) {
+      if (err instanceof CaptureError) throw err;
+      throw fsError('open', path, err);
+    }
+    // Small files get a small buffer; the parser grows it if a record needs it.
+    const bufferSize = size >= 0 ? Math.min(DEFAULT_BUFFER_BYTES, Math.max(64 * 1024, size + 1)) : DEFAULT_BUFFER_BYTES;
+    const parser = new CaptureParser(sink, { bufferSize });
+    for (;;) {
+      const room = parser.prepareWrite();
+      if (parser.failed) break;
+      let n: number;
+      try {
+        n = fs.readSync(fd, parser.buffer, parser.writeOffset, room, null);
+      } catch (err) {
+        throw fsError('read', path, err);
+      }
+      if (n === 0) break;
+      if (!parser.commit(n)) break;
+    }
+    return toResult(path, parser.finish());
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Reads a pcap or pcapng capture from a binary stream (standard input:
+ * name '-'), copying each chunk into the parser's buffer. Same results and
+ * errors as readCaptureFile; a stream error becomes CaptureError 'EIO'.
+ * Stops consuming the stream (and closes it) once the data is rejected.
+ */
+export async function readCaptureStream(
+  stream: NodeJS.ReadableStream,
+  sink: PacketSink,
+  name = '-',
+): Promise<CaptureReadResult> {
+  const parser = new CaptureParser(sink);
+  const it = stream[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      let r: IteratorResult<string | Buffer>;
+      try {
+        r = await it.next();
+      } catch (err) {
+        finished = true;
+        throw fsError('read', name, err);
+      }
+      if (r.done === true) {
+        finished = true;
+        break;
+      }
+      const chunk = r.value;
+      if (typeof chunk === 'string') {
+        throw new TypeError(`readCaptureStream: ${displayName(name)} yields text; a binary stream (no encoding) is required`);
+      }
+      if (!parser.push(chunk)) break;
+    }
+  } finally {
+    if (!finished && typeof it.return === 'function') {
+      try {
+        await it.return();
+      } catch {
+        // Closing a stream we no longer need: nothing useful to report.
+      }
+    }
+  }
+  return toResult(name, parser.finish());
+}

@@ -1,0 +1,17 @@
+export { LinkType, type PacketSink } from './types.js';
+export {
+  CaptureParser,
+  DEFAULT_BUFFER_BYTES,
+  MAX_PACKET_BYTES,
+  type CaptureFailure,
+  type CaptureFormat,
+  type CaptureParseSummary,
+  type CaptureParserOptions,
+} from './capture-parser.js';
+export {
+  CaptureError,
+  readCaptureFile,
+  readCaptureStream,
+  type CaptureErrorCode,
+  type CaptureReadResult,
+} from './file-source.js';
