@@ -1,15 +1,16 @@
 /** Address helpers: hashing IPv6 addresses for table keys and formatting for reports. */
 
-/** FNV-1a over the 16 bytes of an IPv6 address: a 32-bit key for hash tables. */
+/** FNV-1a over the 16 bytes of an IPv6 address: a signed 32-bit key for hash tables. */
 export function hashIpv6(buf: Buffer, off: number): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < 16; i++) {
     h ^= buf[off + i]!;
     h = Math.imul(h, 0x01000193);
   }
-  return h >>> 0;
+  return h | 0;
 }
 
+/** Dotted quad from a 32-bit address, signed or unsigned. */
 export function formatIpv4(v: number): string {
   return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }

@@ -80,7 +80,7 @@ export class Decoder {
 
   private ethernet(buf: Buffer, off: number, end: number): boolean {
     if (end - off < 14) return this.fail(DecodeError.TRUNCATED_LINK);
-    this.packet.l2Broadcast = buf.readUInt32BE(off) === 0xffffffff && buf.readUInt16BE(off + 4) === 0xffff;
+    this.packet.l2Broadcast = buf.readInt32BE(off) === -1 && buf.readUInt16BE(off + 4) === 0xffff;
     let type = buf.readUInt16BE(off + 12);
     let pos = off + 14;
     for (let tags = 0; type === ETH_VLAN || type === ETH_QINQ || type === ETH_QINQ_OLD; tags++) {
@@ -120,8 +120,8 @@ export class Decoder {
     const p = this.packet;
     p.l3 = L3.ARP;
     p.arpOp = buf.readUInt16BE(off + 6);
-    p.arpSpa = buf.readUInt32BE(off + 8 + hlen);
-    p.arpTpa = buf.readUInt32BE(off + 8 + 2 * hlen + 4);
+    p.arpSpa = buf.readInt32BE(off + 8 + hlen);
+    p.arpTpa = buf.readInt32BE(off + 8 + 2 * hlen + 4);
     return true;
   }
 
@@ -141,11 +141,11 @@ export class Decoder {
     const frag = buf.readUInt16BE(off + 6);
     p.ttl = buf[off + 8]!;
     p.proto = buf[off + 9]!;
-    p.src = buf.readUInt32BE(off + 12);
-    p.dst = buf.readUInt32BE(off + 16);
+    p.src = buf.readInt32BE(off + 12);
+    p.dst = buf.readInt32BE(off + 16);
     const d = p.dst;
     // 224.0.0.0/4 multicast, 255.255.255.255 limited broadcast (RFC 1112, RFC 919).
-    p.dstMulticast = d >>> 28 === 14 || d === 0xffffffff;
+    p.dstMulticast = d >>> 28 === 14 || d === -1;
     // Only the first fragment carries the transport header (RFC 791).
     p.hasL4 = (frag & 0x1fff) === 0;
     p.l4Off = off + hlen;
@@ -218,8 +218,8 @@ export class Decoder {
     if (end - off < hlen) return this.fail(DecodeError.TRUNCATED_TCP);
     p.sport = buf.readUInt16BE(off);
     p.dport = buf.readUInt16BE(off + 2);
-    p.tcpSeq = buf.readUInt32BE(off + 4);
-    p.tcpAck = buf.readUInt32BE(off + 8);
+    p.tcpSeq = buf.readInt32BE(off + 4);
+    p.tcpAck = buf.readInt32BE(off + 8);
     p.tcpFlags = buf[off + 13]!;
     p.tcpWindow = buf.readUInt16BE(off + 14);
     p.payloadLen = end - off - hlen;
@@ -286,8 +286,8 @@ export class Decoder {
     if (hlen < 20 || end - off < hlen + 4) return;
     const p = this.packet;
     p.quotedProto = buf[off + 9]!;
-    p.quotedSrc = buf.readUInt32BE(off + 12);
-    p.quotedDst = buf.readUInt32BE(off + 16);
+    p.quotedSrc = buf.readInt32BE(off + 12);
+    p.quotedDst = buf.readInt32BE(off + 16);
     if (p.quotedProto === 1) {
       // a quoted ICMP echo: identifier and sequence sit 4 bytes into its header
       if (end - off < hlen + 8) return;

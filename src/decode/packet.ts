@@ -29,7 +29,10 @@ export class Packet {
   vlan = -1;
 
   // --- network layer ---
-  /** IPv4 addresses as unsigned 32-bit numbers; for IPv6, a 32-bit hash of the address. */
+  /**
+   * IPv4 addresses as signed 32-bit integers (so that V8 keeps them as small
+   * integers and never boxes them); for IPv6, a signed 32-bit hash.
+   */
   src = 0;
   dst = 0;
   /** Where the 16-byte IPv6 addresses sit in `buf` (valid during the packet only). */
@@ -75,7 +78,7 @@ export class Packet {
 
   // --- ARP (RFC 826) and IPv6 neighbour solicitation (RFC 4861) ---
   arpOp = 0;
-  /** Sender and target protocol addresses, IPv4 as numbers. */
+  /** Sender and target protocol addresses, IPv4 as signed 32-bit integers. */
   arpSpa = 0;
   arpTpa = 0;
   /** NS target address hash (IPv6) / offset of its 16 bytes in buf. */

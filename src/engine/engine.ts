@@ -9,13 +9,13 @@ import { Technique, Tool } from '../rules/techniques.js';
 import { Trw } from '../rules/trw.js';
 import { Flow, FlowTable } from '../state/flow-table.js';
 import { MemoryBudget } from '../state/memory-budget.js';
-import { SourceRecord, SourceTable } from '../state/source-table.js';
+import { Probation, ProbationFlag } from '../state/probation.js';
+import { type SourceRecord, SourceTable } from '../state/source-table.js';
 import type { TechniqueState } from '../state/technique-state.js';
 
 const TCP_FLAGS = 0x3f; // FIN..URG; ECE and CWR (RFC 3168) do not change what a segment is
 const V6 = 0x100;
 const IPV6_KEY_BASE = 2 ** 32;
-const TARGET_SAMPLES = 16;
 
 /** Segment counters by flag pattern, in this order. */
 export const SEGMENT_KINDS = ['syn', 'synack', 'rst', 'fin', 'null', 'xmas', 'ack', 'finack', 'other'] as const;
@@ -33,6 +33,7 @@ export class Engine implements PacketSink {
   readonly config: EngineConfig;
   readonly decoder = new Decoder();
   readonly budget: MemoryBudget;
+  readonly probation: Probation;
   readonly sources: SourceTable;
   readonly flows: FlowTable;
   private readonly trw: Trw;
@@ -55,11 +56,12 @@ export class Engine implements PacketSink {
   constructor(config: EngineConfig = defaultConfig()) {
     this.config = config;
     this.budget = new MemoryBudget(config.sketchBudgetBytes);
-    this.sources = new SourceTable(Math.max(1, config.probationCapacity), Math.max(1, config.protectedCapacity), this.budget);
+    this.probation = new Probation(Math.max(1, config.probationCapacity));
+    this.sources = new SourceTable(Math.max(1, config.sourceCapacity), this.budget);
     this.flows = new FlowTable(config.flowCapacity, config.flowTimeout);
     this.trw = new Trw(config.trw);
     this.sources.onEvict = (rec) => this.retire(rec);
-    this.flows.onEnd = (slot, _why, now) => this.flowEnded(slot, now);
+    this.flows.onEnd = (slot, now) => this.flowEnded(slot, now);
   }
 
   onPacket(linkType: number, data: Buffer, offset: number, capLen: number, wireLen: number, tsSec: number, tsNsec: number): void {
@@ -93,32 +95,17 @@ export class Engine implements PacketSink {
     if ((f & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN) {
       this.segments[Seg.SYN]!++;
       const tech = isKernelSyn(p) ? Technique.TCP_CONNECT : Technique.TCP_SYN;
-      let slot = flows.find(p.src, p.dst, fwd, kind);
-      if (slot < 0) {
-        slot = flows.insert(p.src, p.dst, fwd, kind, now);
-        flows.flags[slot] = Flow.PROBE;
-        flows.technique[slot] = tech;
-      } else {
-        flows.lastSeen[slot] = now;
-        if (flows.initPackets[slot]! < 65535) flows.initPackets[slot]!++;
-      }
-      this.probe(p, now, tech, p.dport, tcpTool(p), slot);
+      const slot = flows.findOrInsert(p.src, p.dst, fwd, kind, Flow.PROBE, tech, now);
+      if (!flows.inserted) flows.touch(slot, now, true);
+      this.probe(p, now, tech, p.dport, tcpTool(p), slot, p.dst);
       return;
     }
     if ((f & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
       this.segments[Seg.SYNACK]!++;
       const slot = flows.find(p.dst, p.src, rev, kind);
       if (slot >= 0) {
-        flows.lastSeen[slot] = now;
-        if ((flows.flags[slot]! & (Flow.ANSWERED | Flow.REJECTED)) === 0) {
-          flows.flags[slot]! |= Flow.ANSWERED;
-          const st = this.ownerState(slot);
-          if (st !== null) {
-            st.answered++;
-            st.addOpenService(p.sport, this.srcText(p));
-            this.outcome(slot, st, true, now);
-          }
-        }
+        flows.touch(slot, now, false);
+        if ((flows.flags(slot) & (Flow.ANSWERED | Flow.REJECTED)) === 0) this.answered(slot, p, now);
       }
       return;
     }
@@ -126,29 +113,24 @@ export class Engine implements PacketSink {
       this.segments[Seg.RST]!++;
       let slot = flows.find(p.dst, p.src, rev, kind);
       if (slot >= 0) {
-        flows.lastSeen[slot] = now;
-        const fl = flows.flags[slot]!;
+        flows.touch(slot, now, false);
+        const fl = flows.flags(slot);
         if (fl & Flow.CANDIDATE) {
           // A RST to a lone ACK or FIN/ACK: no connection existed (nmap -sA "unfiltered").
-          flows.flags[slot] = (fl & ~Flow.CANDIDATE) | Flow.PROBE | Flow.REJECTED;
+          flows.setFlags(slot, (fl & ~Flow.CANDIDATE) | Flow.PROBE | Flow.REJECTED);
           this.confirmCandidate(slot, now, p, true);
         } else if ((fl & (Flow.ANSWERED | Flow.REJECTED)) === 0 && fl & Flow.PROBE) {
-          flows.flags[slot] = fl | Flow.REJECTED;
-          const st = this.ownerState(slot);
-          if (st !== null) {
-            st.rejected++;
-            this.outcome(slot, st, false, now);
-          }
+          this.rejected(slot, p, now);
         }
         return;
       }
       slot = flows.find(p.src, p.dst, fwd, kind);
       if (slot >= 0) {
-        flows.lastSeen[slot] = now;
-        const fl = flows.flags[slot]!;
+        flows.touch(slot, now, true);
+        const fl = flows.flags(slot);
         if (fl & Flow.ANSWERED && (fl & (Flow.INIT_ACKED | Flow.INIT_RST)) === 0) {
-          flows.flags[slot] = fl | Flow.INIT_RST;
-          const st = this.ownerState(slot);
+          flows.setFlags(slot, fl | Flow.INIT_RST);
+          const st = this.flowState(slot, now);
           if (st !== null) st.halfOpen++;
         }
       }
@@ -171,7 +153,7 @@ export class Engine implements PacketSink {
         tech = Technique.TCP_NULL; // PSH and/or URG alone: a NULL probe with decoration
         this.segments[Seg.OTHER]!++;
       }
-      this.probe(p, now, tech, p.dport, tcpTool(p), -1);
+      this.probe(p, now, tech, p.dport, tcpTool(p), -1, p.dst);
       return;
     }
     // ACK set, no SYN or RST: connection traffic, a completed handshake, or an ACK/Maimon probe.
@@ -179,61 +161,76 @@ export class Engine implements PacketSink {
     this.segments[finAck ? Seg.FINACK : Seg.ACK]!++;
     let slot = flows.find(p.src, p.dst, fwd, kind);
     if (slot >= 0) {
-      flows.lastSeen[slot] = now;
-      if (flows.initPackets[slot]! < 65535) flows.initPackets[slot]!++;
-      const fl = flows.flags[slot]!;
+      flows.touch(slot, now, true);
+      const fl = flows.flags(slot);
       if (fl & Flow.ANSWERED && (fl & (Flow.INIT_ACKED | Flow.INIT_RST)) === 0) {
-        flows.flags[slot] = fl | Flow.INIT_ACKED;
-        const st = this.ownerState(slot);
+        flows.setFlags(slot, fl | Flow.INIT_ACKED);
+        const st = this.flowState(slot, now);
         if (st !== null) st.handshakes++;
       } else if (fl & Flow.CANDIDATE) {
         // A second segment from the same side: a conversation, not a lone probe.
-        flows.flags[slot] = (fl & ~Flow.CANDIDATE) | Flow.MIDSTREAM;
+        flows.setFlags(slot, (fl & ~Flow.CANDIDATE) | Flow.MIDSTREAM);
       }
       return;
     }
     slot = flows.find(p.dst, p.src, rev, kind);
     if (slot >= 0) {
-      flows.lastSeen[slot] = now;
-      const fl = flows.flags[slot]!;
+      flows.touch(slot, now, false);
+      const fl = flows.flags(slot);
       // The other side answered with more than a RST: the connection was real.
-      if (fl & Flow.CANDIDATE) flows.flags[slot] = (fl & ~Flow.CANDIDATE) | Flow.MIDSTREAM;
+      if (fl & Flow.CANDIDATE) flows.setFlags(slot, (fl & ~Flow.CANDIDATE) | Flow.MIDSTREAM);
       return;
     }
-    slot = flows.insert(p.src, p.dst, fwd, kind, now);
     if (p.payloadLen === 0 && (f === TcpFlag.ACK || f === (TcpFlag.ACK | TcpFlag.FIN)) && !p.dstMulticast) {
       // A lone ACK (nmap -sA) or FIN/ACK (nmap -sM, Maimon 1996) with no known
       // connection. It becomes a probe only if the answer shows there was none.
-      flows.flags[slot] = Flow.CANDIDATE;
-      flows.technique[slot] = finAck ? Technique.TCP_MAIMON : Technique.TCP_ACK;
-      const rec = this.touchSource(p, now);
-      flows.owner[slot] = rec.slot;
-      flows.ownerGeneration[slot] = rec.generation;
-      // Remember the tool verdict now; the packet is gone when the answer comes.
-      if (tcpTool(p) !== Tool.NONE) flows.initPackets[slot] = 0x8000 | tcpTool(p);
+      slot = flows.insert(p.src, p.dst, fwd, kind, Flow.CANDIDATE, finAck ? Technique.TCP_MAIMON : Technique.TCP_ACK, now);
+      flows.setTool(slot, tcpTool(p));
     } else {
-      flows.flags[slot] = Flow.MIDSTREAM;
+      flows.insert(p.src, p.dst, fwd, kind, Flow.MIDSTREAM, 0, now);
     }
   }
 
-  /** Counts a lone ACK/FIN-ACK probe once the target's answer (or silence) shows no connection existed. */
-  private confirmCandidate(slot: number, now: number, p: Packet | null, rejected: boolean): void {
+  /**
+   * Counts a lone ACK/FIN-ACK probe once the target's answer (RST, ICMP
+   * unreachable) or silence shows no connection existed. `reply` is the
+   * answering packet, if any (its destination is the prober).
+   */
+  private confirmCandidate(slot: number, now: number, reply: Packet | null, rejected: boolean): void {
     const flows = this.flows;
-    const rec = this.sources.bySlotAndGeneration(flows.owner[slot]!, flows.ownerGeneration[slot]!);
-    if (rec === null) return;
-    const tech = flows.technique[slot]!;
-    const st = this.stateFor(rec, tech, flows.firstSeen[slot]!);
-    const port = flows.ports[slot]! & 0xffff;
-    const host = flows.b[slot]! >>> 0;
-    const marker = flows.initPackets[slot]!;
-    const tool = marker & 0x8000 ? marker & 0x7fff : Tool.NONE;
+    const v6 = (flows.kind(slot) & V6) !== 0;
+    const host = flows.responder(slot);
+    const port = flows.ports(slot) & 0xffff;
+    const tech = flows.technique(slot);
+    const t = flows.firstSeen(slot);
     this.probes[tech]!++;
-    const added = st.addProbe(host, port, Math.max(flows.firstSeen[slot]!, st.lastSeen));
-    if (added & 1 && st.targetSamples.length < TARGET_SAMPLES && p !== null) st.targetSamples.push(this.srcText(p));
+    const key = v6 ? IPV6_KEY_BASE + flows.initiator(slot) : flows.initiator(slot);
+    const tool = flows.tool(slot);
+    let rec = this.sources.get(key, now);
+    if (rec === null) {
+      const pr = this.probation;
+      const ps = pr.slotOf(key);
+      const outcome = rejected ? ProbationFlag.REJECTED : 0;
+      if (!pr.holds(ps, key)) {
+        pr.put(ps, key, host, port, tech, tool, t);
+        pr.addFlags(ps, outcome);
+        return;
+      }
+      if (pr.sameProbe(ps, host, port, tech)) {
+        pr.addFlags(ps, outcome);
+        return;
+      }
+      // Without the packet an IPv6 prober's address is unknown: it stays in probation.
+      if (v6 && reply === null) return;
+      rec = this.promote(ps, key, reply, true);
+    }
+    const st = this.stateFor(rec, tech, t);
+    const added = st.addProbe(host, port, Math.max(t, st.lastSeen));
+    if (added & 1) st.sampleTarget(host, reply !== null && v6 ? () => this.srcText(reply) : null);
     if (tool !== Tool.NONE) st.toolVotes[tool]!++;
     if (rejected) st.rejected++;
     else st.silent++;
-    this.afterProbe(rec, st, tech, now);
+    if (added !== 0) this.afterProbe(st, tech, now, rec);
   }
 
   // ---------------------------------------------------------------- UDP
@@ -245,32 +242,21 @@ export class Engine implements PacketSink {
     const flows = this.flows;
     let slot = flows.find(p.src, p.dst, fwd, kind);
     if (slot >= 0) {
-      flows.lastSeen[slot] = now;
-      if (flows.initPackets[slot]! < 65535) flows.initPackets[slot]!++;
-      if (flows.flags[slot]! & Flow.PROBE) this.probe(p, now, Technique.UDP, p.dport, Tool.NONE, slot);
+      flows.touch(slot, now, true);
+      if (flows.flags(slot) & Flow.PROBE) this.probe(p, now, Technique.UDP, p.dport, Tool.NONE, slot, p.dst);
       return;
     }
     slot = flows.find(p.dst, p.src, (p.dport << 16) | p.sport, kind);
     if (slot >= 0) {
-      flows.lastSeen[slot] = now;
-      if ((flows.flags[slot]! & (Flow.ANSWERED | Flow.REJECTED)) === 0) {
-        flows.flags[slot]! |= Flow.ANSWERED;
-        const st = this.ownerState(slot);
-        if (st !== null) {
-          st.answered++;
-          st.addOpenService(p.sport, this.srcText(p));
-          this.outcome(slot, st, true, now);
-        }
-      }
+      flows.touch(slot, now, false);
+      if ((flows.flags(slot) & (Flow.ANSWERED | Flow.REJECTED)) === 0) this.answered(slot, p, now);
       return;
     }
     // From a well-known port to an ephemeral one: a server's answer whose
     // question we did not see (DNS, NTP, SNMP replies), not a probe.
     if (p.sport < 1024 && p.dport >= 1024) return;
-    slot = flows.insert(p.src, p.dst, fwd, kind, now);
-    flows.flags[slot] = Flow.PROBE;
-    flows.technique[slot] = Technique.UDP;
-    this.probe(p, now, Technique.UDP, p.dport, Tool.NONE, slot);
+    slot = flows.insert(p.src, p.dst, fwd, kind, Flow.PROBE, Technique.UDP, now);
+    this.probe(p, now, Technique.UDP, p.dport, Tool.NONE, slot, p.dst);
   }
 
   // ---------------------------------------------------------------- ICMP
@@ -311,44 +297,34 @@ export class Engine implements PacketSink {
   private echoRequest(p: Packet, now: number, kind: number): void {
     const key = (p.icmpId << 16) | p.icmpSeq;
     let slot = this.flows.find(p.src, p.dst, key, kind);
-    if (slot < 0) {
-      slot = this.flows.insert(p.src, p.dst, key, kind, now);
-      this.flows.flags[slot] = Flow.PROBE;
-      this.flows.technique[slot] = Technique.ICMP_SWEEP;
-    }
-    this.probe(p, now, Technique.ICMP_SWEEP, 0, Tool.NONE, slot);
+    if (slot < 0) slot = this.flows.insert(p.src, p.dst, key, kind, Flow.PROBE, Technique.ICMP_SWEEP, now);
+    else this.flows.touch(slot, now, true);
+    this.probe(p, now, Technique.ICMP_SWEEP, 0, Tool.NONE, slot, p.dst);
   }
 
   private echoReply(p: Packet, now: number, kind: number): void {
     const slot = this.flows.find(p.dst, p.src, (p.icmpId << 16) | p.icmpSeq, kind);
-    if (slot < 0 || this.flows.flags[slot]! & (Flow.ANSWERED | Flow.REJECTED)) return;
-    this.flows.flags[slot]! |= Flow.ANSWERED;
-    this.flows.lastSeen[slot] = now;
-    const st = this.ownerState(slot);
-    if (st === null) return;
-    st.answered++;
-    st.addLiveHost(p.src, () => this.srcText(p));
+    if (slot < 0 || this.flows.flags(slot) & (Flow.ANSWERED | Flow.REJECTED)) return;
+    this.flows.touch(slot, now, false);
+    this.answered(slot, p, now);
   }
 
   /** An ICMP error quoting one of our probes: the port or host is closed or unreachable. */
   private unreachable(p: Packet, now: number, v6: number): void {
-    const slot = this.flows.find(p.quotedSrc, p.quotedDst, (p.quotedSport << 16) | p.quotedDport, p.quotedProto | v6);
-    if (slot < 0) return;
     const flows = this.flows;
-    const fl = flows.flags[slot]!;
-    flows.lastSeen[slot] = now;
+    const slot = flows.find(p.quotedSrc, p.quotedDst, (p.quotedSport << 16) | p.quotedDport, p.quotedProto | v6);
+    if (slot < 0) return;
+    const fl = flows.flags(slot);
+    flows.touch(slot, now, false);
     if (fl & Flow.CANDIDATE) {
-      flows.flags[slot] = (fl & ~Flow.CANDIDATE) | Flow.PROBE | Flow.REJECTED;
+      // nmap -sA reads an ICMP unreachable as "filtered": still a probe.
+      flows.setFlags(slot, (fl & ~Flow.CANDIDATE) | Flow.PROBE | Flow.REJECTED);
       this.confirmCandidate(slot, now, null, true);
       return;
     }
     if ((fl & (Flow.ANSWERED | Flow.REJECTED)) !== 0 || (fl & Flow.PROBE) === 0) return;
-    flows.flags[slot] = fl | Flow.REJECTED;
-    const st = this.ownerState(slot);
-    if (st !== null) {
-      st.rejected++;
-      this.outcome(slot, st, false, now);
-    }
+    // The ICMP error may come from a router, so the prober is the quoted source, not our destination.
+    this.rejected(slot, p.dst === p.quotedSrc ? p : null, now);
   }
 
   // ---------------------------------------------------------------- ARP
@@ -361,11 +337,10 @@ export class Engine implements PacketSink {
       if (!p.l2Broadcast || p.arpSpa === 0 || p.arpSpa === p.arpTpa) return;
       p.src = p.arpSpa;
       p.dst = p.arpTpa;
-      p.src6Off = -1;
-      this.probe(p, now, Technique.ARP_SWEEP, 0, Tool.NONE, -1);
+      this.probe(p, now, Technique.ARP_SWEEP, 0, Tool.NONE, -1, p.arpTpa);
     } else if (p.arpOp === 2) {
       const rec = this.sources.peek(p.arpTpa);
-      const st = rec?.techniques[Technique.ARP_SWEEP];
+      const st = rec === null ? null : rec.techniques[Technique.ARP_SWEEP];
       if (st === undefined || st === null || st.probes === 0) return;
       if (st.addLiveHost(p.arpSpa, () => formatIpv4(p.arpSpa))) st.answered++;
     }
@@ -377,16 +352,75 @@ export class Engine implements PacketSink {
     return p.l3 === L3.IPV6 ? IPV6_KEY_BASE + p.src : p.src;
   }
 
-  private touchSource(p: Packet, now: number): SourceRecord {
-    const rec = this.sources.touch(this.sourceKey(p), now);
-    if (rec.firstSeen === now && rec.lastSeen === now) {
-      rec.isV6 = p.l3 === L3.IPV6;
-      if (rec.isV6) {
-        if (rec.addr6 === null) rec.addr6 = new Uint8Array(16);
-        rec.addr6.set(p.buf.subarray(p.src6Off, p.src6Off + 16));
+  /**
+   * One probe packet from the packet's source. A source with one distinct
+   * probe so far lives in probation; its second distinct probe promotes it
+   * to a full record, which then takes every probe.
+   */
+  private probe(p: Packet, now: number, tech: number, port: number, tool: number, slot: number, host: number): void {
+    this.probes[tech]!++;
+    const key = this.sourceKey(p);
+    let rec = this.sources.get(key, now);
+    if (rec === null) {
+      const pr = this.probation;
+      const ps = pr.slotOf(key);
+      if (!pr.holds(ps, key)) {
+        pr.put(ps, key, host, port, tech, tool, now);
+        if (slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
+        return;
       }
+      if (pr.sameProbe(ps, host, port, tech)) {
+        pr.addPacket(ps); // a retransmission
+        return;
+      }
+      rec = this.promote(ps, key, p, false);
     }
+    const st = this.stateFor(rec, tech, now);
+    const added = st.addProbe(host, port, now);
+    if (tool !== Tool.NONE) st.toolVotes[tool]!++;
+    if (added & 1) st.sampleTarget(host, p.l3 === L3.IPV6 ? () => this.dstText(p) : null);
+    if (added & 4 && slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
+    if (added !== 0) this.afterProbe(st, tech, now, rec);
+  }
+
+  /**
+   * Moves a source from probation to a full record, replaying its first
+   * probe. `p` supplies the IPv6 address bytes: the packet's source, or its
+   * destination when `fromDst` (a reply to the prober).
+   */
+  private promote(ps: number, key: number, p: Packet | null, fromDst: boolean): SourceRecord {
+    const pr = this.probation;
+    const rec = this.sources.add(key, pr.time(ps));
+    rec.isV6 = key >= IPV6_KEY_BASE;
+    if (rec.isV6) {
+      if (rec.addr6 === null) rec.addr6 = new Uint8Array(16);
+      const off = p === null ? -1 : fromDst ? p.dst6Off : p.src6Off;
+      if (off >= 0 && p !== null) rec.addr6.set(p.buf.subarray(off, off + 16));
+      else rec.addr6.fill(0);
+    }
+    const tech = pr.technique(ps);
+    const st = this.stateFor(rec, tech, pr.time(ps));
+    const host = pr.host(ps);
+    st.addProbe(host, pr.port(ps), pr.time(ps));
+    st.probes += pr.packets(ps) - 1;
+    if (pr.tool(ps) !== Tool.NONE) st.toolVotes[pr.tool(ps)]! += pr.packets(ps);
+    if (!rec.isV6) st.sampleTarget(host, null);
+    const fl = pr.flags(ps);
+    if (fl & ProbationFlag.ANSWERED) {
+      st.answered++;
+      if (!rec.isV6 && tech !== Technique.ICMP_SWEEP && tech !== Technique.ARP_SWEEP) st.addOpenService(pr.port(ps), formatIpv4(host));
+      if (this.trwTechnique(tech)) st.trw = this.trw.step(st.trw, true);
+    }
+    if (fl & ProbationFlag.REJECTED) {
+      st.rejected++;
+      if (this.trwTechnique(tech)) st.trw = this.trw.step(st.trw, false);
+    }
+    pr.clear(ps);
     return rec;
+  }
+
+  private trwTechnique(tech: number): boolean {
+    return tech === Technique.TCP_SYN || tech === Technique.TCP_CONNECT || tech === Technique.UDP;
   }
 
   /** The technique state of a source, started afresh when the window has passed. */
@@ -399,53 +433,80 @@ export class Engine implements PacketSink {
     return st;
   }
 
-  private probe(p: Packet, now: number, tech: number, port: number, tool: number, slot: number, host = p.dst): void {
-    this.probes[tech]!++;
-    const rec = this.touchSource(p, now);
-    const st = this.stateFor(rec, tech, now);
-    const added = st.addProbe(host, port, now);
-    if (tool !== Tool.NONE) st.toolVotes[tool]!++;
-    if (added & 1 && st.targetSamples.length < TARGET_SAMPLES) st.targetSamples.push(this.dstText(p, host));
-    if (slot >= 0 && this.flows.owner[slot] === -1) {
-      this.flows.owner[slot] = rec.slot;
-      this.flows.ownerGeneration[slot] = rec.generation;
-      if (added & 4) this.flows.flags[slot]! |= Flow.FIRST_CONTACT;
-    }
-    if (added !== 0) this.afterProbe(rec, st, tech, now);
-  }
-
-  private afterProbe(rec: SourceRecord, st: TechniqueState, tech: number, now: number): void {
-    // A second distinct probe moves a source out of probation, where floods churn.
-    if (!rec.isProtected && st.pairCount >= 2) this.sources.promote(rec);
+  private afterProbe(st: TechniqueState, tech: number, now: number, rec: SourceRecord): void {
     if (st.detection === null) this.evaluate(rec, st, tech, now);
   }
 
-  private ownerState(slot: number): TechniqueState | null {
-    const rec = this.sources.bySlotAndGeneration(this.flows.owner[slot]!, this.flows.ownerGeneration[slot]!);
+  /** The state of the technique a flow's initiator used, if the initiator has a full record. */
+  private flowState(slot: number, now: number): TechniqueState | null {
+    const flows = this.flows;
+    const key = flows.kind(slot) & V6 ? IPV6_KEY_BASE + flows.initiator(slot) : flows.initiator(slot);
+    const rec = this.sources.get(key, now);
     if (rec === null) return null;
-    const st = rec.techniques[this.flows.technique[slot]!];
+    const st = rec.techniques[flows.technique(slot)];
     return st === undefined || st === null || st.probes === 0 ? null : st;
   }
 
-  /** A first contact's outcome feeds the sequential test. */
-  private outcome(slot: number, st: TechniqueState, succeeded: boolean, now: number): void {
-    if (!succeeded) {
-      const rec = this.sources.bySlotAndGeneration(this.flows.owner[slot]!, this.flows.ownerGeneration[slot]!);
-      if (rec !== null && !rec.isProtected) this.sources.promote(rec);
+  /** A positive answer to a probe: an open port, a live host. `p` is the answer. */
+  private answered(slot: number, p: Packet, now: number): void {
+    const flows = this.flows;
+    flows.setFlags(slot, flows.flags(slot) | Flow.ANSWERED);
+    if ((flows.flags(slot) & Flow.PROBE) === 0) return;
+    const st = this.flowState(slot, now);
+    if (st === null) {
+      // A source in probation: its one contact succeeded; remember it for promotion.
+      const key = flows.kind(slot) & V6 ? IPV6_KEY_BASE + flows.initiator(slot) : flows.initiator(slot);
+      const ps = this.probation.slotOf(key);
+      if (this.probation.holds(ps, key)) this.probation.addFlags(ps, ProbationFlag.ANSWERED);
+      return;
     }
-    if ((this.flows.flags[slot]! & Flow.FIRST_CONTACT) === 0) return;
-    const tech = st.technique;
-    if (tech !== Technique.TCP_SYN && tech !== Technique.TCP_CONNECT && tech !== Technique.UDP) return;
+    st.answered++;
+    if (st.technique === Technique.ICMP_SWEEP) st.addLiveHost(p.src, () => this.srcText(p));
+    else st.addOpenService(p.sport, this.srcText(p));
+    this.outcome(slot, st, true, now, null);
+  }
+
+  /** A refusal (RST, ICMP unreachable) of a probe. `p` is the refusal when it was sent to the prober. */
+  private rejected(slot: number, p: Packet | null, now: number): void {
+    const flows = this.flows;
+    flows.setFlags(slot, flows.flags(slot) | Flow.REJECTED);
+    const v6 = (flows.kind(slot) & V6) !== 0;
+    const key = v6 ? IPV6_KEY_BASE + flows.initiator(slot) : flows.initiator(slot);
+    const tech = flows.technique(slot);
+    // A refusal is evidence the target exists and the source knocked on a
+    // closed door: enough to leave probation. Silence is not (every spoofed
+    // flood packet ends in silence).
+    let rec = this.sources.get(key, now);
+    if (rec === null) {
+      const ps = this.probation.slotOf(key);
+      if (!this.probation.holds(ps, key)) return;
+      this.probation.addFlags(ps, ProbationFlag.REJECTED);
+      if (v6 && p === null) return;
+      rec = this.promote(ps, key, p, true); // replays the refusal, TRW step included
+      const st = rec.techniques[tech];
+      if (st !== undefined && st !== null && st.detection === null) this.evaluate(rec, st, tech, now);
+      return;
+    }
+    const st = rec.techniques[tech];
+    if (st === undefined || st === null || st.probes === 0) return;
+    st.rejected++;
+    this.outcome(slot, st, false, now, rec);
+  }
+
+  /** A first contact's outcome feeds the sequential test. */
+  private outcome(slot: number, st: TechniqueState, succeeded: boolean, now: number, rec: SourceRecord | null): void {
+    if ((this.flows.flags(slot) & Flow.FIRST_CONTACT) === 0) return;
+    if (!this.trwTechnique(st.technique)) return;
     st.trw = this.trw.step(st.trw, succeeded);
     if (st.detection === null && !succeeded) {
-      const rec = this.sources.bySlotAndGeneration(this.flows.owner[slot]!, this.flows.ownerGeneration[slot]!);
-      if (rec !== null) this.evaluate(rec, st, tech, now);
+      const owner = rec ?? this.sources.peek(this.flows.kind(slot) & V6 ? IPV6_KEY_BASE + this.flows.initiator(slot) : this.flows.initiator(slot));
+      if (owner !== null) this.evaluate(owner, st, st.technique, now);
     }
   }
 
   private flowEnded(slot: number, now: number): void {
     const flows = this.flows;
-    const fl = flows.flags[slot]!;
+    const fl = flows.flags(slot);
     if (fl & Flow.CANDIDATE) {
       // A lone segment never answered: nmap reads this as "filtered". (A second
       // segment from the initiator would have turned the flow into MIDSTREAM.)
@@ -453,10 +514,14 @@ export class Engine implements PacketSink {
       return;
     }
     if ((fl & Flow.PROBE) === 0 || (fl & (Flow.ANSWERED | Flow.REJECTED)) !== 0) return;
-    const st = this.ownerState(slot);
-    if (st === null) return;
+    // Only full records care about silence; a probation source's one silent probe changes nothing.
+    const key = flows.kind(slot) & V6 ? IPV6_KEY_BASE + flows.initiator(slot) : flows.initiator(slot);
+    const rec = this.sources.peek(key);
+    if (rec === null) return;
+    const st = rec.techniques[flows.technique(slot)];
+    if (st === undefined || st === null || st.probes === 0) return;
     st.silent++;
-    this.outcome(slot, st, false, now);
+    this.outcome(slot, st, false, now, rec);
   }
 
   /** The distinct-count test, gated by outcomes; then the sequential test. */
@@ -492,7 +557,6 @@ export class Engine implements PacketSink {
     st.detectedAfterProbes = st.probes;
     this.detections.push(d);
     this.active.add(d);
-    if (!rec.isProtected) this.sources.promote(rec);
     this.onDetection('start', d);
   }
 
@@ -541,13 +605,9 @@ export class Engine implements PacketSink {
     return formatIpv4(p.src);
   }
 
-  private dstText(p: Packet, host: number): string {
-    if (p.l3 === L3.IPV6) {
-      if (p.ndTargetOff >= 0 && p.proto === Proto.ICMPV6 && p.icmpType === 135) {
-        return formatIpv6Key(p.buf.toString('hex', p.ndTargetOff, p.ndTargetOff + 16));
-      }
-      return formatIpv6Key(p.buf.toString('hex', p.dst6Off, p.dst6Off + 16));
-    }
-    return formatIpv4(host);
+  /** The IPv6 destination (or neighbour-solicitation target) as text. */
+  private dstText(p: Packet): string {
+    const off = p.ndTargetOff >= 0 && p.proto === Proto.ICMPV6 && p.icmpType === 135 ? p.ndTargetOff : p.dst6Off;
+    return formatIpv6Key(p.buf.toString('hex', off, off + 16));
   }
 }

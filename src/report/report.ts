@@ -52,8 +52,17 @@ export interface Report {
   decode_errors: Record<string, number>;
   decode_errors_total: number;
   other_protocols: number;
-  evictions: { sources_probation: number; sources_protected: number; flows: number; flows_expired: number; sketch_allocations_refused: number };
-  state: { source_capacity: number; sources_tracked: number; flow_capacity: number; flows_tracked: number };
+  evictions: { probation: number; sources: number; flows: number; flows_expired: number; sketch_allocations_refused: number };
+  state: {
+    probation_capacity: number;
+    probation_entries: number;
+    source_capacity: number;
+    sources_tracked: number;
+    flow_capacity: number;
+    flows_tracked: number;
+    sketch_budget_bytes: number;
+    sketch_bytes_used: number;
+  };
   probes: Record<string, number>;
   detections_dropped: number;
   detections: DetectionReport[];
@@ -121,17 +130,21 @@ export function buildReport(engine: Engine, files: FileSummary[], version: strin
     decode_errors_total: Object.values(errors).reduce((a, b) => a + b, 0),
     other_protocols: engine.decoder.otherProtocol,
     evictions: {
-      sources_probation: s.evictedProbation,
-      sources_protected: s.evictedProtected,
+      probation: engine.probation.overwritten,
+      sources: s.evicted,
       flows: engine.flows.evicted,
       flows_expired: engine.flows.expired,
       sketch_allocations_refused: engine.budget.refused,
     },
     state: {
+      probation_capacity: engine.probation.capacity,
+      probation_entries: engine.probation.size,
       source_capacity: s.capacity,
       sources_tracked: s.entries,
       flow_capacity: engine.flows.capacity,
       flows_tracked: engine.flows.size,
+      sketch_budget_bytes: engine.budget.limitBytes,
+      sketch_bytes_used: engine.budget.used,
     },
     probes,
     detections_dropped: engine.detectionsDropped,

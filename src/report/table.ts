@@ -35,8 +35,8 @@ export function renderTable(r: Report): string {
     lines.push(`decode errors: ${r.decode_errors_total} (${detail})`);
   }
   const ev = r.evictions;
-  if (ev.sources_probation + ev.sources_protected + ev.flows > 0) {
-    lines.push(`evictions: sources ${ev.sources_probation} probation, ${ev.sources_protected} protected; flows ${ev.flows}`);
+  if (ev.probation + ev.sources + ev.flows > 0) {
+    lines.push(`evictions (bounded state): ${ev.probation} one-probe sources, ${ev.sources} tracked sources, ${ev.flows} flows`);
   }
   if (r.detections.length === 0) {
     lines.push('', 'no scans detected');

@@ -26,8 +26,10 @@ export interface EngineConfig {
   /** Seconds without a new probe after which a detection is reported as ended. */
   scanEndAfter: number;
   flowCapacity: number;
+  /** Sources with one distinct probe so far (a direct-mapped cache; see state/probation.ts). */
   probationCapacity: number;
-  protectedCapacity: number;
+  /** Sources with full records (two or more distinct probes, or a refusal). */
+  sourceCapacity: number;
   /** Bytes for the large per-source structures (port bitmaps, host sketches, pair filters). */
   sketchBudgetBytes: number;
   /** Detections kept for the report; beyond this they are counted and dropped. */
@@ -80,9 +82,9 @@ export function defaultConfig(): EngineConfig {
     // probe still unanswered after that is taken as filtered.
     flowTimeout: 10,
     scanEndAfter: 60,
-    flowCapacity: 1 << 20,
+    flowCapacity: 1 << 18,
     probationCapacity: 65536,
-    protectedCapacity: 8192,
+    sourceCapacity: 16384,
     sketchBudgetBytes: 128 * 1024 * 1024,
     maxDetections: 100000,
   };

@@ -1,3 +1,4 @@
+import { formatIpv4 } from '../decode/address.js';
 import type { TechniqueState } from '../state/technique-state.js';
 import { isSweep, type Pattern, TECHNIQUE_NAMES, type TechniqueName, TOOL_NAMES } from './techniques.js';
 
@@ -64,7 +65,7 @@ export function figuresOf(s: TechniqueState): DetectionFigures {
     openServiceCount: s.openServiceCount,
     liveHosts: [...s.liveHosts],
     liveHostCount: s.liveHostCount,
-    targetSamples: [...s.targetSamples],
+    targetSamples: [...Array.from(s.sampleV4.subarray(0, s.sampleV4Count), formatIpv4), ...s.sampleV6],
     answered: s.answered,
     rejected: s.rejected,
     silent: s.silent,

@@ -7,7 +7,7 @@ export function mix32(x: number): number {
   x ^= x >>> 13;
   x = Math.imul(x, 0xc2b2ae35);
   x ^= x >>> 16;
-  return x >>> 0;
+  return x | 0; // signed: stays a small integer in V8, callers mask it
 }
 
 const PORT_LIST_MAX = 32;
@@ -107,7 +107,9 @@ export class HostSet {
     if (this.sketch === null) return this.exactCount;
     const zeroFraction = (HOST_SKETCH_BITS - this.sketchBitsSet) / HOST_SKETCH_BITS;
     if (zeroFraction <= 0) return Math.round(HOST_SKETCH_BITS * Math.log(HOST_SKETCH_BITS));
-    return Math.max(this.exactCount, Math.round(-HOST_SKETCH_BITS * Math.log(zeroFraction)));
+    // Floor, not round: the estimator adds k^2/2m for expected collisions, which
+    // would turn 256 distinct hosts with no collision into "257".
+    return Math.max(this.exactCount, Math.floor(-HOST_SKETCH_BITS * Math.log(zeroFraction)));
   }
 
   /** Adds a host; returns true when it was (as far as can be told) new. */

@@ -12,7 +12,7 @@ export const Flow = {
   INIT_RST: 8,
   /** The flow's probe was the source's first contact with this (host, port). */
   FIRST_CONTACT: 16,
-  /** The flow is a probe counted under `technique` for its owner. */
+  /** The flow is a probe counted under its technique. */
   PROBE: 32,
   /** A bare ACK or FIN/ACK with no known connection: a probe only if no normal reply follows. */
   CANDIDATE: 64,
@@ -21,43 +21,46 @@ export const Flow = {
 } as const;
 
 const WAYS = 4;
+/** Int32 words per slot: a, b, ports, kind, flags|technique<<8|tool<<16, packets, first and last seen (32 bytes). */
+const STRIDE = 8;
+const A = 0;
+const B = 1;
+const PORTS = 2;
+const KIND = 3;
+const META = 4;
+const PACKETS = 5;
+const FIRST = 6;
+const LAST = 7;
 const EMPTY = 0;
 
-/** Why an entry leaves the table. */
-export const FlowEnd = { EXPIRED: 0, EVICTED: 1 } as const;
-
 /**
- * A fixed-size, 4-way set-associative flow table in typed arrays (the
- * layout of a hardware cache): a flow hashes to one set of four slots and,
- * when all four are taken, the least recently active of them is evicted.
- * Lookups, inserts and evictions are O(1) and allocate nothing; memory is
- * fixed at creation (about 44 bytes a slot). A clock hand walks a few slots
- * per insert to expire idle entries.
+ * A fixed-size, 4-way set-associative flow table (the layout of a hardware
+ * cache): a flow hashes to one set of four slots and, when all four are
+ * taken, the least recently active of them is evicted. A slot's fields sit
+ * side by side in one Int32Array and its two timestamps in a Float64Array,
+ * so a lookup touches three cache lines at most. Lookups, inserts and
+ * evictions are O(1) and allocate nothing; memory is fixed at creation
+ * (32 bytes a slot). A clock hand walks a few slots per insert to expire
+ * idle entries.
  */
 export class FlowTable {
   readonly capacity: number;
   private readonly setMask: number;
-  /** Initiator and responder address words (IPv4, or IPv6 hash). */
-  readonly a: Int32Array;
-  readonly b: Int32Array;
-  /** Initiator port << 16 | responder port (ICMP: identifier << 16 | sequence). */
-  readonly ports: Int32Array;
-  /** proto | 0x100 for IPv6; 0 marks a free slot. */
-  readonly kind: Uint16Array;
-  readonly flags: Uint8Array;
-  readonly technique: Int8Array;
-  readonly initPackets: Uint16Array;
-  readonly owner: Int32Array;
-  readonly ownerGeneration: Int32Array;
-  readonly firstSeen: Float64Array;
-  readonly lastSeen: Float64Array;
+  private readonly ints: Int32Array;
+  /**
+   * Times are kept as 32-bit milliseconds since `epoch`, compared with
+   * wrap-around arithmetic (as TCP compares sequence numbers, RFC 9293
+   * section 3.4): entries live seconds, far less than the 24 days of range,
+   * and a slot's whole state then fits in one 32-byte stride.
+   */
+  private epoch = NaN;
   private hand = 0;
   size = 0;
   evicted = 0;
   expired = 0;
 
   /** Called for each entry that leaves, before its slot is reused. */
-  onEnd: (slot: number, why: number, now: number) => void = () => {};
+  onEnd: (slot: number, now: number) => void = () => {};
 
   constructor(
     capacity: number,
@@ -68,83 +71,139 @@ export class FlowTable {
     while (sets * WAYS < capacity) sets *= 2;
     this.capacity = sets * WAYS;
     this.setMask = sets - 1;
-    const n = this.capacity;
-    this.a = new Int32Array(n);
-    this.b = new Int32Array(n);
-    this.ports = new Int32Array(n);
-    this.kind = new Uint16Array(n);
-    this.flags = new Uint8Array(n);
-    this.technique = new Int8Array(n);
-    this.initPackets = new Uint16Array(n);
-    this.owner = new Int32Array(n);
-    this.ownerGeneration = new Int32Array(n);
-    this.firstSeen = new Float64Array(n);
-    this.lastSeen = new Float64Array(n);
-  }
-
-  private setOf(a: number, b: number, ports: number, kind: number): number {
-    const h = mix32(a ^ mix32(b ^ mix32(ports ^ Math.imul(kind, 0x9e3779b1))));
-    return (h & this.setMask) * WAYS;
+    this.ints = new Int32Array(this.capacity * STRIDE);
   }
 
   /** Finds the entry for initiator a → responder b; returns its slot or -1. */
   find(a: number, b: number, ports: number, kind: number): number {
-    a |= 0;
-    b |= 0;
-    ports |= 0;
+    const ints = this.ints;
     const base = this.setOf(a, b, ports, kind);
     for (let i = base; i < base + WAYS; i++) {
-      if (this.kind[i] === kind && this.a[i] === a && this.b[i] === b && this.ports[i] === ports) return i;
+      const o = i * STRIDE;
+      if (ints[o + KIND] === kind && ints[o + A] === a && ints[o + B] === b && ints[o + PORTS] === ports) return i;
     }
     return -1;
   }
 
+  /** Set by `findOrInsert`: whether the returned slot is a new entry. */
+  inserted = false;
+
   /** Adds an entry (the caller has checked it is absent); returns its slot. */
-  insert(a: number, b: number, ports: number, kind: number, now: number): number {
-    a |= 0;
-    b |= 0;
-    ports |= 0;
+  insert(a: number, b: number, ports: number, kind: number, flags: number, technique: number, now: number): number {
+    return this.place(this.setOf(a, b, ports, kind), a, b, ports, kind, flags, technique, now);
+  }
+
+  /**
+   * Finds the entry, or adds it with the given flags and technique: one
+   * hash and one set scan for the common "new flow" case. `inserted` says which.
+   */
+  findOrInsert(a: number, b: number, ports: number, kind: number, flags: number, technique: number, now: number): number {
+    const ints = this.ints;
     const base = this.setOf(a, b, ports, kind);
-    let slot = -1;
-    let oldest = Infinity;
     for (let i = base; i < base + WAYS; i++) {
-      if (this.kind[i] === EMPTY) {
+      const o = i * STRIDE;
+      if (ints[o + KIND] === kind && ints[o + A] === a && ints[o + B] === b && ints[o + PORTS] === ports) {
+        this.inserted = false;
+        return i;
+      }
+    }
+    this.inserted = true;
+    return this.place(base, a, b, ports, kind, flags, technique, now);
+  }
+
+  private place(base: number, a: number, b: number, ports: number, kind: number, flags: number, technique: number, now: number): number {
+    const ints = this.ints;
+    const nowMs = this.ms(now);
+    let slot = -1;
+    let oldestAge = -1;
+    for (let i = base; i < base + WAYS; i++) {
+      if (ints[i * STRIDE + KIND] === EMPTY) {
         slot = i;
         break;
       }
-      if (this.lastSeen[i]! < oldest) {
-        oldest = this.lastSeen[i]!;
+      const age = (nowMs - ints[i * STRIDE + LAST]!) | 0;
+      if (age > oldestAge) {
+        oldestAge = age;
         slot = i;
       }
     }
-    if (this.kind[slot] !== EMPTY) {
+    const o = slot * STRIDE;
+    if (ints[o + KIND] !== EMPTY) {
       this.evicted++;
-      this.release(slot, FlowEnd.EVICTED, now);
+      this.release(slot, now);
     }
-    this.a[slot] = a;
-    this.b[slot] = b;
-    this.ports[slot] = ports;
-    this.kind[slot] = kind;
-    this.flags[slot] = 0;
-    this.technique[slot] = -1;
-    this.initPackets[slot] = 1;
-    this.owner[slot] = -1;
-    this.ownerGeneration[slot] = 0;
-    this.firstSeen[slot] = now;
-    this.lastSeen[slot] = now;
+    ints[o + A] = a;
+    ints[o + B] = b;
+    ints[o + PORTS] = ports;
+    ints[o + KIND] = kind;
+    ints[o + META] = (flags & 0xff) | ((technique & 0xff) << 8);
+    ints[o + PACKETS] = 1;
+    ints[o + FIRST] = nowMs;
+    ints[o + LAST] = nowMs;
     this.size++;
     this.sweep(now, 2);
     return slot;
   }
 
+  initiator(slot: number): number {
+    return this.ints[slot * STRIDE + A]!;
+  }
+  responder(slot: number): number {
+    return this.ints[slot * STRIDE + B]!;
+  }
+  ports(slot: number): number {
+    return this.ints[slot * STRIDE + PORTS]!;
+  }
+  kind(slot: number): number {
+    return this.ints[slot * STRIDE + KIND]!;
+  }
+  flags(slot: number): number {
+    return this.ints[slot * STRIDE + META]! & 0xff;
+  }
+  setFlags(slot: number, flags: number): void {
+    const o = slot * STRIDE + META;
+    this.ints[o] = (this.ints[o]! & ~0xff) | (flags & 0xff);
+  }
+  technique(slot: number): number {
+    return (this.ints[slot * STRIDE + META]! >> 8) & 0xff;
+  }
+  /** The scanning tool the first segment's fingerprint named (candidates only). */
+  tool(slot: number): number {
+    return (this.ints[slot * STRIDE + META]! >> 16) & 0xff;
+  }
+  setTool(slot: number, tool: number): void {
+    const o = slot * STRIDE + META;
+    this.ints[o] = (this.ints[o]! & ~0xff0000) | ((tool & 0xff) << 16);
+  }
+  /** Segments seen from the initiator. */
+  packets(slot: number): number {
+    return this.ints[slot * STRIDE + PACKETS]!;
+  }
+  /** Marks activity: the initiator sent another packet when `fromInitiator`. */
+  touch(slot: number, now: number, fromInitiator: boolean): void {
+    this.ints[slot * STRIDE + LAST] = this.ms(now);
+    if (fromInitiator) this.ints[slot * STRIDE + PACKETS]!++;
+  }
+  /** When the flow began, in seconds. */
+  firstSeen(slot: number): number {
+    return this.epoch + this.ints[slot * STRIDE + FIRST]! / 1000;
+  }
+
+  /** Packet time as wrapping 32-bit milliseconds since the first packet. */
+  private ms(now: number): number {
+    if (this.epoch !== this.epoch) this.epoch = now;
+    return Math.round((now - this.epoch) * 1000) | 0;
+  }
+
   /** Advances the clock hand over `steps` slots, expiring idle entries. */
   sweep(now: number, steps: number): void {
-    const limit = now - this.idleTimeout;
+    const nowMs = this.ms(now);
+    const timeoutMs = Math.round(this.idleTimeout * 1000);
     let h = this.hand;
     for (let k = 0; k < steps; k++) {
-      if (this.kind[h] !== EMPTY && this.lastSeen[h]! < limit) {
+      if (this.ints[h * STRIDE + KIND] !== EMPTY && ((nowMs - this.ints[h * STRIDE + LAST]!) | 0) > timeoutMs) {
         this.expired++;
-        this.release(h, FlowEnd.EXPIRED, now);
+        this.release(h, now);
       }
       h = h + 1 === this.capacity ? 0 : h + 1;
     }
@@ -153,12 +212,17 @@ export class FlowTable {
 
   /** Ends every entry (end of a capture). */
   drain(now: number): void {
-    for (let i = 0; i < this.capacity; i++) if (this.kind[i] !== EMPTY) this.release(i, FlowEnd.EXPIRED, now);
+    for (let i = 0; i < this.capacity; i++) if (this.ints[i * STRIDE + KIND] !== EMPTY) this.release(i, now);
   }
 
-  private release(slot: number, why: number, now: number): void {
-    this.onEnd(slot, why, now);
-    this.kind[slot] = EMPTY;
+  private setOf(a: number, b: number, ports: number, kind: number): number {
+    const h = mix32(a ^ mix32(b ^ mix32(ports ^ Math.imul(kind, 0x9e3779b1))));
+    return (h & this.setMask) * WAYS;
+  }
+
+  private release(slot: number, now: number): void {
+    this.onEnd(slot, now);
+    this.ints[slot * STRIDE + KIND] = EMPTY;
     this.size--;
   }
 }

@@ -5,6 +5,8 @@ import type { MemoryBudget } from './memory-budget.js';
 
 /** How many target addresses, open services and live hosts a report names (the counts are not capped). */
 export const SAMPLE_LIMIT = 256;
+/** How many target addresses a report names. */
+export const TARGET_SAMPLE_LIMIT = 16;
 
 /**
  * What one source has done with one technique in the current window:
@@ -42,7 +44,11 @@ export class TechniqueState {
   liveHosts: string[] = [];
   liveHostCount = 0;
   private liveHostKeys: Set<number> | null = null;
-  targetSamples: string[] = [];
+  /** The first few IPv4 targets, kept as numbers so a one-packet source costs no string. */
+  readonly sampleV4 = new Int32Array(TARGET_SAMPLE_LIMIT);
+  sampleV4Count = 0;
+  /** The first few IPv6 targets as text (IPv6 sources are rare enough to afford it). */
+  sampleV6: string[] = [];
   detection: Detection | null = null;
   detectedAfterProbes = 0;
 
@@ -111,6 +117,15 @@ export class TechniqueState {
     return true;
   }
 
+  /** Keeps a new target's address for the report, while there is room. */
+  sampleTarget(host: number, v6Text: (() => string) | null): void {
+    if (v6Text !== null) {
+      if (this.sampleV6.length + this.sampleV4Count < TARGET_SAMPLE_LIMIT) this.sampleV6.push(v6Text());
+    } else if (this.sampleV4Count + this.sampleV6.length < TARGET_SAMPLE_LIMIT) {
+      this.sampleV4[this.sampleV4Count++] = host;
+    }
+  }
+
   reset(): void {
     this.probes = 0;
     this.firstSeen = 0;
@@ -136,7 +151,8 @@ export class TechniqueState {
       this.liveHostKeys = null;
     }
     this.liveHostCount = 0;
-    if (this.targetSamples.length > 0) this.targetSamples = [];
+    this.sampleV4Count = 0;
+    if (this.sampleV6.length > 0) this.sampleV6 = [];
     this.detection = null;
     this.detectedAfterProbes = 0;
   }
