@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs the whole test suite. Ends with the line
+# "N passed, N failed" taken from vitest's own JSON report.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+
+report=$(mktemp /tmp/scanwatch-vitest.XXXXXX.json)
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report"
+status=$?
+node -e '
+  const fs = require("fs");
+  let r;
+  try { r = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch { console.log("0 passed, 1 failed"); process.exit(0); }
+  const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' "$report"
+rm -f "$report"
+exit $status
