@@ -375,6 +375,7 @@ export class Engine implements PacketSink {
       }
       rec = this.promote(ps, key, p, false);
     }
+    if (slot >= 0) this.flows.markOwnerTracked(slot);
     const st = this.stateFor(rec, tech, now);
     const added = st.addProbe(host, port, now);
     if (tool !== Tool.NONE) st.toolVotes[tool]!++;
@@ -514,7 +515,11 @@ export class Engine implements PacketSink {
       return;
     }
     if ((fl & Flow.PROBE) === 0 || (fl & (Flow.ANSWERED | Flow.REJECTED)) !== 0) return;
-    // Only full records care about silence; a probation source's one silent probe changes nothing.
+    // Only full records care about silence; a probation source's one silent
+    // probe changes nothing. (Checking the flow's mark first spares a flood of
+    // one-probe sources a table lookup per expiry; the cost is that the first
+    // probe of a source promoted later is not counted as silent.)
+    if (!flows.ownerTracked(slot)) return;
     const key = flows.kind(slot) & V6 ? IPV6_KEY_BASE + flows.initiator(slot) : flows.initiator(slot);
     const rec = this.sources.peek(key);
     if (rec === null) return;

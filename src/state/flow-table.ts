@@ -167,6 +167,13 @@ export class FlowTable {
   technique(slot: number): number {
     return (this.ints[slot * STRIDE + META]! >> 8) & 0xff;
   }
+  /** Whether the initiator had a full source record when the flow began (bit 24 of the meta word). */
+  ownerTracked(slot: number): boolean {
+    return (this.ints[slot * STRIDE + META]! & 0x1000000) !== 0;
+  }
+  markOwnerTracked(slot: number): void {
+    this.ints[slot * STRIDE + META]! |= 0x1000000;
+  }
   /** The scanning tool the first segment's fingerprint named (candidates only). */
   tool(slot: number): number {
     return (this.ints[slot * STRIDE + META]! >> 16) & 0xff;

@@ -1,0 +1,395 @@
+#!/usr/bin/env node
+// `npm run bench`: end-to-end throughput and memory of `scanwatch analyze` on
+// the 2-million-packet spoofed-SYN flood with a real nmap scan spliced in
+// (bench/make-flood.mjs), on one core, against the `tcpdump -r` floor.
+//
+//   node bench/run.mjs [--quick] [--json] [--runs N] [--force] [--scan FILE]
+//                      [--cli PATH] [--cpu N]
+//
+//   --quick      200k-packet file (bench/out/flood-200k.pcap): a smoke run; the
+//                throughput and memory rows are shown but do not gate the exit code
+//   --json       print the figures as one JSON object instead of the table
+//   --runs N     runs of each command (default 3; the median wall time is used)
+//   --force      regenerate the capture even if the cached one is up to date
+//   --scan FILE  capture holding the nmap scan to splice in
+//                (default test/pcaps/nmap-syn.pcap)
+//   --cli PATH   the scanwatch entry point (default dist/cli/main.js)
+//   --cpu N      the core to pin to with taskset (default 0)
+//
+// Exit status: 0 when every requirement holds, 1 otherwise (or when the bench
+// cannot run). Progress goes to stderr, the report to stdout.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, ensureFlood } from './make-flood.mjs';
+
+const REQ_PPS = 2_000_000;
+const REQ_RSS_MB = 300;
+const GNU_TIME = '/usr/bin/time';
+const TIME_FORMAT = '%e %M %U %S'; // wall s, max RSS KiB, user s, sys s
+
+const log = (...a) => console.error(...a);
+const die = (msg) => {
+  console.error(`bench: ${msg}`);
+  process.exit(1);
+};
+
+function parseArgs(argv) {
+  const o = { runs: 3, cli: 'dist/cli/main.js', cpu: '0' };
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k];
+    const val = () => {
+      if (k + 1 >= argv.length) die(`${a} needs a value`);
+      return argv[++k];
+    };
+    if (a === '--quick') o.quick = true;
+    else if (a === '--json') o.json = true;
+    else if (a === '--force') o.force = true;
+    else if (a === '--runs') o.runs = Number(val());
+    else if (a === '--scan') o.scan = val();
+    else if (a === '--cli') o.cli = val();
+    else if (a === '--cpu') o.cpu = val();
+    else if (a === '-h' || a === '--help') {
+      console.log('usage: node bench/run.mjs [--quick] [--json] [--runs N] [--force] [--scan FILE] [--cli PATH] [--cpu N]');
+      process.exit(0);
+    } else die(`unknown argument ${a}`);
+  }
+  if (!(Number.isInteger(o.runs) && o.runs >= 1)) die('--runs must be a positive integer');
+  if (!/^\d+$/.test(o.cpu)) die('--cpu must be a core number');
+  return o;
+}
+
+function which(cmd) {
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function firstLine(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return `${r.stdout || ''}${r.stderr || ''}`.split('\n').find((l) => l.trim()) ?? null;
+}
+
+function machineFacts(cpu) {
+  let cpuModel = null;
+  try {
+    const m = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m);
+    cpuModel = m ? m[1].trim() : null;
+  } catch {}
+  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  return {
+    date: new Date().toISOString(),
+    cpu_model: cpuModel,
+    nproc: Number(firstLine('nproc', [])) || null,
+    pinned_cpu: Number(cpu),
+    memory_gib: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    kernel: `${os.type()} ${os.release()}`,
+    node: firstLine('node', ['--version']),
+    tcpdump: firstLine('tcpdump', ['--version']),
+    git_head: git.status === 0 ? git.stdout.trim() : null,
+  };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n % 2 ? s[(n - 1) >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
+};
+
+/** Runs `taskset -c CPU /usr/bin/time -f FORMAT cmd...`, GNU time's figures going to a file of their own. */
+function timed(cpu, cmd, args, capture) {
+  const tf = path.join(os.tmpdir(), `scanwatch-bench-time-${process.pid}`);
+  fs.rmSync(tf, { force: true });
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('taskset', ['-c', cpu, GNU_TIME, '-o', tf, '-f', TIME_FORMAT, cmd, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 2 ** 30,
+    stdio: ['ignore', capture ? 'pipe' : 'ignore', 'pipe'],
+  });
+  const parentWall = Number(process.hrtime.bigint() - t0) / 1e9;
+  let figures = null;
+  try {
+    const lines = fs.readFileSync(tf, 'utf8').trim().split('\n');
+    const m = lines[lines.length - 1].match(/^(\d+(?:\.\d+)?) (\d+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)$/);
+    if (m) figures = { wall_s: Number(m[1]), max_rss_kib: Number(m[2]), user_s: Number(m[3]), sys_s: Number(m[4]) };
+  } catch {}
+  fs.rmSync(tf, { force: true });
+  if (r.error) die(`could not run ${cmd}: ${r.error.message}`);
+  return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', figures, parent_wall_s: parentWall };
+}
+
+function parseReport(stdout) {
+  try {
+    return JSON.parse(stdout);
+  } catch {}
+  const k = stdout.indexOf('{');
+  if (k >= 0) {
+    try {
+      return JSON.parse(stdout.slice(k));
+    } catch {}
+  }
+  return null;
+}
+
+/** The correctness checks on one run's JSON. */
+function checkReport(rep, packets, scanner) {
+  if (!rep || typeof rep !== 'object') return { parsed: false };
+  const dets = Array.isArray(rep.detections) ? rep.detections : [];
+  const scan = dets.find((d) => d && d.src === scanner && d.type === 'tcp-syn') ?? null;
+  const others = dets.filter((d) => !d || d.src !== scanner);
+  return {
+    parsed: true,
+    packets_reported: rep.packets,
+    packets_ok: rep.packets === packets,
+    detections: dets.length,
+    scan_found: !!scan,
+    scan_detection: scan
+      ? {
+          pattern: scan.pattern ?? null,
+          targets: scan.targets ?? null,
+          ports: scan.ports ?? null,
+          probes: scan.probes ?? null,
+          tool: scan.tool ?? null,
+          open_ports: scan.open_ports ?? null,
+          detected_after_probes: scan.detected_after_probes ?? null,
+        }
+      : null,
+    other_sources: others.length,
+    other_examples: others.slice(0, 5).map((d) => (d ? `${d.src} ${d.type}` : String(d))),
+    decode_errors: rep.decode_errors ?? null,
+    evictions: rep.evictions ?? null,
+  };
+}
+
+// ---------------------------------------------------------------------------
+
+const opt = parseArgs(process.argv.slice(2));
+const cli = path.resolve(ROOT, opt.cli);
+if (!fs.existsSync(cli)) die(`${opt.cli} not found: run \`npm run build\` first`);
+if (!fs.existsSync(GNU_TIME)) die(`${GNU_TIME} (GNU time) is missing: apt-get install -y time`);
+if (!which('taskset')) die('taskset is missing: apt-get install -y util-linux');
+if (!which('tcpdump')) die('tcpdump is missing: apt-get install -y tcpdump');
+if (!which('node')) die('node is not on PATH');
+
+let meta;
+try {
+  meta = ensureFlood({ quick: !!opt.quick, force: !!opt.force, scan: opt.scan, log });
+} catch (e) {
+  die(`cannot build the capture: ${e.message}`);
+}
+const file = meta.file;
+const N = meta.packets;
+const scanner = meta.scan.scanner;
+const machine = machineFacts(opt.cpu);
+
+// scanwatch analyze
+const sw = [];
+for (let r = 1; r <= opt.runs; r++) {
+  log(`scanwatch run ${r}/${opt.runs}: taskset -c ${opt.cpu} ${GNU_TIME} -f '${TIME_FORMAT}' node ${opt.cli} analyze ${file} --format json`);
+  const res = timed(opt.cpu, 'node', [cli, 'analyze', file, '--format', 'json'], true);
+  const check = checkReport(parseReport(res.stdout), N, scanner);
+  const run = { run: r, exit: res.status, signal: res.signal, ...res.figures, parent_wall_s: round(res.parent_wall_s, 3), check };
+  if (res.status !== 0 || !res.figures) run.stderr_tail = res.stderr.trim().split('\n').slice(-10).join('\n');
+  sw.push(run);
+  if (res.status !== 0) log(`  exited ${res.status ?? res.signal}:\n${run.stderr_tail}`);
+  else log(`  ${res.figures ? `${res.figures.wall_s} s, ${res.figures.max_rss_kib} KiB max RSS` : 'no timing figures'}`);
+}
+
+// tcpdump floor
+const td = [];
+for (let r = 1; r <= opt.runs; r++) {
+  log(`tcpdump run ${r}/${opt.runs}: taskset -c ${opt.cpu} ${GNU_TIME} -f '${TIME_FORMAT}' tcpdump -r ${file} -w /dev/null`);
+  const res = timed(opt.cpu, 'tcpdump', ['-r', file, '-w', '/dev/null'], false);
+  td.push({ run: r, exit: res.status, ...res.figures, parent_wall_s: round(res.parent_wall_s, 3) });
+  if (res.status !== 0) log(`  tcpdump exited ${res.status}: ${res.stderr.trim()}`);
+}
+
+function round(x, d) {
+  return x == null || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d;
+}
+
+const swOk = sw.every((r) => r.exit === 0 && r.wall_s != null);
+const tdOk = td.every((r) => r.exit === 0 && r.wall_s != null);
+const swWall = swOk ? median(sw.map((r) => r.wall_s)) : null;
+const tdWall = tdOk ? median(td.map((r) => r.wall_s)) : null;
+const peakRssKib = sw.some((r) => r.max_rss_kib != null) ? Math.max(...sw.filter((r) => r.max_rss_kib != null).map((r) => r.max_rss_kib)) : null;
+const peakRssMb = peakRssKib == null ? null : (peakRssKib * 1024) / 1e6; // MB = 10^6 bytes
+const pps = swWall ? N / swWall : null;
+const tdPps = tdWall ? N / tdWall : null;
+const ratio = swWall && tdWall ? swWall / tdWall : null;
+const checks = sw.map((r) => r.check);
+const allParsed = checks.every((c) => c.parsed);
+const packetsOk = allParsed && checks.every((c) => c.packets_ok);
+const scanFound = allParsed && checks.every((c) => c.scan_found);
+const noFlood = allParsed && checks.every((c) => c.other_sources === 0);
+const c0 = checks.find((c) => c.parsed) ?? checks[0];
+const perfGates = !opt.quick;
+
+const failedRuns = sw.filter((r) => r.exit !== 0);
+const requirements = [
+  {
+    id: 'runs_ok',
+    requirement: 'tool exits 0 and prints its JSON report',
+    measured: failedRuns.length
+      ? `run ${failedRuns[0].run} exited ${failedRuns[0].exit ?? failedRuns[0].signal}: ${(failedRuns[0].stderr_tail || '').split('\n').pop().slice(0, 80)}`
+      : allParsed
+        ? `${sw.length} of ${sw.length} runs`
+        : 'output was not JSON',
+    value: failedRuns.length === 0 && allParsed,
+    pass: failedRuns.length === 0 && allParsed,
+    gates: true,
+  },
+  {
+    id: 'throughput',
+    requirement: `>= ${REQ_PPS.toLocaleString('en-US')} packets/s end to end`,
+    measured: pps == null ? 'no successful run' : `${fmtInt(pps)} pkt/s (median wall ${swWall.toFixed(2)} s)`,
+    value: round(pps, 0),
+    pass: pps != null && pps >= REQ_PPS,
+    gates: perfGates,
+  },
+  {
+    id: 'peak_rss',
+    requirement: `peak RSS <= ${REQ_RSS_MB} MB`,
+    measured: peakRssMb == null ? 'unknown' : `${peakRssMb.toFixed(1)} MB (${fmtInt(peakRssKib)} KiB, max of ${opt.runs} runs)`,
+    value: round(peakRssMb, 1),
+    pass: peakRssMb != null && peakRssMb <= REQ_RSS_MB,
+    gates: perfGates,
+  },
+  {
+    id: 'packets',
+    requirement: `tool reports packets == ${fmtInt(N)}`,
+    measured: !allParsed ? 'output was not JSON' : [...new Set(checks.map((c) => c.packets_reported))].map((p) => (typeof p === 'number' ? fmtInt(p) : String(p))).join(', '),
+    value: c0?.packets_reported ?? null,
+    pass: packetsOk,
+    gates: true,
+  },
+  {
+    id: 'scan_found',
+    requirement: `nmap scan found (${scanner}, tcp-syn)`,
+    measured: !allParsed
+      ? 'output was not JSON'
+      : scanFound
+        ? describeScan(c0.scan_detection)
+        : `not reported in ${checks.filter((c) => !c.scan_found).length} of ${checks.length} runs`,
+    value: scanFound,
+    pass: scanFound,
+    gates: true,
+  },
+  {
+    id: 'no_flood_source',
+    requirement: 'no flood source reported',
+    measured: !allParsed
+      ? 'output was not JSON'
+      : noFlood
+        ? `0 of ${c0.detections} detection(s) from another source`
+        : `${Math.max(...checks.map((c) => c.other_sources))} detection(s) from other sources, e.g. ${c0.other_examples.join('; ')}`,
+    value: allParsed ? Math.max(...checks.map((c) => c.other_sources)) : null,
+    pass: noFlood,
+    gates: true,
+  },
+];
+const ok = requirements.every((q) => q.pass || !q.gates);
+
+function fmtInt(x) {
+  return Math.round(x).toLocaleString('en-US');
+}
+function describeScan(d) {
+  if (!d) return 'yes';
+  const bits = [d.pattern, d.ports != null ? `${d.ports} ports` : null, d.probes != null ? `${d.probes} probes` : null, `tool ${d.tool ?? 'null'}`];
+  if (d.detected_after_probes != null) bits.push(`after ${d.detected_after_probes} probes`);
+  return `yes: ${bits.filter(Boolean).join(', ')}`;
+}
+
+const result = {
+  ok,
+  mode: opt.quick ? 'quick (smoke: performance rows do not gate)' : 'full',
+  machine,
+  capture: {
+    file,
+    packets: N,
+    bytes: meta.bytes,
+    flood_packets: meta.flood.packets,
+    scan_packets: meta.scan.packets,
+    scan_file: meta.scan.file,
+    scanner,
+    scan_time: [meta.scan.first, meta.scan.last],
+    time_range: [meta.first, meta.last],
+    seed: meta.seed,
+  },
+  scanwatch: {
+    command: `taskset -c ${opt.cpu} ${GNU_TIME} -f '${TIME_FORMAT}' node ${opt.cli} analyze ${file} --format json`,
+    cli: opt.cli,
+    cli_built: fs.statSync(cli).mtime.toISOString(),
+    runs: sw,
+    median_wall_s: swWall,
+    packets_per_s: round(pps, 0),
+    peak_rss_kib: peakRssKib,
+    peak_rss_mb: round(peakRssMb, 1),
+  },
+  tcpdump: {
+    command: `taskset -c ${opt.cpu} ${GNU_TIME} -f '${TIME_FORMAT}' tcpdump -r ${file} -w /dev/null`,
+    runs: td,
+    median_wall_s: tdWall,
+    packets_per_s: round(tdPps, 0),
+  },
+  ratio_scanwatch_to_tcpdump: round(ratio, 2),
+  requirements: requirements.map(({ id, requirement, value, pass, gates }) => ({ id, requirement, value, pass, gates })),
+};
+
+if (opt.json) {
+  console.log(JSON.stringify(result, null, 2));
+} else {
+  const out = [];
+  const mb = (b) => `${(b / 1e6).toFixed(1)} MB`;
+  out.push(`scanwatch analyze benchmark${opt.quick ? ' (--quick smoke run)' : ''}`);
+  out.push(`  capture : ${file}, ${fmtInt(N)} packets, ${mb(meta.bytes)}: ${fmtInt(meta.flood.packets)} spoofed SYNs + ${meta.scan.packets} frames of nmap scan by ${scanner} (${meta.scan.file})`);
+  out.push(`  tool    : node ${opt.cli} (built ${result.scanwatch.cli_built}), git HEAD ${machine.git_head ?? '?'}`);
+  out.push(`  machine : ${machine.cpu_model ?? '?'}, nproc ${machine.nproc ?? '?'}, ${machine.memory_gib} GiB, ${machine.kernel}, node ${machine.node ?? '?'}, ${machine.tcpdump ?? 'tcpdump ?'}; pinned to CPU ${opt.cpu}`);
+  out.push('');
+  const rows = [['run', 'scanwatch wall', 'user', 'sys', 'max RSS', 'exit', 'tcpdump wall']];
+  for (let k = 0; k < opt.runs; k++) {
+    const s = sw[k];
+    const t = td[k];
+    rows.push([
+      String(k + 1),
+      s.wall_s != null ? `${s.wall_s.toFixed(2)} s` : '-',
+      s.user_s != null ? `${s.user_s.toFixed(2)} s` : '-',
+      s.sys_s != null ? `${s.sys_s.toFixed(2)} s` : '-',
+      s.max_rss_kib != null ? `${((s.max_rss_kib * 1024) / 1e6).toFixed(1)} MB` : '-',
+      String(s.exit ?? s.signal),
+      t.wall_s != null ? `${t.wall_s.toFixed(2)} s` : '-',
+    ]);
+  }
+  rows.push([
+    'median',
+    swWall != null ? `${swWall.toFixed(2)} s` : '-',
+    '',
+    '',
+    peakRssMb != null ? `${peakRssMb.toFixed(1)} MB (max)` : '-',
+    '',
+    tdWall != null ? `${tdWall.toFixed(2)} s` : '-',
+  ]);
+  out.push(...table(rows));
+  out.push('');
+  out.push(
+    `  scanwatch: ${pps != null ? `${fmtInt(pps)} pkt/s` : '-'} (tool reported ${c0?.packets_reported ?? '?'} packets)   ` +
+      `floor, tcpdump -r FILE -w /dev/null: ${tdPps != null ? `${fmtInt(tdPps)} pkt/s` : '-'}   ` +
+      `ratio scanwatch/tcpdump: ${ratio != null ? `${ratio.toFixed(2)}x` : '-'}`,
+  );
+  out.push('');
+  const vrows = [['requirement', 'measured', 'verdict']];
+  for (const q of requirements) vrows.push([q.requirement, q.measured, q.pass ? 'PASS' : q.gates ? 'FAIL' : 'fail (not gating in --quick)']);
+  out.push(...table(vrows));
+  out.push('');
+  out.push(ok ? 'RESULT: PASS' : 'RESULT: FAIL');
+  console.log(out.join('\n'));
+}
+process.exit(ok ? 0 : 1);
+
+function table(rows) {
+  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const line = (r) => '  ' + r.map((cell, c) => cell.padEnd(w[c])).join('  ').trimEnd();
+  return [line(rows[0]), '  ' + w.map((n) => '-'.repeat(n)).join('  '), ...rows.slice(1).map(line)];
+}
