@@ -3,6 +3,22 @@ import { hashIpv6 } from './address.js';
 import { DecodeError, DECODE_ERROR_NAMES } from './errors.js';
 import { L3, Packet, Proto, TcpFlag, TcpOpt } from './packet.js';
 
+// Byte-wise reads: Node's Buffer#readUInt16BE and friends validate their
+// offset on every call, which on this path costs more than the read. The
+// decoder checks every length before it reads.
+function u16(buf: Buffer, o: number): number {
+  return (buf[o]! << 8) | buf[o + 1]!;
+}
+function i32(buf: Buffer, o: number): number {
+  return (buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!;
+}
+function u32(buf: Buffer, o: number): number {
+  return i32(buf, o) >>> 0;
+}
+function u32le(buf: Buffer, o: number): number {
+  return ((buf[o + 3]! << 24) | (buf[o + 2]! << 16) | (buf[o + 1]! << 8) | buf[o]!) >>> 0;
+}
+
 const ETH_IPV4 = 0x0800;
 const ETH_ARP = 0x0806;
 const ETH_IPV6 = 0x86dd;
@@ -41,13 +57,13 @@ export class Decoder {
       case LinkType.LINUX_SLL:
         // 16-byte cooked header; protocol type in the last 2 bytes (pcap-linktype(7)).
         if (capLen < 16) return this.fail(DecodeError.TRUNCATED_LINK);
-        p.l2Broadcast = buf.readUInt16BE(off) === 1; // packet type 1: broadcast
-        return this.etherType(buf.readUInt16BE(off + 14), buf, off + 16, end);
+        p.l2Broadcast = u16(buf, off) === 1; // packet type 1: broadcast
+        return this.etherType(u16(buf, off + 14), buf, off + 16, end);
       case LinkType.LINUX_SLL2:
         // 20-byte cooked v2 header; protocol type first, packet type at byte 10.
         if (capLen < 20) return this.fail(DecodeError.TRUNCATED_LINK);
         p.l2Broadcast = buf[off + 10] === 1;
-        return this.etherType(buf.readUInt16BE(off), buf, off + 20, end);
+        return this.etherType(u16(buf, off), buf, off + 20, end);
       case LinkType.RAW:
         if (capLen < 1) return this.fail(DecodeError.TRUNCATED_LINK);
         return this.rawIp(buf, off, end);
@@ -60,8 +76,8 @@ export class Decoder {
         if (capLen < 4) return this.fail(DecodeError.TRUNCATED_LINK);
         // The family is in the writer's byte order for NULL, network order for LOOP;
         // a value above 0xffff means we read it the wrong way round.
-        let family = linkType === LinkType.LOOP ? buf.readUInt32BE(off) : buf.readUInt32LE(off);
-        if (family > 0xffff) family = buf.readUInt32BE(off);
+        let family = linkType === LinkType.LOOP ? u32(buf, off) : u32le(buf, off);
+        if (family > 0xffff) family = u32(buf, off);
         if (family === 2) return this.ipv4(buf, off + 4, end);
         // AF_INET6 differs by OS: 10 Linux, 24 NetBSD/OpenBSD, 28 FreeBSD, 30 macOS.
         if (family === 10 || family === 24 || family === 28 || family === 30) return this.ipv6(buf, off + 4, end);
@@ -80,13 +96,13 @@ export class Decoder {
 
   private ethernet(buf: Buffer, off: number, end: number): boolean {
     if (end - off < 14) return this.fail(DecodeError.TRUNCATED_LINK);
-    this.packet.l2Broadcast = buf.readInt32BE(off) === -1 && buf.readUInt16BE(off + 4) === 0xffff;
-    let type = buf.readUInt16BE(off + 12);
+    this.packet.l2Broadcast = i32(buf, off) === -1 && u16(buf, off + 4) === 0xffff;
+    let type = u16(buf, off + 12);
     let pos = off + 14;
     for (let tags = 0; type === ETH_VLAN || type === ETH_QINQ || type === ETH_QINQ_OLD; tags++) {
       if (tags === MAX_VLAN_TAGS || end - pos < 4) return this.fail(DecodeError.TRUNCATED_VLAN);
-      this.packet.vlan = buf.readUInt16BE(pos) & 0x0fff;
-      type = buf.readUInt16BE(pos + 2);
+      this.packet.vlan = u16(buf, pos) & 0x0fff;
+      type = u16(buf, pos + 2);
       pos += 4;
     }
     return this.etherType(type, buf, pos, end);
@@ -112,16 +128,16 @@ export class Decoder {
     if (end - off < 8) return this.fail(DecodeError.TRUNCATED_ARP);
     const hlen = buf[off + 4]!;
     const plen = buf[off + 5]!;
-    if (buf.readUInt16BE(off + 2) !== ETH_IPV4 || plen !== 4) {
+    if (u16(buf, off + 2) !== ETH_IPV4 || plen !== 4) {
       this.otherProtocol++;
       return false;
     }
     if (end - off < 8 + 2 * hlen + 8) return this.fail(DecodeError.TRUNCATED_ARP);
     const p = this.packet;
     p.l3 = L3.ARP;
-    p.arpOp = buf.readUInt16BE(off + 6);
-    p.arpSpa = buf.readInt32BE(off + 8 + hlen);
-    p.arpTpa = buf.readInt32BE(off + 8 + 2 * hlen + 4);
+    p.arpOp = u16(buf, off + 6);
+    p.arpSpa = i32(buf, off + 8 + hlen);
+    p.arpTpa = i32(buf, off + 8 + 2 * hlen + 4);
     return true;
   }
 
@@ -130,19 +146,19 @@ export class Decoder {
     const vihl = buf[off]!;
     if (vihl >> 4 !== 4) return this.fail(DecodeError.BAD_IP_VERSION);
     const hlen = (vihl & 15) * 4;
-    const totalLen = buf.readUInt16BE(off + 2);
+    const totalLen = u16(buf, off + 2);
     if (hlen < 20 || totalLen < hlen) return this.fail(DecodeError.BAD_IPV4_HEADER);
     if (end - off < hlen) return this.fail(DecodeError.TRUNCATED_IPV4);
     const p = this.packet;
     p.l3 = L3.IPV4;
     p.src6Off = -1;
     p.dst6Off = -1;
-    p.ipId = buf.readUInt16BE(off + 4);
-    const frag = buf.readUInt16BE(off + 6);
+    p.ipId = u16(buf, off + 4);
+    const frag = u16(buf, off + 6);
     p.ttl = buf[off + 8]!;
     p.proto = buf[off + 9]!;
-    p.src = buf.readInt32BE(off + 12);
-    p.dst = buf.readInt32BE(off + 16);
+    p.src = i32(buf, off + 12);
+    p.dst = i32(buf, off + 16);
     const d = p.dst;
     // 224.0.0.0/4 multicast, 255.255.255.255 limited broadcast (RFC 1112, RFC 919).
     p.dstMulticast = d >>> 28 === 14 || d === -1;
@@ -167,7 +183,7 @@ export class Decoder {
     p.dstMulticast = buf[off + 24] === 0xff; // ff00::/8 (RFC 4291)
     p.ttl = buf[off + 7]!;
     p.ipId = 0;
-    const payloadEnd = Math.min(end, off + 40 + buf.readUInt16BE(off + 4));
+    const payloadEnd = Math.min(end, off + 40 + u16(buf, off + 4));
     let next = buf[off + 6]!;
     let pos = off + 40;
     p.hasL4 = true;
@@ -182,7 +198,7 @@ export class Decoder {
         // fragment header: a non-zero offset means no transport header here
         if (payloadEnd - pos < 8 || i === MAX_IPV6_EXTENSIONS) return this.fail(DecodeError.BAD_IPV6_EXTENSION);
         next = buf[pos]!;
-        if ((buf.readUInt16BE(pos + 2) & 0xfff8) !== 0) p.hasL4 = false;
+        if ((u16(buf, pos + 2) & 0xfff8) !== 0) p.hasL4 = false;
         pos += 8;
       } else if (next === 51) {
         // authentication header: length in 4-octet units, minus 2 (RFC 4302)
@@ -216,12 +232,12 @@ export class Decoder {
     const hlen = (buf[off + 12]! >> 4) * 4;
     if (hlen < 20) return this.fail(DecodeError.BAD_TCP_OFFSET);
     if (end - off < hlen) return this.fail(DecodeError.TRUNCATED_TCP);
-    p.sport = buf.readUInt16BE(off);
-    p.dport = buf.readUInt16BE(off + 2);
-    p.tcpSeq = buf.readInt32BE(off + 4);
-    p.tcpAck = buf.readInt32BE(off + 8);
+    p.sport = u16(buf, off);
+    p.dport = u16(buf, off + 2);
+    p.tcpSeq = i32(buf, off + 4);
+    p.tcpAck = i32(buf, off + 8);
     p.tcpFlags = buf[off + 13]!;
-    p.tcpWindow = buf.readUInt16BE(off + 14);
+    p.tcpWindow = u16(buf, off + 14);
     p.payloadLen = end - off - hlen;
     p.tcpOptionMask = 0;
     p.tcpOptionCount = 0;
@@ -248,7 +264,7 @@ export class Decoder {
       p.tcpOptionCount++;
       if (kind === 2 && len === 4) {
         p.tcpOptionMask |= TcpOpt.MSS;
-        p.tcpMss = buf.readUInt16BE(pos + 2);
+        p.tcpMss = u16(buf, pos + 2);
       } else if (kind === 3) p.tcpOptionMask |= TcpOpt.WSCALE;
       else if (kind === 4) p.tcpOptionMask |= TcpOpt.SACK_PERM;
       else if (kind === 8) p.tcpOptionMask |= TcpOpt.TIMESTAMP;
@@ -260,9 +276,9 @@ export class Decoder {
   private udp(buf: Buffer, off: number, end: number): boolean {
     if (end - off < 8) return this.fail(DecodeError.TRUNCATED_UDP);
     const p = this.packet;
-    p.sport = buf.readUInt16BE(off);
-    p.dport = buf.readUInt16BE(off + 2);
-    p.payloadLen = Math.max(0, Math.min(buf.readUInt16BE(off + 4), end - off) - 8);
+    p.sport = u16(buf, off);
+    p.dport = u16(buf, off + 2);
+    p.payloadLen = Math.max(0, Math.min(u16(buf, off + 4), end - off) - 8);
     return true;
   }
 
@@ -272,8 +288,8 @@ export class Decoder {
     const type = buf[off]!;
     p.icmpType = type;
     p.icmpCode = buf[off + 1]!;
-    p.icmpId = buf.readUInt16BE(off + 4);
-    p.icmpSeq = buf.readUInt16BE(off + 6);
+    p.icmpId = u16(buf, off + 4);
+    p.icmpSeq = u16(buf, off + 6);
     // Destination unreachable (3) and time exceeded (11) quote the original
     // IP header and at least 8 bytes of its payload (RFC 792).
     if (type === 3 || type === 11) this.quotedIpv4(buf, off + 8, end);
@@ -286,16 +302,16 @@ export class Decoder {
     if (hlen < 20 || end - off < hlen + 4) return;
     const p = this.packet;
     p.quotedProto = buf[off + 9]!;
-    p.quotedSrc = buf.readInt32BE(off + 12);
-    p.quotedDst = buf.readInt32BE(off + 16);
+    p.quotedSrc = i32(buf, off + 12);
+    p.quotedDst = i32(buf, off + 16);
     if (p.quotedProto === 1) {
       // a quoted ICMP echo: identifier and sequence sit 4 bytes into its header
       if (end - off < hlen + 8) return;
-      p.quotedSport = buf.readUInt16BE(off + hlen + 4);
-      p.quotedDport = buf.readUInt16BE(off + hlen + 6);
+      p.quotedSport = u16(buf, off + hlen + 4);
+      p.quotedDport = u16(buf, off + hlen + 6);
     } else {
-      p.quotedSport = buf.readUInt16BE(off + hlen);
-      p.quotedDport = buf.readUInt16BE(off + hlen + 2);
+      p.quotedSport = u16(buf, off + hlen);
+      p.quotedDport = u16(buf, off + hlen + 2);
     }
     p.quotedValid = true;
   }
@@ -306,8 +322,8 @@ export class Decoder {
     const type = buf[off]!;
     p.icmpType = type;
     p.icmpCode = buf[off + 1]!;
-    p.icmpId = buf.readUInt16BE(off + 4);
-    p.icmpSeq = buf.readUInt16BE(off + 6);
+    p.icmpId = u16(buf, off + 4);
+    p.icmpSeq = u16(buf, off + 6);
     p.ndTargetOff = -1;
     if (type === 1 || type === 3) {
       // RFC 4443: the invoking packet follows the 8-byte header. Quoted
@@ -320,8 +336,8 @@ export class Decoder {
         // a quoted echo request is matched by identifier and sequence (4 bytes in)
         const at = p.quotedProto === 58 ? q + 44 : q + 40;
         if (end - at >= 4) {
-          p.quotedSport = buf.readUInt16BE(at);
-          p.quotedDport = buf.readUInt16BE(at + 2);
+          p.quotedSport = u16(buf, at);
+          p.quotedDport = u16(buf, at + 2);
           p.quotedValid = true;
         }
       }
