@@ -11,7 +11,11 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(0);
 });
 
-async function main(argv: string[]): Promise<number> {
+/** yargs drops a lone "-" from positional arrays; it stands for standard input here. */
+const STDIN_TOKEN = '\u0000stdin';
+
+async function main(rawArgv: string[]): Promise<number> {
+  const argv = rawArgv.map((a) => (a === '-' ? STDIN_TOKEN : a));
   const version = packageVersion();
   let exitCode = 0;
   await yargs(argv)
@@ -30,14 +34,16 @@ async function main(argv: string[]): Promise<number> {
         const config = defaultConfig();
         if (!(args.window > 0)) throw new UserError('--window must be a positive number of seconds', EXIT_USAGE);
         config.window = args.window;
-        const result = await analyze({ files: args.files as string[], format: args.format as Format, config, version });
+        const files = (args.files as string[]).map((f) => (f === STDIN_TOKEN ? '-' : f));
+        const result = await analyze({ files, format: args.format as Format, config, version });
         exitCode = result.exitCode;
       },
     )
     .demandCommand(1, 'give a command: analyze')
     .fail((msg, err) => {
       if (err) throw err;
-      throw new UserError(`${msg} (see scanwatch --help)`, EXIT_USAGE);
+      // yargs' messages span lines; the user gets one.
+      throw new UserError(`${msg.replace(/\s*\n\s*/g, ' ')} (see scanwatch --help)`, EXIT_USAGE);
     })
     .help()
     .parseAsync();

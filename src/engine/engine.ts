@@ -4,7 +4,7 @@ import { Decoder } from '../decode/decoder.js';
 import { L3, type Packet, Proto, TcpFlag } from '../decode/packet.js';
 import { type EngineConfig, defaultConfig } from '../rules/config.js';
 import { Detection, type DetectionReason } from '../rules/detection.js';
-import { isKernelSyn, tcpTool } from '../rules/fingerprint.js';
+import { icmpTool, isKernelSyn, tcpTool, udpTool } from '../rules/fingerprint.js';
 import { Technique, Tool } from '../rules/techniques.js';
 import { Trw } from '../rules/trw.js';
 import { Flow, FlowTable } from '../state/flow-table.js';
@@ -15,7 +15,12 @@ import type { TechniqueState } from '../state/technique-state.js';
 
 const TCP_FLAGS = 0x3f; // FIN..URG; ECE and CWR (RFC 3168) do not change what a segment is
 const V6 = 0x100;
+/**
+ * IPv6 source keys are 2^32 plus the address's signed 32-bit hash, so they
+ * lie in [2^31, 3 * 2^31): above every IPv4 key (a signed 32-bit integer).
+ */
 const IPV6_KEY_BASE = 2 ** 32;
+const isV6Key = (key: number): boolean => key >= 2 ** 31;
 
 /** Segment counters by flag pattern, in this order. */
 export const SEGMENT_KINDS = ['syn', 'synack', 'rst', 'fin', 'null', 'xmas', 'ack', 'finack', 'other'] as const;
@@ -243,7 +248,7 @@ export class Engine implements PacketSink {
     let slot = flows.find(p.src, p.dst, fwd, kind);
     if (slot >= 0) {
       flows.touch(slot, now, true);
-      if (flows.flags(slot) & Flow.PROBE) this.probe(p, now, Technique.UDP, p.dport, Tool.NONE, slot, p.dst);
+      if (flows.flags(slot) & Flow.PROBE) this.probe(p, now, Technique.UDP, p.dport, udpTool(p), slot, p.dst);
       return;
     }
     slot = flows.find(p.dst, p.src, (p.dport << 16) | p.sport, kind);
@@ -256,7 +261,7 @@ export class Engine implements PacketSink {
     // question we did not see (DNS, NTP, SNMP replies), not a probe.
     if (p.sport < 1024 && p.dport >= 1024) return;
     slot = flows.insert(p.src, p.dst, fwd, kind, Flow.PROBE, Technique.UDP, now);
-    this.probe(p, now, Technique.UDP, p.dport, Tool.NONE, slot, p.dst);
+    this.probe(p, now, Technique.UDP, p.dport, udpTool(p), slot, p.dst);
   }
 
   // ---------------------------------------------------------------- ICMP
@@ -299,7 +304,7 @@ export class Engine implements PacketSink {
     let slot = this.flows.find(p.src, p.dst, key, kind);
     if (slot < 0) slot = this.flows.insert(p.src, p.dst, key, kind, Flow.PROBE, Technique.ICMP_SWEEP, now);
     else this.flows.touch(slot, now, true);
-    this.probe(p, now, Technique.ICMP_SWEEP, 0, Tool.NONE, slot, p.dst);
+    this.probe(p, now, Technique.ICMP_SWEEP, 0, icmpTool(p), slot, p.dst);
   }
 
   private echoReply(p: Packet, now: number, kind: number): void {
@@ -392,7 +397,7 @@ export class Engine implements PacketSink {
   private promote(ps: number, key: number, p: Packet | null, fromDst: boolean): SourceRecord {
     const pr = this.probation;
     const rec = this.sources.add(key, pr.time(ps));
-    rec.isV6 = key >= IPV6_KEY_BASE;
+    rec.isV6 = isV6Key(key);
     if (rec.isV6) {
       if (rec.addr6 === null) rec.addr6 = new Uint8Array(16);
       const off = p === null ? -1 : fromDst ? p.dst6Off : p.src6Off;
@@ -409,7 +414,10 @@ export class Engine implements PacketSink {
     const fl = pr.flags(ps);
     if (fl & ProbationFlag.ANSWERED) {
       st.answered++;
-      if (!rec.isV6 && tech !== Technique.ICMP_SWEEP && tech !== Technique.ARP_SWEEP) st.addOpenService(pr.port(ps), formatIpv4(host));
+      if (!rec.isV6) {
+        if (tech === Technique.ICMP_SWEEP) st.addLiveHost(host, () => formatIpv4(host));
+        else if (tech !== Technique.ARP_SWEEP) st.addOpenService(pr.port(ps), formatIpv4(host));
+      }
       if (this.trwTechnique(tech)) st.trw = this.trw.step(st.trw, true);
     }
     if (fl & ProbationFlag.REJECTED) {
@@ -536,7 +544,18 @@ export class Engine implements PacketSink {
     const ports = st.ports.count;
     const big = this.config.overwhelmingFactor;
     let reason: DetectionReason | null = null;
-    if (tech === Technique.ICMP_SWEEP || tech === Technique.ARP_SWEEP) {
+    if (this.isConfirmedScanner(rec, tech)) {
+      // A source already reported for another technique has shown what it is:
+      // its other probing is reported from a few targets on, with no outcome
+      // gate (nmap -O and -sV follow a scan with a handful of odd probes).
+      const low = this.config.confirmedScannerThreshold;
+      if (ports >= Math.min(low, th.ports || low)) reason = 'distinct-ports';
+      else if (hosts >= Math.min(low, th.hosts)) reason = 'distinct-hosts';
+      if (reason !== null) reason = 'confirmed-scanner';
+    }
+    if (reason !== null) {
+      // fall through to reporting
+    } else if (tech === Technique.ICMP_SWEEP || tech === Technique.ARP_SWEEP) {
       if (hosts >= th.hosts) {
         const unanswered = hosts - st.liveHostCount;
         if (unanswered >= this.config.sweepUnansweredFraction * hosts || hosts >= big * th.hosts) reason = 'distinct-hosts';
@@ -544,8 +563,7 @@ export class Engine implements PacketSink {
     } else {
       if (th.ports > 0 && ports >= th.ports) reason = 'distinct-ports';
       else if (hosts >= th.hosts) reason = 'distinct-hosts';
-      const outcomeTested = tech === Technique.TCP_SYN || tech === Technique.TCP_CONNECT || tech === Technique.UDP;
-      if (outcomeTested) {
+      if (this.trwTechnique(tech)) {
         // A source whose first contacts mostly succeed is benign by TRW; only
         // overwhelming counts override that.
         if (reason !== null && st.trw <= this.trw.lower && ports < big * th.ports && hosts < big * th.hosts) reason = null;
@@ -563,6 +581,15 @@ export class Engine implements PacketSink {
     this.detections.push(d);
     this.active.add(d);
     this.onDetection('start', d);
+  }
+
+  /** Whether the source has a detection of another technique in its current window. */
+  private isConfirmedScanner(rec: SourceRecord, tech: number): boolean {
+    for (let t = 0; t < rec.techniques.length; t++) {
+      const other = rec.techniques[t];
+      if (t !== tech && other !== null && other !== undefined && other.detection !== null) return true;
+    }
+    return false;
   }
 
   private closeDetection(st: TechniqueState): void {

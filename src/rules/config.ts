@@ -19,6 +19,8 @@ export interface EngineConfig {
   trw: { theta0: number; theta1: number; detectionProbability: number; falsePositiveProbability: number; minContacts: number };
   /** A sweep needs at least this fraction of its targets unanswered... */
   sweepUnansweredFraction: number;
+  /** Distinct hosts or ports at which a source already detected for one technique is reported for another. */
+  confirmedScannerThreshold: number;
   /** ...unless it reaches this multiple of its threshold. Likewise for a source TRW finds benign. */
   overwhelmingFactor: number;
   /** Seconds after which a silent probe counts as unanswered and an idle flow is forgotten. */
@@ -47,12 +49,14 @@ function thresholds(): Threshold[] {
   // policy/misc/scan.zeek), plus the TRW outcome test that exonerates
   // sources whose connections succeed.
   t[Technique.TCP_CONNECT] = { ports: 15, hosts: 25 };
-  // FIN without ACK, NULL and XMAS segments have no use in a working
-  // connection (RFC 9293 section 3.10.7: a segment without ACK is dropped
-  // in every synchronised state), so five targets suffice.
+  // FIN without ACK has no use in a working connection (RFC 9293 section
+  // 3.10.7: a segment without ACK is dropped in every synchronised state),
+  // so five targets suffice. No TCP stack ever emits a segment with no flags
+  // or with FIN+PSH+URG: like Snort's single-packet rules ("SCAN NULL",
+  // sid 623; "SCAN nmap XMAS", sid 1228), one such segment is reported.
   t[Technique.TCP_FIN] = { ports: 5, hosts: 5 };
-  t[Technique.TCP_NULL] = { ports: 5, hosts: 5 };
-  t[Technique.TCP_XMAS] = { ports: 5, hosts: 5 };
+  t[Technique.TCP_NULL] = { ports: 1, hosts: 1 };
+  t[Technique.TCP_XMAS] = { ports: 1, hosts: 1 };
   // ACK and FIN/ACK probes are counted only once the target's answer (RST,
   // ICMP unreachable, or silence) shows no connection existed.
   t[Technique.TCP_ACK] = { ports: 10, hosts: 10 };
@@ -77,6 +81,7 @@ export function defaultConfig(): EngineConfig {
     // cross the upper bound; we also require six distinct contacts.
     trw: { theta0: 0.8, theta1: 0.2, detectionProbability: 0.99, falsePositiveProbability: 0.01, minContacts: 6 },
     sweepUnansweredFraction: 0.5,
+    confirmedScannerThreshold: 3,
     overwhelmingFactor: 4,
     // nmap's default maximum RTT timeout is 10 s (--max-rtt-timeout); a
     // probe still unanswered after that is taken as filtered.

@@ -12,7 +12,7 @@ export function patternOf(technique: number, hosts: number, ports: number, pairs
 }
 
 /** What made a detection fire. */
-export type DetectionReason = 'distinct-ports' | 'distinct-hosts' | 'trw';
+export type DetectionReason = 'distinct-ports' | 'distinct-hosts' | 'trw' | 'confirmed-scanner';
 
 /** The figures of a detection at one moment, as reports carry them. */
 export interface DetectionFigures {

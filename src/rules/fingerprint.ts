@@ -10,7 +10,8 @@ import { Tool } from './techniques.js';
  *  - nmap's raw probes use a window of 1024, 2048, 3072 or 4096 and, for
  *    SYNs, a lone MSS option of 1460 (nmap's scan engine; also noted by
  *    p0f and Suricata's community rules).
- *  - hping3's default TCP window is 64 and it sends no options (hping3 -w).
+ *  - hping3 sends TCP without options and, as measured from Debian's
+ *    hping3 (test/pcaps/hping3-syn.pcap), a window of 512.
  */
 export function tcpTool(p: Packet): number {
   if (p.l3 === 4) {
@@ -22,8 +23,27 @@ export function tcpTool(p: Packet): number {
     if (p.tcpOptionCount === 0) return Tool.NMAP;
     if (p.tcpOptionCount === 1 && p.tcpOptionMask === TcpOpt.MSS && p.tcpMss === 1460) return Tool.NMAP;
   }
-  if (w === 64 && p.tcpOptionCount === 0) return Tool.HPING3;
+  if (w === 512 && p.tcpOptionCount === 0) return Tool.HPING3;
   return Tool.NONE;
+}
+
+/**
+ * nmap gives its raw IP probes a random TTL from 37 to 59 unless --ttl is
+ * set, and sends ping and most UDP probes with no payload. Either alone is
+ * common; together, across at least half of a scan's probes, they name nmap.
+ * (A TTL in that range on a packet that crossed the Internet is ordinary;
+ * an empty echo request or UDP datagram with it is not.)
+ */
+function nmapTtl(p: Packet): boolean {
+  return p.ttl >= 37 && p.ttl <= 59;
+}
+
+export function icmpTool(p: Packet): number {
+  return p.l4Len === 8 && nmapTtl(p) ? Tool.NMAP : Tool.NONE;
+}
+
+export function udpTool(p: Packet): number {
+  return p.payloadLen === 0 && nmapTtl(p) ? Tool.NMAP : Tool.NONE;
 }
 
 /**

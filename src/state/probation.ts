@@ -37,7 +37,7 @@ export class Probation {
 
   slotOf(key: number): number {
     const lo = key | 0;
-    const hi = key >= 2147483648 ? 1 : 0; // IPv6 keys sit above every (signed) IPv4 key
+    const hi = key >= 2147483648 ? 1 : 0; // IPv6 keys sit above every (signed) IPv4 key (engine.ts)
     return mix32(lo ^ (hi * 0x5bd1e995)) & this.mask;
   }
 
