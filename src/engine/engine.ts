@@ -7,6 +7,7 @@ import { Detection, type DetectionReason } from '../rules/detection.js';
 import { icmpTool, isKernelSyn, tcpTool, udpTool } from '../rules/fingerprint.js';
 import { Technique, Tool } from '../rules/techniques.js';
 import { Trw } from '../rules/trw.js';
+import { CaptureLossEstimator } from '../state/capture-loss.js';
 import { Flow, FlowTable } from '../state/flow-table.js';
 import { MemoryBudget } from '../state/memory-budget.js';
 import { Probation, ProbationFlag } from '../state/probation.js';
@@ -42,6 +43,8 @@ export class Engine implements PacketSink {
   readonly sources: SourceTable;
   readonly flows: FlowTable;
   private readonly trw: Trw;
+  /** Zeek-style estimate of packets the capture missed (live capture loss). */
+  readonly captureLoss = new CaptureLossEstimator(65536);
   readonly detections: Detection[] = [];
   /** Detections still open (not ended), for end-of-scan reporting. */
   readonly active = new Set<Detection>();
@@ -163,6 +166,9 @@ export class Engine implements PacketSink {
     }
     // ACK set, no SYN or RST: connection traffic, a completed handshake, or an ACK/Maimon probe.
     const finAck = (f & TcpFlag.FIN) !== 0;
+    // A FIN occupies one sequence number, which its ACK acknowledges (RFC 9293 3.4).
+    if (p.payloadLen > 0 || finAck) this.captureLoss.data(p.src, p.dst, fwd, p.tcpSeq, p.payloadLen + (finAck ? 1 : 0));
+    this.captureLoss.ack(p.src, p.dst, fwd, p.tcpAck);
     this.segments[finAck ? Seg.FINACK : Seg.ACK]!++;
     let slot = flows.find(p.src, p.dst, fwd, kind);
     if (slot >= 0) {
