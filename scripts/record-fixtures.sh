@@ -311,10 +311,10 @@ def few(host, rounds):
     return 0
 
 
-def expected(path, name, description, command, detections, notes):
+def expected(path, name, description, command, detections, services, notes):
     doc = {"name": name, "description": description, "command": command,
            "scanner": "198.18.0.1 / 2001:db8::1", "capture": "tgt0 (target side of the veth, 198.18.0.2)",
-           "detections": json.loads(detections)}
+           "target_services": json.loads(services), "detections": json.loads(detections)}
     if notes:
         doc["notes"] = notes
     text = json.dumps(doc, indent=2)
@@ -466,7 +466,9 @@ det() {
 publish() {
     local pcap="$OUT/$CUR.pcap" json="$OUT/$CUR.expected.json" cmd=${2//$TMP/\$LABTMP}
     mv -f "$CAP" "$pcap"
-    "$PY" "$TMP/lab.py" expected "$json" "$CUR" "$1" "$cmd" "$3" "${4:-}"
+    local services
+    services="{\"tcp\":$(jnums "${TCP_OPEN[*]}"),\"udp\":$(jnums "${UDP_OPEN[*]}")}"
+    "$PY" "$TMP/lab.py" expected "$json" "$CUR" "$1" "$cmd" "$3" "$services" "${4:-}"
     local pkts bytes dur
     pkts=$(tcpdump -r "$pcap" 2>/dev/null | wc -l)
     bytes=$(stat -c %s "$pcap")
@@ -507,7 +509,12 @@ nmap_tcp_scan() {
         expect_eq "RST ports" "$rst_ports" 1000
         ;;
     esac
-    local desc="nmap $flag -p 1-1000 $TGT4 from $SCAN4 (raw packets, nmap fingerprint: window 1024/2048/3072/4096, IP id random)"
+    local desc="nmap $flag -p 1-1000 $TGT4 from $SCAN4. nmap raw packets: window 1024, TTL randomised per probe, one source port per round (retries use another)"
+    case $type in
+    tcp-syn) desc+=", only TCP option MSS 1460; open ports SYN-ACK and the scanner kernel resets them (RST win 0), closed ports RST/ACK" ;;
+    tcp-fin | tcp-null | tcp-xmas) desc+=", no TCP options; closed ports answer RST/ACK, open 22/80/443 stay silent and are re-probed once (open|filtered), so open_ports is []" ;;
+    tcp-ack | tcp-maimon) desc+=", no TCP options; Linux answers RST to every probe whether the port is open or closed, so open_ports is []" ;;
+    esac
     [[ $type == tcp-connect ]] && desc="nmap -sT -p 1-1000 $TGT4 from $SCAN4: connect() scan through the kernel TCP stack, so SYNs carry normal Linux options; tool null because no nmap raw-packet fingerprint is present"
     local tool=nmap
     [[ $type == tcp-connect ]] && tool=null
@@ -611,8 +618,34 @@ sc_masscan_syn() {
     local cmd=(masscan -p1-1000 "$TGT4" --rate 2000 --wait 2
         --adapter "$SCAN_IF" --adapter-ip "$SCAN4" --adapter-mac "$SCAN_MAC" --router-mac "$TGT_MAC")
     cap_begin masscan-syn
-    run "${cmd[@]}"
+    # masscan 1.3.2's receive thread blocks in libpcap on an idle interface, so
+    # after "--wait 2" it counts "waiting -1-secs, -2-secs, ..." forever and
+    # ignores SIGINT. Run it in the background, stop the capture once its wait
+    # is over, then unblock it with one packet from the target (not captured).
+    nl_bg "$SCAN_NS" "$LOG/$CUR.log" "${cmd[@]}"
+    local pid=$NL_LAST_PID i rc=0
+    for ((i = 0; i < 600; i++)); do
+        grep -q 'waiting -1-secs' "$LOG/$CUR.log" && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
     cap_end
+    if kill -0 "$pid" 2>/dev/null; then
+        nl_lab_exec "$TGT_NS" ping -c1 -W1 "$SCAN4" >/dev/null || true
+        for ((i = 0; i < 100; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -KILL "$pid" 2>/dev/null || true
+            say "  note: masscan did not exit after its wait period; killed it (pid $pid)"
+        fi
+    fi
+    wait "$pid" || rc=$?
+    if ((rc != 0 && rc != 137)); then
+        tr '\r' '\n' <"$LOG/$CUR.log" | tail -5 >&2
+        die "masscan failed (exit $rc)"
+    fi
     local open bad
     open=$(ports_in 1 1000 "${TCP_OPEN[@]}")
     expect_eq "distinct probed ports" "$(ndistinct "ip.src#1==$SCAN4 && tcp.flags==0x002" tcp.dstport)" 1000
@@ -628,7 +661,7 @@ for line in sys.stdin:
     bad += int(ipid, 0) != want
 print(bad)')
     expect_eq "SYNs violating masscan ip.id formula" "$bad" 0
-    publish "masscan -p1-1000 $TGT4 --rate 2000 from $SCAN4 (own user-space stack on $SCAN_IF; IP id = dst^dport^seq; the scanner kernel answers SYN-ACKs with RST)" \
+    publish "masscan -p1-1000 $TGT4 --rate 2000 from $SCAN4 via its own user-space stack on $SCAN_IF: one fixed source port, TTL 255, window 1024, no TCP options, IP id = (dst ^ dport ^ seq) & 0xffff; masscan answers every RST/ACK and SYN-ACK with its own RST (window 1200) and the scanner kernel also resets the SYN-ACKs (window 0)" \
         "${cmd[*]}" "[$(det "$SCAN4" tcp-syn vertical masscan 1 1000 "$(jnums "$open")" "\"dst\":\"$TGT4\"")]"
 }
 
@@ -661,7 +694,7 @@ sc_zmap_syn() {
     run "${cmd[@]}"
     cap_end
     expect_eq "distinct SYN targets" "$(ndistinct "ip.src#1==$SCAN4 && tcp.flags==0x002 && tcp.dstport==80" ip.dst)" 256
-    expect_eq "probe IP ids" "$(vals "ip.src#1==$SCAN4 && tcp.flags==0x002" ip.id)" 0x0000d431
+    expect_eq "probe IP ids" "$(vals "ip.src#1==$SCAN4 && tcp.flags==0x002" ip.id)" 0xd431
     expect_eq "hosts answering SYN-ACK" "$(vals "tcp.flags==0x012" ip.src)" "${REMOTE_HOSTS[*]}"
     publish "zmap -p 80 over $REMOTE_NET (256 addresses, 200 pps) from $SCAN4 via router $TGT4; IP id 54321 on every probe" \
         "${cmd[*]}" "[$(det "$SCAN4" tcp-syn horizontal zmap 256 1 '[80]' "\"dst_net\":\"$REMOTE_NET\",\"live_hosts\":$(jstrs "${REMOTE_HOSTS[*]}")")]"
@@ -671,18 +704,18 @@ sc_zmap_syn() {
 sc_benign_web_client() {
     local i paths=(/ /index.html /style.css /app.js /api/status.json)
     cap_begin benign-web-client
-    for ((i = 0; i < 150; i++)); do
+    for ((i = 0; i < 120; i++)); do
         run curl -s -o /dev/null --max-time 5 "http://$TGT4${paths[i % 5]}"
     done
-    for ((i = 0; i < 100; i++)); do
+    for ((i = 0; i < 80; i++)); do
         run curl -s -o /dev/null --max-time 5 "http://$TGT4:8080${paths[i % 5]}"
     done
     cap_end
-    expect_eq "connections to :80" "$(count "ip.src#1==$SCAN4 && tcp.flags==0x002 && tcp.dstport==80")" 150
-    expect_eq "connections to :8080" "$(count "ip.src#1==$SCAN4 && tcp.flags==0x002 && tcp.dstport==8080")" 100
-    expect_eq "HTTP 200 responses" "$(count "http.response.code==200")" 250
-    publish "benign: one client ($SCAN4) fetching 250 pages with curl, 150 from $TGT4:80 and 100 from $TGT4:8080, one TCP connection each" \
-        "for i in \$(seq 0 149); do curl -s -o /dev/null --max-time 5 http://$TGT4/<path>; done; for i in \$(seq 0 99); do curl -s -o /dev/null --max-time 5 http://$TGT4:8080/<path>; done  (path cycles / /index.html /style.css /app.js /api/status.json)" \
+    expect_eq "connections to :80" "$(count "ip.src#1==$SCAN4 && tcp.flags==0x002 && tcp.dstport==80")" 120
+    expect_eq "connections to :8080" "$(count "ip.src#1==$SCAN4 && tcp.flags==0x002 && tcp.dstport==8080")" 80
+    expect_eq "HTTP 200 responses" "$(count "http.response.code==200")" 200
+    publish "benign: one client ($SCAN4) fetching 200 pages with curl, 120 from $TGT4:80 and 80 from $TGT4:8080, one TCP connection each" \
+        "for i in \$(seq 0 119); do curl -s -o /dev/null --max-time 5 http://$TGT4/<path>; done; for i in \$(seq 0 79); do curl -s -o /dev/null --max-time 5 http://$TGT4:8080/<path>; done  (path cycles / /index.html /style.css /app.js /api/status.json)" \
         '[]'
 }
 
