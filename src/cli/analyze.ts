@@ -2,9 +2,10 @@ import { closeSync, openSync } from 'node:fs';
 import { CaptureError, readCaptureFile, readCaptureStream } from '../capture/index.js';
 import { Engine } from '../engine/engine.js';
 import type { EngineConfig } from '../rules/config.js';
-import { buildReport, detectionReport, type FileSummary, type Report } from '../report/report.js';
+import { buildReport, type FileSummary, type Report } from '../report/report.js';
 import { renderTable } from '../report/table.js';
-import { EXIT_INPUT_DAMAGED, printWarning, UserError } from './errors.js';
+import { sitePolicy, type SitePolicy } from '../rules/policy.js';
+import { EXIT_INPUT_DAMAGED, EXIT_USAGE, printWarning, UserError } from './errors.js';
 
 export const FORMATS = ['table', 'json', 'ndjson'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -14,6 +15,9 @@ export interface AnalyzeOptions {
   format: Format;
   config: EngineConfig;
   version: string;
+  homeNet?: string[];
+  allowScanners?: string[];
+  allowTargets?: string[];
 }
 
 /** Fails early, before any work, on a file that cannot even be opened. */
@@ -32,7 +36,15 @@ function checkOpenable(path: string): void {
 export async function analyze(opts: AnalyzeOptions): Promise<{ report: Report; exitCode: number }> {
   opts.files.forEach(checkOpenable);
   if (opts.files.filter((f) => f === '-').length > 1) throw new UserError('standard input (-) can be read only once');
+  let policy: SitePolicy;
+  try {
+    policy = sitePolicy(opts.homeNet, opts.allowScanners, opts.allowTargets);
+  } catch (err) {
+    throw new UserError((err as Error).message, EXIT_USAGE);
+  }
   const engine = new Engine(opts.config);
+  if (!policy.allowScanners.empty) engine.ignoreSources = policy.allowScanners;
+  if (!policy.allowTargets.empty) engine.ignoreTargets = policy.allowTargets;
   const files: FileSummary[] = [];
   const warnings: string[] = [];
   for (const path of opts.files) {
@@ -46,7 +58,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<{ report: Report; e
     }
   }
   engine.finish();
-  const report = buildReport(engine, files, opts.version);
+  const report = buildReport(engine, files, opts.version, policy);
   writeReport(report, opts.format);
   for (const w of warnings) printWarning(w);
   return { report, exitCode: warnings.length > 0 ? EXIT_INPUT_DAMAGED : 0 };
@@ -66,4 +78,3 @@ function writeReport(report: Report, format: Format): void {
   process.stdout.write(text);
 }
 
-export { detectionReport };

@@ -2,6 +2,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { defaultConfig } from '../rules/config.js';
+import { readFileSync } from 'node:fs';
+import { DEFAULT_BUFFER_BYTES, parseSize } from '../capture/live-capture.js';
 import { analyze, FORMATS, type Format } from './analyze.js';
 import { EXIT_USAGE, printError, UserError } from './errors.js';
 import { packageVersion } from './version.js';
@@ -11,13 +13,21 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(0);
 });
 
+/** Where /metrics is served unless --listen says otherwise: loopback, so nothing is exposed by default. */
+const DEFAULT_LISTEN = '127.0.0.1:9750';
+
 /** yargs drops a lone "-" from positional arrays; it stands for standard input here. */
 const STDIN_TOKEN = '\u0000stdin';
+
+/** Not an option: SCANWATCH_DEBUG asks for stack traces of internal errors. */
+const DEBUG = Boolean(process.env.SCANWATCH_DEBUG);
+delete process.env.SCANWATCH_DEBUG;
 
 async function main(rawArgv: string[]): Promise<number> {
   const argv = rawArgv.map((a) => (a === '-' ? STDIN_TOKEN : a));
   const version = packageVersion();
   let exitCode = 0;
+  let liveStopped = false;
   await yargs(argv)
     .scriptName('scanwatch')
     .version(version)
@@ -29,17 +39,85 @@ async function main(rawArgv: string[]): Promise<number> {
         y
           .positional('files', { type: 'string', array: true, demandOption: true, describe: 'capture files, or - for standard input' })
           .option('format', { alias: 'f', choices: FORMATS, default: 'table' as Format, describe: 'output format' })
-          .option('window', { type: 'number', describe: 'seconds of quiet after which a source\'s counts restart', default: defaultConfig().window }),
+          .option('window', { type: 'number', describe: "seconds of quiet after which a source's counts restart", default: defaultConfig().window })
+          .option('home-net', { type: 'string', array: true, describe: 'networks you defend (CIDR); each scan is then inbound, outbound, internal or external' })
+          .option('allow-scanner', { type: 'string', array: true, default: [] as string[], describe: 'sources never reported (CIDR), e.g. your vulnerability scanner' })
+          .option('allow-target', { type: 'string', array: true, default: [] as string[], describe: 'targets whose probes are not counted (CIDR)' }),
       async (args) => {
         const config = defaultConfig();
         if (!(args.window > 0)) throw new UserError('--window must be a positive number of seconds', EXIT_USAGE);
         config.window = args.window;
         const files = (args.files as string[]).map((f) => (f === STDIN_TOKEN ? '-' : f));
-        const result = await analyze({ files, format: args.format as Format, config, version });
+        const result = await analyze({
+          files,
+          format: args.format as Format,
+          config,
+          version,
+          homeNet: args['home-net'],
+          allowScanners: args['allow-scanner'],
+          allowTargets: args['allow-target'],
+        });
         exitCode = result.exitCode;
       },
     )
-    .demandCommand(1, 'give a command: analyze')
+    .command(
+      'live',
+      'run the sensor on a network interface: detections as JSON log lines, metrics for Prometheus',
+      (y) =>
+        y
+          // Settings may come from SCANWATCH_* variables (the systemd unit's environment file).
+          .env('SCANWATCH')
+          .option('interface', { alias: 'i', type: 'string', demandOption: true, describe: 'interface to capture on (a span or mirror port)' })
+          .option('filter', { type: 'string', default: '', describe: 'BPF capture filter (tcpdump syntax)' })
+          .option('listen', { type: 'string', default: DEFAULT_LISTEN, describe: 'HOST:PORT for /metrics and /healthz' })
+          .option('buffer-size', { type: 'string', default: `${DEFAULT_BUFFER_BYTES / 1024 / 1024}MiB`, describe: 'kernel capture buffer (each packet takes a 64 KiB slot)' })
+          .option('home-net', { type: 'string', array: true, describe: 'networks you defend (CIDR); default RFC 1918, fc00::/7, fe80::/10' })
+          .option('allow-scanner', { type: 'string', array: true, default: [] as string[], describe: 'sources never reported (CIDR)' })
+          .option('allow-target', { type: 'string', array: true, default: [] as string[], describe: 'targets whose probes are not counted (CIDR)' })
+          .option('window', { type: 'number', default: defaultConfig().window, describe: "seconds of quiet after which a source's counts restart" })
+          .option('progress-interval', { type: 'number', default: 60, describe: 'seconds between log lines for a scan that keeps growing' })
+          .option('log-level', { choices: ['debug', 'info', 'warn', 'error'], default: 'info' })
+          .option('log-format', { choices: ['auto', 'json', 'pretty'], default: 'auto', describe: 'auto: pretty on a terminal, JSON otherwise' })
+          .config('config', 'JSON file with any of these options (SIGHUP reloads home-net, allow lists, log-level, window)', (path: string) => {
+            try {
+              return JSON.parse(readFileSync(path, 'utf8')) as object;
+            } catch (err) {
+              throw new UserError(`cannot read config ${path}: ${(err as Error).message.split('\n')[0]}`, EXIT_USAGE);
+            }
+          }),
+      async (args) => {
+        const config = defaultConfig();
+        if (!(args.window > 0)) throw new UserError('--window must be a positive number of seconds', EXIT_USAGE);
+        if (!(args['progress-interval'] > 0)) throw new UserError('--progress-interval must be a positive number of seconds', EXIT_USAGE);
+        config.window = args.window;
+        let bufferBytes: number;
+        try {
+          bufferBytes = parseSize(args['buffer-size']);
+        } catch (err) {
+          throw new UserError(`--buffer-size: ${(err as Error).message}`, EXIT_USAGE);
+        }
+        const format = args['log-format'] === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : (args['log-format'] as 'json' | 'pretty');
+        // Loaded only here: analyze needs neither libpcap nor prom-client.
+        const { runLive } = await import('./live.js');
+        exitCode = await runLive({
+          interface: args.interface,
+          filter: args.filter,
+          listen: args.listen,
+          bufferBytes,
+          homeNet: args['home-net'],
+          allowScanners: args['allow-scanner'],
+          allowTargets: args['allow-target'],
+          logLevel: args['log-level'],
+          logFormat: format,
+          progressInterval: args['progress-interval'],
+          configFile: typeof args.config === 'string' ? args.config : undefined,
+          config,
+          version,
+        });
+        liveStopped = true;
+      },
+    )
+    .demandCommand(1, 'give a command: analyze or live')
     .fail((msg, err) => {
       if (err) throw err;
       // yargs' messages span lines; the user gets one.
@@ -47,6 +125,8 @@ async function main(rawArgv: string[]): Promise<number> {
     })
     .help()
     .parseAsync();
+  // The capture library may hold the event loop open; a stopped sensor exits now.
+  if (liveStopped) process.exit(exitCode);
   return exitCode;
 }
 
@@ -62,7 +142,7 @@ main(hideBin(process.argv)).then(
     }
     // Anything else is a bug: still one line for the user, the detail only on request.
     printError(`internal error: ${(err as Error)?.message ?? String(err)} (set SCANWATCH_DEBUG=1 for details)`);
-    if (process.env.SCANWATCH_DEBUG) console.error(err);
+    if (DEBUG) console.error(err);
     process.exitCode = 70;
   },
 );

@@ -2,6 +2,7 @@ import type { PacketSink } from '../capture/types.js';
 import { formatIpv4, formatIpv6Key, hashIpv6 } from '../decode/address.js';
 import { Decoder } from '../decode/decoder.js';
 import { L3, type Packet, Proto, TcpFlag } from '../decode/packet.js';
+import type { CidrSet } from '../rules/cidr.js';
 import { type EngineConfig, defaultConfig } from '../rules/config.js';
 import { Detection, type DetectionReason } from '../rules/detection.js';
 import { icmpTool, isKernelSyn, tcpTool, udpTool } from '../rules/fingerprint.js';
@@ -57,6 +58,12 @@ export class Engine implements PacketSink {
   readonly segments = new Float64Array(SEGMENT_KINDS.length);
   /** Probe packets by technique. */
   readonly probes = new Float64Array(10);
+  /** Sources whose probes are not counted (allow-listed scanners); null: none. */
+  ignoreSources: CidrSet | null = null;
+  /** Targets whose probes are not counted; null: none. */
+  ignoreTargets: CidrSet | null = null;
+  /** Probe packets skipped by the allow-lists. */
+  allowListed = 0;
   /** Called when a scan is first detected and when it ends. */
   onDetection: (event: DetectionEvent, detection: Detection) => void = () => {};
   private nextId = 1;
@@ -369,6 +376,13 @@ export class Engine implements PacketSink {
    * to a full record, which then takes every probe.
    */
   private probe(p: Packet, now: number, tech: number, port: number, tool: number, slot: number, host: number): void {
+    if (
+      (this.ignoreSources !== null && this.ignoreSources.hasPacketAddress(p, true)) ||
+      (this.ignoreTargets !== null && this.ignoreTargets.hasPacketAddress(p, false))
+    ) {
+      this.allowListed++;
+      return;
+    }
     this.probes[tech]!++;
     const key = this.sourceKey(p);
     let rec = this.sources.get(key, now);

@@ -1,6 +1,7 @@
 import { decodeErrorCounts } from '../decode/errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { Detection } from '../rules/detection.js';
+import { directionOf, type SitePolicy, severityOf } from '../rules/policy.js';
 
 export interface FileSummary {
   path: string;
@@ -34,6 +35,9 @@ export interface DetectionReport {
   detected_after_probes: number;
   detected_at: string;
   reason: string;
+  /** Seen from --home-net: inbound, outbound, internal or external (absent without a policy). */
+  direction?: string;
+  severity?: string;
   answered: number;
   rejected: number;
   unanswered: number;
@@ -65,6 +69,8 @@ export interface Report {
   };
   probes: Record<string, number>;
   detections_dropped: number;
+  /** Probe packets not counted because of --allow-scanner / --allow-target. */
+  allow_listed_probes: number;
   detections: DetectionReport[];
 }
 
@@ -74,8 +80,9 @@ export function isoTime(seconds: number): string {
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-export function detectionReport(d: Detection): DetectionReport {
+export function detectionReport(d: Detection, policy?: SitePolicy): DetectionReport {
   const f = d.figures();
+  const direction = policy === undefined ? undefined : directionOf(policy.homeNet, d.src, f.targetSamples[0]);
   const duration = Math.max(0, f.lastSeen - f.firstSeen);
   return {
     id: d.id,
@@ -99,6 +106,7 @@ export function detectionReport(d: Detection): DetectionReport {
     detected_after_probes: d.detectedAfterProbes,
     detected_at: isoTime(d.detectedAt),
     reason: d.reason,
+    ...(direction === undefined ? {} : { direction, severity: severityOf(direction) }),
     answered: f.answered,
     rejected: f.rejected,
     unanswered: f.silent,
@@ -108,7 +116,7 @@ export function detectionReport(d: Detection): DetectionReport {
   };
 }
 
-export function buildReport(engine: Engine, files: FileSummary[], version: string): Report {
+export function buildReport(engine: Engine, files: FileSummary[], version: string, policy?: SitePolicy): Report {
   const errors = decodeErrorCounts(engine.decoder.errors);
   const probes: Record<string, number> = {};
   const names = ['tcp-syn', 'tcp-connect', 'tcp-fin', 'tcp-null', 'tcp-xmas', 'tcp-ack', 'tcp-maimon', 'udp', 'icmp-sweep', 'arp-sweep'];
@@ -116,7 +124,7 @@ export function buildReport(engine: Engine, files: FileSummary[], version: strin
     if (engine.probes[i]! > 0) probes[n] = engine.probes[i]!;
   });
   const detections = engine.detections
-    .map(detectionReport)
+    .map((d) => detectionReport(d, policy))
     .sort((a, b) => (a.first_seen < b.first_seen ? -1 : a.first_seen > b.first_seen ? 1 : a.id - b.id));
   const s = engine.sources.stats();
   return {
@@ -148,6 +156,7 @@ export function buildReport(engine: Engine, files: FileSummary[], version: strin
     },
     probes,
     detections_dropped: engine.detectionsDropped,
+    allow_listed_probes: engine.allowListed,
     detections,
   };
 }

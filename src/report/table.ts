@@ -43,12 +43,13 @@ export function renderTable(r: Report): string {
     return lines.join('\n') + '\n';
   }
   lines.push('', `${r.detections.length} scan${r.detections.length === 1 ? '' : 's'} detected:`, '');
-  const rows: string[][] = [['SOURCE', 'TYPE', 'PATTERN', 'TARGETS', 'PORTS', 'PROBES', 'FIRST SEEN (UTC)', 'DURATION', 'TOOL', 'AFTER', 'LEARNED (open ports / live hosts)']];
+  const rows: string[][] = [['SOURCE', 'TYPE', 'PATTERN', 'DIRECTION', 'TARGETS', 'PORTS', 'PROBES', 'FIRST SEEN (UTC)', 'DURATION', 'TOOL', 'AFTER', 'LEARNED (open ports / live hosts)']];
   for (const d of r.detections) {
     rows.push([
       d.src,
       d.type,
       d.pattern,
+      d.direction === undefined ? '-' : `${d.direction}/${d.severity}`,
       String(d.targets),
       d.type.endsWith('sweep') ? '-' : String(d.ports),
       String(d.probes),

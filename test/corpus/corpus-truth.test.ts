@@ -101,7 +101,7 @@ for (const entry of truth) {
       const engine = new Engine();
       readCaptureFile(path.join(corpusDir, entry.file), engine);
       engine.finish();
-      detections = engine.detections.map(detectionReport);
+      detections = engine.detections.map((d) => detectionReport(d));
     });
 
     afterAll(() => {

@@ -40,7 +40,7 @@ function analyse(file: string): DetectionReport[] {
   const r = readCaptureFile(file, engine);
   expect(r.warning, `${file} reads cleanly`).toBeNull();
   engine.finish();
-  return engine.detections.map(detectionReport);
+  return engine.detections.map((d) => detectionReport(d));
 }
 
 function within(actual: number, expected: number, what: string): void {

@@ -451,7 +451,7 @@ describe('spoofed SYN flood with a real scan inside it', () => {
     }
     expect(scanIdx).toBe(200);
     engine.finish();
-    const detections = engine.detections.map(detectionReport);
+    const detections = engine.detections.map((d) => detectionReport(d));
     const stats = engine.sources.stats() as unknown as Record<string, number>;
     const prob = probation(engine);
     const heapMB = process.memoryUsage().heapUsed / 2 ** 20;
@@ -499,7 +499,7 @@ describe('packet time, not wall clock', () => {
       engine.onPacket(1, f.frame, 0, f.frame.length, f.frame.length, sec, nsec);
     });
     engine.finish();
-    return engine.detections.map(detectionReport);
+    return engine.detections.map((d) => detectionReport(d));
   }
 
   it('the same slow scan gives identical detections fed at once or with the wall clock following (or contradicting) the packets', () => {

@@ -35,7 +35,7 @@ export function run(frames: Timed[], config: EngineConfig = defaultConfig()): Ru
   const engine = new Engine(config);
   feed(engine, frames);
   engine.finish();
-  return { engine, detections: engine.detections.map(detectionReport) };
+  return { engine, detections: engine.detections.map((d) => detectionReport(d)) };
 }
 
 /** Sorts by time (stable), so scenario pieces can be generated separately and merged. */

@@ -1,0 +1,96 @@
+import { pino, type Logger } from 'pino';
+import { Writable } from 'node:stream';
+import type { Detection } from '../rules/detection.js';
+import type { SitePolicy } from '../rules/policy.js';
+import { detectionReport } from './report.js';
+
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * A stream that turns pino's JSON lines into one readable line each, for a
+ * person watching a terminal. (Written here rather than pulling in
+ * pino-pretty: the fields are few and known.)
+ */
+class PrettyStream extends Writable {
+  constructor(private readonly out: NodeJS.WritableStream) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (line === '') continue;
+      let o: Record<string, unknown>;
+      try {
+        o = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        this.out.write(line + '\n');
+        continue;
+      }
+      const time = new Date(Number(o.time)).toISOString().replace('T', ' ').replace('Z', '');
+      const level = ({ 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' } as Record<number, string>)[Number(o.level)] ?? 'INFO';
+      let text = `${time} ${level.padEnd(5)} ${String(o.msg ?? o.event ?? '')}`;
+      if (typeof o.src === 'string') {
+        const learned = Array.isArray(o.open_ports) && o.open_ports.length > 0 ? ` open ${(o.open_ports as number[]).join(',')}` : '';
+        text += `: ${o.src} ${o.type} ${o.pattern} ${o.direction}/${o.severity} targets=${o.targets} ports=${o.ports} probes=${o.probes}${o.tool ? ` tool=${o.tool}` : ''}${learned}`;
+      } else {
+        const rest = Object.entries(o).filter(([k]) => !['time', 'level', 'msg', 'event', 'pid', 'hostname'].includes(k));
+        if (rest.length > 0) text += ' ' + rest.map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ');
+      }
+      this.out.write(text + '\n');
+    }
+    done();
+  }
+}
+
+export function createLogger(level: string, format: LogFormat): Logger {
+  const options = { level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.epochTime, messageKey: 'msg' };
+  if (format === 'pretty') return pino(options, new PrettyStream(process.stdout));
+  // Synchronous writes: detection lines must not be lost when the process is stopped.
+  return pino(options, pino.destination({ dest: 1, sync: true }));
+}
+
+/**
+ * Detections as log lines: one when a scan is first detected, one at
+ * bounded intervals while it keeps growing, one when it ends. Nothing per
+ * packet. Each line carries the offline report's fields plus direction
+ * and severity.
+ */
+export class DetectionLog {
+  constructor(
+    private readonly log: Logger,
+    private policy: SitePolicy,
+  ) {}
+
+  setPolicy(policy: SitePolicy): void {
+    this.policy = policy;
+  }
+
+  fields(d: Detection): Record<string, unknown> {
+    return { ...detectionReport(d, this.policy) };
+  }
+
+  started(d: Detection, now: number): Record<string, unknown> {
+    d.reportedAt = now;
+    d.reportedProbes = d.probes;
+    const f = this.fields(d);
+    this.log.warn({ event: 'scan_started', ...f }, 'scan detected');
+    return f;
+  }
+
+  /** Logs scans that grew since their last line, at most once per `interval` seconds each. */
+  progress(active: Iterable<Detection>, now: number, interval: number): void {
+    for (const d of active) {
+      if (d.probes > d.reportedProbes && now - d.reportedAt >= interval) {
+        d.reportedAt = now;
+        d.reportedProbes = d.probes;
+        this.log.info({ event: 'scan_progress', ...this.fields(d) }, 'scan continues');
+      }
+    }
+  }
+
+  ended(d: Detection): Record<string, unknown> {
+    const f = this.fields(d);
+    this.log.info({ event: 'scan_ended', ...f }, 'scan ended');
+    return f;
+  }
+}
