@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libpcap-dev and a compiler build the `cap` addon (live capture); tcpdump
-# and GNU time are used by `npm run bench`.
-packages=(libpcap-dev g++ make python3 tcpdump time)
+# and GNU time are used by `npm run bench`. Extra packages may be named in
+# SCANWATCH_EXTRA_PACKAGES (scripts/test.sh adds what the tests need).
+packages=(libpcap-dev g++ make python3 tcpdump time ${SCANWATCH_EXTRA_PACKAGES:-})
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
