@@ -82,6 +82,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
   let policy = buildPolicy(opts.homeNet, opts.allowScanners, opts.allowTargets);
   let progressInterval = opts.progressInterval;
   const engine = new Engine(opts.config);
+  engine.keepEndedDetections = false;
   applyPolicy(engine, policy);
   const detections = new DetectionLog(log, policy);
   const metrics = createMetrics(engine, { version: opts.version, interface: opts.interface });

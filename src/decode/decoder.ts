@@ -282,14 +282,20 @@ export class Decoder {
     return true;
   }
 
-  private icmp(buf: Buffer, off: number, end: number): boolean {
-    if (end - off < 8) return this.fail(DecodeError.TRUNCATED_ICMP);
+  /** The 8-byte header shared by ICMP and ICMPv6: type, code, and the identifier/sequence words. */
+  private icmpHeader(buf: Buffer, off: number): number {
     const p = this.packet;
     const type = buf[off]!;
     p.icmpType = type;
     p.icmpCode = buf[off + 1]!;
     p.icmpId = u16(buf, off + 4);
     p.icmpSeq = u16(buf, off + 6);
+    return type;
+  }
+
+  private icmp(buf: Buffer, off: number, end: number): boolean {
+    if (end - off < 8) return this.fail(DecodeError.TRUNCATED_ICMP);
+    const type = this.icmpHeader(buf, off);
     // Destination unreachable (3) and time exceeded (11) quote the original
     // IP header and at least 8 bytes of its payload (RFC 792).
     if (type === 3 || type === 11) this.quotedIpv4(buf, off + 8, end);
@@ -319,11 +325,7 @@ export class Decoder {
   private icmpv6(buf: Buffer, off: number, end: number): boolean {
     if (end - off < 8) return this.fail(DecodeError.TRUNCATED_ICMP);
     const p = this.packet;
-    const type = buf[off]!;
-    p.icmpType = type;
-    p.icmpCode = buf[off + 1]!;
-    p.icmpId = u16(buf, off + 4);
-    p.icmpSeq = u16(buf, off + 6);
+    const type = this.icmpHeader(buf, off);
     p.ndTargetOff = -1;
     if (type === 1 || type === 3) {
       // RFC 4443: the invoking packet follows the 8-byte header. Quoted

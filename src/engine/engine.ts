@@ -46,7 +46,15 @@ export class Engine implements PacketSink {
   private readonly trw: Trw;
   /** Zeek-style estimate of packets the capture missed (live capture loss). */
   readonly captureLoss = new CaptureLossEstimator(65536);
-  readonly detections: Detection[] = [];
+  /** Detections, in order of detection. The live sensor drops ended ones (see keepEndedDetections). */
+  detections: Detection[] = [];
+  /**
+   * Offline analysis keeps every detection for its report; a sensor that
+   * runs for months logs a scan when it ends and then forgets it, so that
+   * memory and the --max-detections bound apply to scans in progress.
+   */
+  keepEndedDetections = true;
+  private endedSinceCompaction = 0;
   /** Detections still open (not ended), for end-of-scan reporting. */
   readonly active = new Set<Detection>();
   detectionsDropped = 0;
@@ -624,6 +632,10 @@ export class Engine implements PacketSink {
     d.ended = true;
     this.active.delete(d);
     this.onDetection('end', d);
+    if (!this.keepEndedDetections) {
+      d.detach();
+      this.endedSinceCompaction++;
+    }
   }
 
   /** A source record is about to be recycled: freeze its detections. */
@@ -639,6 +651,10 @@ export class Engine implements PacketSink {
   tick(now: number = this.now, flowSteps = 4096): void {
     this.flows.sweep(now, flowSteps);
     for (const d of this.active) if (now - d.lastSeen > this.config.scanEndAfter) this.endDetection(d);
+    if (this.endedSinceCompaction > 0) {
+      this.detections = this.detections.filter((d) => !d.ended);
+      this.endedSinceCompaction = 0;
+    }
   }
 
   /** End of input: every pending probe is resolved and every scan ends. */

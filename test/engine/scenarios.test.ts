@@ -550,3 +550,22 @@ describe('packet builder sanity', () => {
     expect(f.readUInt16BE(14 + 2)).toBe(20 + 40);
   });
 });
+
+describe('a long-running sensor forgets scans once they have ended', () => {
+  it('drops ended detections at the next tick when keepEndedDetections is off', async () => {
+    const { Engine } = await import('../../src/engine/engine.js');
+    const { readCaptureFile } = await import('../../src/capture/index.js');
+    const engine = new Engine();
+    engine.keepEndedDetections = false;
+    const ended: string[] = [];
+    engine.onDetection = (event, d) => {
+      if (event === 'end') ended.push(`${d.src} ${d.type}`);
+    };
+    readCaptureFile('test/pcaps/nmap-syn.pcap', engine);
+    expect(engine.detections.length).toBe(1);
+    engine.tick(engine.now + engine.config.scanEndAfter + 1);
+    expect(ended).toEqual(['198.18.0.1 tcp-syn']);
+    expect(engine.detections.length).toBe(0);
+    expect(engine.active.size).toBe(0);
+  });
+});
