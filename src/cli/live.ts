@@ -135,10 +135,11 @@ export async function runLive(opts: LiveOptions): Promise<number> {
     'capturing',
   );
 
-  // Live packet time is wall time at delivery, so the clock for expiry,
-  // scan ends and progress lines is the wall clock too.
+  // Live packet time is the time of delivery, so expiry, scan ends and
+  // progress lines run on that clock too, also while no packet arrives.
   const tick = setInterval(() => {
-    const now = Date.now() / 1000;
+    // The same clock the capture stamps packets with (live-capture.ts).
+    const now = (performance.timeOrigin + performance.now()) / 1000;
     engine.tick(now, 16384);
     detections.progress(engine.active, now, progressInterval);
   }, TICK_MS);
