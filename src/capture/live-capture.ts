@@ -7,7 +7,8 @@ import { LinkType, type PacketSink } from './types.js';
  *
  * Facts about `cap` this module is shaped by (measured on this project's
  * machines): it always asks libpcap for a 65535-byte snapshot in immediate
- * mode, so every packet takes a 64 KiB slot of the kernel ring, and a
+ * mode, so every packet takes a 64 KiB slot of the kernel ring (in 128 KiB
+ * blocks: the ring occupies about twice the buffer size in RAM), and a
  * 10 MB buffer lost 17% of a 20,000-packet nmap burst while 256 MB lost
  * none; it hands over no capture timestamp, so the time is taken here in
  * the callback; it exposes no pcap_stats drop counters; and it crashed
@@ -88,7 +89,10 @@ export function startLiveCapture(opts: LiveCaptureOptions, sink: PacketSink): Li
     throw new LiveCaptureError(`no such interface: ${opts.interface} (available: ${names.join(', ') || 'none'})`);
   }
   const cap = new Cap();
-  // cap copies each frame into this buffer before the callback; one buffer serves every packet.
+  // cap copies each frame into this buffer before the callback; one buffer
+  // serves every packet. cap keeps only a raw pointer to it, so it must stay
+  // referenced for as long as the capture runs (the packet callback below
+  // holds it; a buffer collected by the GC corrupts the heap).
   const buffer = Buffer.alloc(65535);
   let linkName: string;
   try {

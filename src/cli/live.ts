@@ -166,10 +166,11 @@ export async function runLive(opts: LiveOptions): Promise<number> {
         },
         'stopped',
       );
-      server.close().finally(() => {
-        clearTimeout(hardExit);
-        resolve(0);
-      });
+      // Do not wait for idle keep-alive connections (a scraper's) to close:
+      // the final lines are written (synchronously), so exit now.
+      void server.close();
+      clearTimeout(hardExit);
+      resolve(0);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

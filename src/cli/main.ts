@@ -70,7 +70,7 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('interface', { alias: 'i', type: 'string', demandOption: true, describe: 'interface to capture on (a span or mirror port)' })
           .option('filter', { type: 'string', default: '', describe: 'BPF capture filter (tcpdump syntax)' })
           .option('listen', { type: 'string', default: DEFAULT_LISTEN, describe: 'HOST:PORT for /metrics and /healthz' })
-          .option('buffer-size', { type: 'string', default: `${DEFAULT_BUFFER_BYTES / 1024 / 1024}MiB`, describe: 'kernel capture buffer (each packet takes a 64 KiB slot)' })
+          .option('buffer-size', { type: 'string', default: `${DEFAULT_BUFFER_BYTES / 1024 / 1024}MiB`, describe: 'kernel capture buffer; each packet takes a 64 KiB slot, and the ring uses about twice this much RAM' })
           .option('home-net', { type: 'string', array: true, describe: 'networks you defend (CIDR); default RFC 1918, fc00::/7, fe80::/10' })
           .option('allow-scanner', { type: 'string', array: true, default: [] as string[], describe: 'sources never reported (CIDR)' })
           .option('allow-target', { type: 'string', array: true, default: [] as string[], describe: 'targets whose probes are not counted (CIDR)' })
