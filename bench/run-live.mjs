@@ -1,0 +1,308 @@
+#!/usr/bin/env node
+// Live-sensor bench: replays a 300,000-packet spoofed-source SYN flood
+// (bench/live/make-live-flood.mjs, lab addresses only) with tcpreplay from
+// the scanner side of a network-namespace lab (test/e2e/lab.ts) into the
+// veth on which `scanwatch live` captures, at --topspeed and at fixed
+// --pps rates, and reports per configuration:
+//
+//   * the rate tcpreplay reached ("Rated: ... pps") and the frames it sent,
+//   * the frames the target veth received (its rx_packets counter),
+//   * the frames the sensor counted (scanwatch_packets_total from /metrics;
+//     the sensor runs with --filter "ether src <replay MAC>", so nothing
+//     else is counted) and the loss,
+//   * the sensor's CPU time (utime + stime from /proc/PID/stat, before the
+//     replay and after the count settled) per million packets counted.
+//
+// Each run starts a fresh sensor. Needs root, a built dist/ (npm run build),
+// the devDependency typescript (to load test/e2e/lab.ts) and the Debian
+// packages iproute2 iputils-ping procps util-linux ethtool tcpreplay curl.
+//
+//   node bench/run-live.mjs [--quick] [--runs N] [--packets N] [--json]
+//                           [--no-pin] [--sensor-cpu N] [--replay-cpu N]
+//                           [--cli PATH]
+//
+//   --quick        one run each of topspeed and 100k pps at the default buffer
+//   --runs N       runs of each configuration (default 3; medians reported)
+//   --packets N    size of the replayed capture (default 300000)
+//   --json         print every run and the summary as JSON instead of the table
+//   --no-pin       do not pin the sensor and tcpreplay to separate cores
+//   --sensor-cpu N core for the sensor (default 0); --replay-cpu N for tcpreplay (default 1)
+//   --cli PATH     the scanwatch entry point (default dist/cli/main.js)
+//
+// Exit status 0 when every run completed (loss is reported, not judged), 1 otherwise.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { makeLiveFlood, REPLAY_FILTER } from './live/make-live-flood.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const log = (...a) => console.error(...a);
+const die = (msg) => {
+  console.error(`bench-live: ${msg}`);
+  process.exit(1);
+};
+
+function parseArgs(argv) {
+  const o = { runs: 3, packets: 300_000, pin: true, sensorCpu: '0', replayCpu: '1', cli: 'dist/cli/main.js' };
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k];
+    const val = () => {
+      if (k + 1 >= argv.length) die(`${a} needs a value`);
+      return argv[++k];
+    };
+    if (a === '--quick') o.quick = true;
+    else if (a === '--json') o.json = true;
+    else if (a === '--runs') o.runs = Number(val());
+    else if (a === '--packets') o.packets = Number(val());
+    else if (a === '--no-pin') o.pin = false;
+    else if (a === '--sensor-cpu') o.sensorCpu = val();
+    else if (a === '--replay-cpu') o.replayCpu = val();
+    else if (a === '--cli') o.cli = val();
+    else if (a === '-h' || a === '--help') {
+      console.log(
+        'usage: node bench/run-live.mjs [--quick] [--runs N] [--packets N] [--json] [--no-pin] [--sensor-cpu N] [--replay-cpu N] [--cli PATH]',
+      );
+      process.exit(0);
+    } else die(`unknown argument ${a}`);
+  }
+  if (!(Number.isInteger(o.runs) && o.runs >= 1)) die('--runs must be a positive integer');
+  if (!(Number.isInteger(o.packets) && o.packets >= 1000)) die('--packets must be an integer >= 1000');
+  if (!/^\d+$/.test(o.sensorCpu) || !/^\d+$/.test(o.replayCpu)) die('--sensor-cpu/--replay-cpu must be core numbers');
+  return o;
+}
+
+const opt = parseArgs(process.argv.slice(2));
+if (opt.quick) opt.runs = 1;
+
+// The matrix: [veth offloads, --buffer-size, tcpreplay rate option]
+const CONFIGS = opt.quick
+  ? [
+      ['off', '256MiB', '--topspeed'],
+      ['off', '256MiB', '--pps=100000'],
+    ]
+  : [
+      ['off', '256MiB', '--topspeed'],
+      ['off', '256MiB', '--pps=400000'],
+      ['off', '256MiB', '--pps=200000'],
+      ['off', '256MiB', '--pps=100000'],
+      ['off', '256MiB', '--pps=50000'],
+      ['off', '64MiB', '--topspeed'],
+      ['off', '1GiB', '--topspeed'],
+      ['default', '256MiB', '--topspeed'],
+      ['default', '1GiB', '--topspeed'],
+    ];
+
+// ---------------------------------------------------------------------------
+// prerequisites
+
+if (process.getuid?.() !== 0) die('must run as root (network namespaces, raw capture): sudo node bench/run-live.mjs');
+const cli = path.resolve(ROOT, opt.cli);
+if (!fs.existsSync(cli)) die(`${path.relative(ROOT, cli)} is missing: run npm run build`);
+const need = { ip: 'iproute2', ss: 'iproute2', ping: 'iputils-ping', sysctl: 'procps', taskset: 'util-linux', ethtool: 'ethtool', tcpreplay: 'tcpreplay', curl: 'curl' };
+const missing = Object.entries(need).filter(([c]) => spawnSync('sh', ['-c', `command -v ${c}`]).status !== 0);
+if (missing.length) die(`missing ${missing.map(([c]) => c).join(', ')}: apt-get install -y ${[...new Set(missing.map(([, p]) => p))].join(' ')}`);
+if (opt.pin && os.cpus().length < 2) {
+  log('note: fewer than 2 cores; not pinning');
+  opt.pin = false;
+}
+
+// test/e2e/lab.ts is the one lab implementation; load it through the project's TypeScript.
+let ts;
+try {
+  ts = (await import('typescript')).default;
+} catch {
+  die('the devDependency typescript is not installed: run npm ci');
+}
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'scanwatch-bench-live-'));
+const cleanupWork = () => fs.rmSync(work, { recursive: true, force: true });
+process.on('exit', cleanupWork);
+const labSrc = fs.readFileSync(path.join(ROOT, 'test/e2e/lab.ts'), 'utf8');
+const labJs = ts.transpileModule(labSrc, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+fs.writeFileSync(path.join(work, 'lab.mjs'), labJs);
+const L = await import(pathToFileURL(path.join(work, 'lab.mjs')).href);
+
+// ---------------------------------------------------------------------------
+// the capture
+
+const floodFile = path.join(work, `live-flood-${opt.packets}.pcap`);
+const flood = makeLiveFlood({ packets: opt.packets, out: floodFile });
+log(`capture: ${flood.packets.toLocaleString('en-US')} frames (${flood.ipv4.toLocaleString('en-US')} IPv4 + ${flood.ipv6.toLocaleString('en-US')} IPv6 SYNs, one per source), ${flood.bytes.toLocaleString('en-US')} bytes`);
+
+// ---------------------------------------------------------------------------
+// runs
+
+const labs = new Map(); // offloads -> the Lab in use
+const allLabs = [];
+async function labFor(offloads) {
+  if (!labs.has(offloads)) {
+    // one lab at a time (the namespace names are per process)
+    for (const [k, other] of labs) {
+      await other.destroy();
+      labs.delete(k);
+    }
+    log(`building lab (veth offloads ${offloads === 'off' ? 'off, as in test/e2e' : 'left at the driver defaults'}) ...`);
+    const lab = await L.Lab.create({ root: ROOT, prefix: 'swbench', services: false, offloads });
+    allLabs.push(lab);
+    labs.set(offloads, lab);
+  }
+  return labs.get(offloads);
+}
+
+let listenPort = 9760;
+async function runOnce(offloads, buffer, rateArg) {
+  const lab = await labFor(offloads);
+  const listen = `127.0.0.1:${listenPort++}`;
+  const sensor = lab.startSensor(['--filter', REPLAY_FILTER, '--listen', listen, '--buffer-size', buffer], {
+    listen,
+    name: 'bench-sensor',
+    wrap: opt.pin ? ['taskset', '-c', opt.sensorCpu] : [],
+  });
+  try {
+    await sensor.waitForLine('sensor_started', 'sensor_started', () => true, 60_000);
+    const idle = (await sensor.metric('scanwatch_packets_total')) ?? 0;
+    if (idle !== 0) throw new Error(`the sensor counted ${idle} frames before the replay (filter leak)`);
+    const rx0 = await lab.ifStat(lab.tgtNs, L.TGT_IF, 'rx_packets');
+    const cpu0 = sensor.cpuSeconds();
+    const cmd = opt.pin ? ['taskset', ['-c', opt.replayCpu, 'tcpreplay', rateArg, '-i', L.SCAN_IF, floodFile]] : ['tcpreplay', [rateArg, '-i', L.SCAN_IF, floodFile]];
+    const r = await lab.exec(lab.scanNs, cmd[0], cmd[1], { timeoutMs: 300_000 });
+    if (r.code !== 0) throw new Error(`tcpreplay exited ${r.code}: ${r.stderr.trim()}`);
+    const tr = L.parseTcpreplay(r.stdout + r.stderr);
+    const counted = await sensor.settledPackets(1500, 120_000);
+    const cpu = sensor.cpuSeconds() - cpu0;
+    const rx = (await lab.ifStat(lab.tgtNs, L.TGT_IF, 'rx_packets')) - rx0;
+    return {
+      veth_offloads: offloads,
+      buffer,
+      rate: rateArg,
+      sent: tr.actual,
+      failed: tr.failed,
+      replay_s: tr.seconds,
+      replay_pps: Math.round(tr.pps),
+      target_rx: rx,
+      counted,
+      lost: tr.actual - counted,
+      loss_pct: (100 * (tr.actual - counted)) / tr.actual,
+      cpu_s: Math.round(cpu * 1000) / 1000,
+      cpu_s_per_m: counted > 0 ? cpu / (counted / 1e6) : null,
+    };
+  } finally {
+    await sensor.proc.stop(3000);
+  }
+}
+
+const median = (xs) => {
+  const s = xs.filter((x) => x != null).sort((a, b) => a - b);
+  if (!s.length) return null;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const runs = [];
+let failed = false;
+const onSignal = (sig) => {
+  log(`\n${sig}: tearing the lab down`);
+  for (const lab of allLabs) lab.destroySync();
+  process.exit(130);
+};
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);
+try {
+  for (const [offloads, buffer, rate] of CONFIGS) {
+    for (let i = 1; i <= opt.runs; i++) {
+      log(`run: veth offloads ${offloads}, --buffer-size ${buffer}, tcpreplay ${rate} (${i}/${opt.runs}) ...`);
+      try {
+        const row = await runOnce(offloads, buffer, rate);
+        runs.push(row);
+        log(`  ${row.replay_pps.toLocaleString('en-US')} pps, counted ${row.counted.toLocaleString('en-US')} of ${row.sent.toLocaleString('en-US')} (lost ${row.lost.toLocaleString('en-US')}), CPU ${row.cpu_s} s = ${row.cpu_s_per_m?.toFixed(2)} s/M`);
+      } catch (e) {
+        failed = true;
+        log(`  failed: ${e.message}`);
+        runs.push({ veth_offloads: offloads, buffer, rate, error: e.message });
+      }
+    }
+  }
+} finally {
+  for (const lab of allLabs) await lab.destroy();
+  for (const lab of allLabs) {
+    const left = lab.remainingNamespaces();
+    if (left.length) {
+      failed = true;
+      log(`WARNING: namespaces left behind: ${left.join(', ')}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// report
+
+const summary = CONFIGS.map(([offloads, buffer, rate]) => {
+  const rs = runs.filter((r) => r.veth_offloads === offloads && r.buffer === buffer && r.rate === rate && !r.error);
+  return {
+    veth_offloads: offloads,
+    buffer,
+    rate,
+    runs: rs.length,
+    replay_pps_median: median(rs.map((r) => r.replay_pps)),
+    sent: rs[0]?.sent ?? null,
+    counted: rs.map((r) => r.counted),
+    lost: rs.map((r) => r.lost),
+    loss_pct_median: median(rs.map((r) => r.loss_pct)),
+    cpu_s_per_m_median: median(rs.map((r) => r.cpu_s_per_m)),
+  };
+});
+
+function facts() {
+  const sh = (cmd, args) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() || null;
+  };
+  let cpuModel = null;
+  try {
+    cpuModel = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? null;
+  } catch {}
+  return {
+    cpu: cpuModel,
+    nproc: os.cpus().length,
+    kernel: os.release(),
+    node: process.version,
+    tcpreplay: (sh('tcpreplay', ['-V']) ?? '').split('\n')[0] || null,
+    libpcap: sh('dpkg-query', ['-W', '-f=${Version}', 'libpcap0.8']),
+    dist_built: (() => {
+      try {
+        return fs.statSync(cli).mtime.toISOString();
+      } catch {
+        return null;
+      }
+    })(),
+    pinned: opt.pin ? { sensor: Number(opt.sensorCpu), tcpreplay: Number(opt.replayCpu) } : null,
+    date: new Date().toISOString(),
+  };
+}
+
+const result = { ok: !failed, packets: opt.packets, runs_per_config: opt.runs, filter: REPLAY_FILTER, machine: facts(), summary, runs };
+if (opt.json) {
+  console.log(JSON.stringify(result, null, 2));
+} else {
+  const fmt = (x) => (x == null ? '–' : Math.round(x).toLocaleString('en-US'));
+  const span = (xs) => {
+    if (!xs.length) return '–';
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    return lo === hi ? fmt(lo) : `${fmt(lo)}–${fmt(hi)}`;
+  };
+  const m = result.machine;
+  console.log(`Machine: ${m.cpu}, nproc ${m.nproc}, Linux ${m.kernel}, node ${m.node}, ${m.tcpreplay}, libpcap ${m.libpcap}; dist built ${m.dist_built}; ${m.pinned ? `sensor pinned to CPU ${m.pinned.sensor}, tcpreplay to CPU ${m.pinned.tcpreplay}` : 'not pinned'}; ${opt.runs} run(s) per row, ${m.date}.`);
+  console.log('');
+  console.log('| veth offloads | --buffer-size | tcpreplay | replayed pkt/s (median) | frames sent | counted by sensor | lost | loss (median) | sensor CPU s per M packets (median) |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const s of summary) {
+    console.log(
+      `| ${s.veth_offloads} | ${s.buffer} | \`${s.rate}\` | ${fmt(s.replay_pps_median)} | ${fmt(s.sent)} | ${span(s.counted)} | ${span(s.lost)} | ${s.loss_pct_median == null ? '–' : `${s.loss_pct_median.toFixed(2)}%`} | ${s.cpu_s_per_m_median == null ? '–' : s.cpu_s_per_m_median.toFixed(2)} |`,
+    );
+  }
+  if (failed) console.log(`\n${runs.filter((r) => r.error).length} run(s) failed: ${[...new Set(runs.filter((r) => r.error).map((r) => r.error))].join('; ')}`);
+}
+process.exit(failed ? 1 : 0);
