@@ -242,7 +242,8 @@ export function analyzeScan(frames) {
 // ---------------------------------------------------------------------------
 // Deterministic randomness.
 
-function mulberry32(seed) {
+/** mulberry32: a small seeded PRNG, enough for reproducible benchmark traffic. */
+export function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) | 0;

@@ -34,6 +34,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../make-flood.mjs';
 
 export const REPLAY_SRC_MAC = '02:00:c6:12:ee:01';
 export const REPLAY_DST_MAC = '02:00:c6:12:ee:02';
@@ -51,16 +52,6 @@ const V6_DST_LAST = [0xc8, 0xc9, 0xca, 0xcb];
 const MAC_SRC = REPLAY_SRC_MAC.split(':').map((h) => parseInt(h, 16));
 const MAC_DST = REPLAY_DST_MAC.split(':').map((h) => parseInt(h, 16));
 const T0_US = Date.UTC(2026, 0, 1) * 1000;
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 const fold = (s) => {
   while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 65536);
