@@ -229,6 +229,10 @@ export class Engine implements PacketSink {
     const port = flows.ports(slot) & 0xffff;
     const tech = flows.technique(slot);
     const t = flows.firstSeen(slot);
+    if (this.allowListedFlow(v6, flows.initiator(slot), host, reply)) {
+      this.allowListed++;
+      return;
+    }
     this.probes[tech]!++;
     const key = v6 ? IPV6_KEY_BASE + flows.initiator(slot) : flows.initiator(slot);
     const tool = flows.tool(slot);
@@ -257,6 +261,20 @@ export class Engine implements PacketSink {
     if (rejected) st.rejected++;
     else st.silent++;
     if (added !== 0) this.afterProbe(st, tech, now, rec);
+  }
+
+  /**
+   * The allow-lists for a probe known only from its flow (the prober is the
+   * initiator; `reply`, when there is one, was sent to it). IPv6 flows keep
+   * only address hashes, so without the reply they cannot be matched.
+   */
+  private allowListedFlow(v6: boolean, initiator: number, responder: number, reply: Packet | null): boolean {
+    const src = this.ignoreSources;
+    const dst = this.ignoreTargets;
+    if (src === null && dst === null) return false;
+    if (!v6) return (src !== null && src.hasV4(initiator)) || (dst !== null && dst.hasV4(responder));
+    if (reply === null) return false;
+    return (src !== null && src.hasPacketAddress(reply, false)) || (dst !== null && dst.hasPacketAddress(reply, true));
   }
 
   // ---------------------------------------------------------------- UDP

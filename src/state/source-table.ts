@@ -14,7 +14,6 @@ export class SourceRecord {
   isV6 = false;
   /** The IPv6 address bytes (allocated once per pooled record, on first IPv6 use). */
   addr6: Uint8Array | null = null;
-  inUse = false;
   prev: SourceRecord | null = null;
   next: SourceRecord | null = null;
   firstSeen = 0;
@@ -105,17 +104,11 @@ export class SourceTable {
       for (const t of rec.techniques) if (t !== null && t.probes !== 0) t.reset();
     }
     rec.key = key;
-    rec.inUse = true;
     rec.firstSeen = now;
     rec.lastSeen = now;
     this.index.set(key, rec.slot);
     this.linkHead(rec);
     return rec;
-  }
-
-  /** Every record in use, most recently active first. */
-  *records(): IterableIterator<SourceRecord> {
-    for (let r = this.head; r !== null; r = r.next) yield r;
   }
 
   stats(): SourceTableStats {

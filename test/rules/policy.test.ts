@@ -63,3 +63,30 @@ describe('direction and severity', () => {
     expect(p.allowScanners.empty).toBe(true);
   });
 });
+
+describe('allow-lists in the engine', () => {
+  it('skips probes from allow-listed scanners and to allow-listed targets, counting them', async () => {
+    const { Engine } = await import('../../src/engine/engine.js');
+    const { readCaptureFile } = await import('../../src/capture/index.js');
+    for (const file of ['test/pcaps/nmap-syn.pcap', 'test/pcaps/nmap-ack.pcap', 'test/pcaps/nmap-syn-ipv6.pcap']) {
+      const bySource = new Engine();
+      bySource.ignoreSources = new CidrSet(['198.18.0.1/32', '2001:db8::1/128']);
+      readCaptureFile(file, bySource);
+      bySource.finish();
+      expect(bySource.detections.map((d) => d.src), file).toEqual([]);
+      expect(bySource.allowListed, file).toBeGreaterThan(400);
+
+      const byTarget = new Engine();
+      byTarget.ignoreTargets = new CidrSet(['198.18.0.2', '2001:db8::2']);
+      readCaptureFile(file, byTarget);
+      byTarget.finish();
+      expect(byTarget.detections.length, file).toBe(0);
+
+      const plain = new Engine();
+      readCaptureFile(file, plain);
+      plain.finish();
+      expect(plain.detections.length, file).toBe(1);
+      expect(plain.allowListed).toBe(0);
+    }
+  });
+});
