@@ -3,7 +3,7 @@ import { mix32 } from './distinct.js';
 const EMPTY = -1;
 
 /**
- * A hash index from numeric keys (0 .. 2^33) to small integers, in typed
+ * A hash index from numeric keys (signed 32-bit, or up to 3 * 2^31) to small integers, in typed
  * arrays with open addressing and linear probing. Unlike a Map it boxes no
  * number and allocates nothing per operation; deletion shifts the following
  * run back (Knuth, TAOCP vol. 3, algorithm R), so no tombstones build up
@@ -23,10 +23,13 @@ export class KeyIndex {
     this.mask = n - 1;
   }
 
+  /**
+   * Keys are signed 32-bit IPv4 addresses, or 2^32 plus a signed 32-bit
+   * hash for IPv6 (engine.ts): the low 32 bits and one bit for the family
+   * tell them apart, and one mix spreads them.
+   */
   private home(key: number): number {
-    const lo = key >>> 0;
-    const hi = (key - lo) / 4294967296;
-    return mix32(lo ^ mix32(hi + 0x632be5ab)) & this.mask;
+    return mix32((key | 0) ^ (key >= 2147483648 ? 0x632be5ab : 0)) & this.mask;
   }
 
   get(key: number): number {
