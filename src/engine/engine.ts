@@ -75,6 +75,8 @@ export class Engine implements PacketSink {
   /** Called when a scan is first detected and when it ends. */
   onDetection: (event: DetectionEvent, detection: Detection) => void = () => {};
   private nextId = 1;
+  /** 1 for techniques whose threshold is a single probe (see config.ts). */
+  private readonly singlePacket: Uint8Array;
 
   constructor(config: EngineConfig = defaultConfig()) {
     this.config = config;
@@ -83,6 +85,7 @@ export class Engine implements PacketSink {
     this.sources = new SourceTable(Math.max(1, config.sourceCapacity), this.budget);
     this.flows = new FlowTable(config.flowCapacity, config.flowTimeout);
     this.trw = new Trw(config.trw);
+    this.singlePacket = Uint8Array.from(config.thresholds, (t) => (t.hosts <= 1 || (t.ports > 0 && t.ports <= 1) ? 1 : 0));
     this.sources.onEvict = (rec) => this.retire(rec);
     this.flows.onEnd = (slot, now) => this.flowEnded(slot, now);
   }
@@ -418,6 +421,8 @@ export class Engine implements PacketSink {
       if (!pr.holds(ps, key)) {
         pr.put(ps, key, host, port, tech, tool, now);
         if (slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
+        // A technique reported from its first packet (NULL, XMAS) cannot wait in probation.
+        if (this.singlePacket[tech] === 1) this.evaluateNow(this.promote(ps, key, p, false), tech, now);
         return;
       }
       if (pr.sameProbe(ps, host, port, tech)) {
@@ -472,6 +477,11 @@ export class Engine implements PacketSink {
     }
     pr.clear(ps);
     return rec;
+  }
+
+  private evaluateNow(rec: SourceRecord, tech: number, now: number): void {
+    const st = rec.techniques[tech];
+    if (st !== null && st !== undefined && st.detection === null) this.evaluate(rec, st, tech, now);
   }
 
   private trwTechnique(tech: number): boolean {
