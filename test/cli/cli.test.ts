@@ -282,3 +282,39 @@ describe('damaged input', () => {
     expect(r.stderr).toMatch(/^scanwatch: warning: /);
   });
 });
+
+describe('live: settings from the environment (the systemd unit passes them so)', () => {
+  function live(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [main, 'live', ...args], { cwd: repo, env: { ...process.env, ...env } });
+      const err: Buffer[] = [];
+      child.stderr.on('data', (b: Buffer) => err.push(b));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stderr: Buffer.concat(err).toString('utf8') }));
+    });
+  }
+
+  it('reads SCANWATCH_INTERFACE: an unknown interface is one line and exit 1', async () => {
+    const r = await live({ SCANWATCH_INTERFACE: 'sw-no-such-if0' });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^scanwatch: error: no such interface: sw-no-such-if0/);
+  });
+
+  it('a bad SCANWATCH_BUFFER_SIZE or --listen is a usage error, not a trace', async () => {
+    const r = await live({ SCANWATCH_INTERFACE: 'lo', SCANWATCH_BUFFER_SIZE: 'lots' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^scanwatch: error: --buffer-size: not a size/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const l = await live({}, ['--interface', 'lo', '--listen', 'nonsense']);
+    expect(l.code).not.toBe(0);
+    expect(l.stderr.trim().split('\n')).toHaveLength(1);
+    expect(l.stderr).toMatch(/^scanwatch: error: /);
+  });
+
+  it('analyze ignores SCANWATCH_* settings meant for the sensor', async () => {
+    const child = spawnSync(process.execPath, [main, 'analyze', SYN, '--format', 'json'], { cwd: repo, env: { ...process.env, SCANWATCH_INTERFACE: 'eth9' }, encoding: 'utf8' });
+    expect(child.status).toBe(0);
+    expect(JSON.parse(child.stdout).detections.length).toBe(1);
+  });
+});
