@@ -237,7 +237,7 @@ export class Engine implements PacketSink {
       return;
     }
     this.probes[tech]!++;
-    const key = v6 ? IPV6_KEY_BASE + flows.initiator(slot) : flows.initiator(slot);
+    const key = this.initiatorKey(slot);
     const tool = flows.tool(slot);
     let rec = this.sources.get(key, now);
     if (rec === null) {
@@ -343,9 +343,8 @@ export class Engine implements PacketSink {
 
   private echoRequest(p: Packet, now: number, kind: number): void {
     const key = (p.icmpId << 16) | p.icmpSeq;
-    let slot = this.flows.find(p.src, p.dst, key, kind);
-    if (slot < 0) slot = this.flows.insert(p.src, p.dst, key, kind, Flow.PROBE, Technique.ICMP_SWEEP, now);
-    else this.flows.touch(slot, now, true);
+    const slot = this.flows.findOrInsert(p.src, p.dst, key, kind, Flow.PROBE, Technique.ICMP_SWEEP, now);
+    if (!this.flows.inserted) this.flows.touch(slot, now, true);
     this.probe(p, now, Technique.ICMP_SWEEP, 0, icmpTool(p), slot, p.dst);
   }
 
@@ -386,9 +385,8 @@ export class Engine implements PacketSink {
       p.dst = p.arpTpa;
       this.probe(p, now, Technique.ARP_SWEEP, 0, Tool.NONE, -1, p.arpTpa);
     } else if (p.arpOp === 2) {
-      const rec = this.sources.peek(p.arpTpa);
-      const st = rec === null ? null : rec.techniques[Technique.ARP_SWEEP];
-      if (st === undefined || st === null || st.probes === 0) return;
+      const st = this.sources.peek(p.arpTpa)?.activeTechnique(Technique.ARP_SWEEP) ?? null;
+      if (st === null) return;
       if (st.addLiveHost(p.arpSpa, () => formatIpv4(p.arpSpa))) st.answered++;
     }
   }
@@ -397,6 +395,12 @@ export class Engine implements PacketSink {
 
   private sourceKey(p: Packet): number {
     return p.l3 === L3.IPV6 ? IPV6_KEY_BASE + p.src : p.src;
+  }
+
+  /** The source key of a flow's initiator (the prober), as sourceKey gives it for its packets. */
+  private initiatorKey(slot: number): number {
+    const a = this.flows.initiator(slot);
+    return this.flows.kind(slot) & V6 ? IPV6_KEY_BASE + a : a;
   }
 
   /**
@@ -480,8 +484,8 @@ export class Engine implements PacketSink {
   }
 
   private evaluateNow(rec: SourceRecord, tech: number, now: number): void {
-    const st = rec.techniques[tech];
-    if (st !== null && st !== undefined && st.detection === null) this.evaluate(rec, st, tech, now);
+    const st = rec.activeTechnique(tech);
+    if (st !== null && st.detection === null) this.evaluate(rec, st, tech, now);
   }
 
   private trwTechnique(tech: number): boolean {
@@ -505,11 +509,10 @@ export class Engine implements PacketSink {
   /** The state of the technique a flow's initiator used, if the initiator has a full record. */
   private flowState(slot: number, now: number): TechniqueState | null {
     const flows = this.flows;
-    const key = flows.kind(slot) & V6 ? IPV6_KEY_BASE + flows.initiator(slot) : flows.initiator(slot);
+    const key = this.initiatorKey(slot);
     const rec = this.sources.get(key, now);
     if (rec === null) return null;
-    const st = rec.techniques[flows.technique(slot)];
-    return st === undefined || st === null || st.probes === 0 ? null : st;
+    return rec.activeTechnique(flows.technique(slot));
   }
 
   /** A positive answer to a probe: an open port, a live host. `p` is the answer. */
@@ -520,7 +523,7 @@ export class Engine implements PacketSink {
     const st = this.flowState(slot, now);
     if (st === null) {
       // A source in probation: its one contact succeeded; remember it for promotion.
-      const key = flows.kind(slot) & V6 ? IPV6_KEY_BASE + flows.initiator(slot) : flows.initiator(slot);
+      const key = this.initiatorKey(slot);
       const ps = this.probation.slotOf(key);
       if (this.probation.holds(ps, key)) this.probation.addFlags(ps, ProbationFlag.ANSWERED);
       return;
@@ -536,7 +539,7 @@ export class Engine implements PacketSink {
     const flows = this.flows;
     flows.setFlags(slot, flows.flags(slot) | Flow.REJECTED);
     const v6 = (flows.kind(slot) & V6) !== 0;
-    const key = v6 ? IPV6_KEY_BASE + flows.initiator(slot) : flows.initiator(slot);
+    const key = this.initiatorKey(slot);
     const tech = flows.technique(slot);
     // A refusal is evidence the target exists and the source knocked on a
     // closed door: enough to leave probation. Silence is not (every spoofed
@@ -547,13 +550,11 @@ export class Engine implements PacketSink {
       if (!this.probation.holds(ps, key)) return;
       this.probation.addFlags(ps, ProbationFlag.REJECTED);
       if (v6 && p === null) return;
-      rec = this.promote(ps, key, p, true); // replays the refusal, TRW step included
-      const st = rec.techniques[tech];
-      if (st !== undefined && st !== null && st.detection === null) this.evaluate(rec, st, tech, now);
+      this.evaluateNow(this.promote(ps, key, p, true), tech, now); // the promotion replays the refusal, TRW step included
       return;
     }
-    const st = rec.techniques[tech];
-    if (st === undefined || st === null || st.probes === 0) return;
+    const st = rec.activeTechnique(tech);
+    if (st === null) return;
     st.rejected++;
     this.outcome(slot, st, false, now, rec);
   }
@@ -564,7 +565,7 @@ export class Engine implements PacketSink {
     if (!this.trwTechnique(st.technique)) return;
     st.trw = this.trw.step(st.trw, succeeded);
     if (st.detection === null && !succeeded) {
-      const owner = rec ?? this.sources.peek(this.flows.kind(slot) & V6 ? IPV6_KEY_BASE + this.flows.initiator(slot) : this.flows.initiator(slot));
+      const owner = rec ?? this.sources.peek(this.initiatorKey(slot));
       if (owner !== null) this.evaluate(owner, st, st.technique, now);
     }
   }
@@ -584,11 +585,11 @@ export class Engine implements PacketSink {
     // one-probe sources a table lookup per expiry; the cost is that the first
     // probe of a source promoted later is not counted as silent.)
     if (!flows.ownerTracked(slot)) return;
-    const key = flows.kind(slot) & V6 ? IPV6_KEY_BASE + flows.initiator(slot) : flows.initiator(slot);
+    const key = this.initiatorKey(slot);
     const rec = this.sources.peek(key);
     if (rec === null) return;
-    const st = rec.techniques[flows.technique(slot)];
-    if (st === undefined || st === null || st.probes === 0) return;
+    const st = rec.activeTechnique(flows.technique(slot));
+    if (st === null) return;
     st.silent++;
     this.outcome(slot, st, false, now, rec);
   }

@@ -25,6 +25,12 @@ export class SourceRecord {
     private readonly budget: MemoryBudget,
   ) {}
 
+  /** The state of a technique this source has probed with in its current window, or null. */
+  activeTechnique(t: number): TechniqueState | null {
+    const s = this.techniques[t];
+    return s === null || s === undefined || s.probes === 0 ? null : s;
+  }
+
   technique(t: number): TechniqueState {
     let s = this.techniques[t];
     if (s === null || s === undefined) {
