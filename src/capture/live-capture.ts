@@ -63,10 +63,6 @@ function loadCap(): CapModule {
   }
 }
 
-export function listInterfaces(): string[] {
-  return loadCap().Cap.deviceList().map((d) => d.name);
-}
-
 /** Turns libpcap's error text into one line a user can act on. */
 export function explainOpenError(iface: string, message: string): string {
   const m = message.split('\n')[0]!;

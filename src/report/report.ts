@@ -2,6 +2,7 @@ import { decodeErrorCounts } from '../decode/errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { Detection } from '../rules/detection.js';
 import { directionOf, type SitePolicy, severityOf } from '../rules/policy.js';
+import { TECHNIQUE_NAMES } from '../rules/techniques.js';
 
 export interface FileSummary {
   path: string;
@@ -119,8 +120,7 @@ export function detectionReport(d: Detection, policy?: SitePolicy): DetectionRep
 export function buildReport(engine: Engine, files: FileSummary[], version: string, policy?: SitePolicy): Report {
   const errors = decodeErrorCounts(engine.decoder.errors);
   const probes: Record<string, number> = {};
-  const names = ['tcp-syn', 'tcp-connect', 'tcp-fin', 'tcp-null', 'tcp-xmas', 'tcp-ack', 'tcp-maimon', 'udp', 'icmp-sweep', 'arp-sweep'];
-  names.forEach((n, i) => {
+  TECHNIQUE_NAMES.forEach((n, i) => {
     if (engine.probes[i]! > 0) probes[n] = engine.probes[i]!;
   });
   const detections = engine.detections
