@@ -43,8 +43,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<{ report: Report; e
     throw new UserError((err as Error).message, EXIT_USAGE);
   }
   const engine = new Engine(opts.config);
-  if (!policy.allowScanners.empty) engine.ignoreSources = policy.allowScanners;
-  if (!policy.allowTargets.empty) engine.ignoreTargets = policy.allowTargets;
+  engine.useAllowLists(policy.allowScanners, policy.allowTargets);
   const files: FileSummary[] = [];
   const warnings: string[] = [];
   for (const path of opts.files) {

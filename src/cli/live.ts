@@ -5,7 +5,7 @@ import { createMetrics } from '../metrics/prometheus.js';
 import { parseListen, startMetricsServer } from '../metrics/http-server.js';
 import { DetectionLog, createLogger, type LogFormat } from '../report/detection-log.js';
 import type { EngineConfig } from '../rules/config.js';
-import { directionOf, sitePolicy, type SitePolicy } from '../rules/policy.js';
+import { type Direction, sitePolicy, type SitePolicy } from '../rules/policy.js';
 import { UserError } from './errors.js';
 
 export interface LiveOptions {
@@ -68,31 +68,25 @@ function buildPolicy(homeNet: string[] | undefined, scanners: string[], targets:
   }
 }
 
-function applyPolicy(engine: Engine, policy: SitePolicy): void {
-  engine.ignoreSources = policy.allowScanners.empty ? null : policy.allowScanners;
-  engine.ignoreTargets = policy.allowTargets.empty ? null : policy.allowTargets;
-}
-
 /**
  * The sensor daemon: capture -> the same engine as `analyze` -> detection
  * log lines and Prometheus metrics. Resolves with the exit code when it stops.
  */
 export async function runLive(opts: LiveOptions): Promise<number> {
   const log = createLogger(opts.logLevel, opts.logFormat);
-  let policy = buildPolicy(opts.homeNet, opts.allowScanners, opts.allowTargets);
+  const policy = buildPolicy(opts.homeNet, opts.allowScanners, opts.allowTargets);
   let progressInterval = opts.progressInterval;
   const engine = new Engine(opts.config);
   engine.keepEndedDetections = false;
-  applyPolicy(engine, policy);
+  engine.useAllowLists(policy.allowScanners, policy.allowTargets);
   const detections = new DetectionLog(log, policy);
   const metrics = createMetrics(engine, { version: opts.version, interface: opts.interface });
   let capture: LiveCapture | null = null;
 
   engine.onDetection = (event, d) => {
-    if (event === 'start') detections.started(d, engine.now);
-    else detections.ended(d);
-    const f = d.figures();
-    metrics.onDetection(event, d, directionOf(policy.homeNet, d.src, f.targetSamples[0]));
+    // The log line already worked out the direction; the metric takes the same one.
+    const line = event === 'start' ? detections.started(d, engine.now) : detections.ended(d);
+    metrics.onDetection(event, d, line.direction as Direction);
   };
 
   const { host, port } = (() => {
@@ -182,8 +176,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
       try {
         const r = readReloadable(opts.configFile);
         const next = buildPolicy(r.homeNet ?? opts.homeNet, r.allowScanners ?? opts.allowScanners, r.allowTargets ?? opts.allowTargets);
-        policy = next;
-        applyPolicy(engine, next);
+        engine.useAllowLists(next.allowScanners, next.allowTargets);
         detections.setPolicy(next);
         if (r.logLevel !== undefined) log.level = r.logLevel;
         if (r.progressInterval !== undefined && r.progressInterval > 0) progressInterval = r.progressInterval;

@@ -90,6 +90,12 @@ export class Engine implements PacketSink {
     this.flows.onEnd = (slot, now) => this.flowEnded(slot, now);
   }
 
+  /** Sets the allow-lists; an empty list costs nothing per packet. */
+  useAllowLists(scanners: CidrSet, targets: CidrSet): void {
+    this.ignoreSources = scanners.empty ? null : scanners;
+    this.ignoreTargets = targets.empty ? null : targets;
+  }
+
   onPacket(linkType: number, data: Buffer, offset: number, capLen: number, wireLen: number, tsSec: number, tsNsec: number): void {
     this.packets++;
     this.bytes += wireLen;
