@@ -74,7 +74,7 @@ function errorText(err: unknown): string {
 }
 
 /** Maps an fs error to a CaptureError with a short, user-facing message. */
-function fsError(verb: 'open' | 'read', name: string, err: unknown): CaptureError {
+export function fsError(verb: 'open' | 'read', name: string, err: unknown): CaptureError {
   const code = systemErrorCode(err);
   const shown = displayName(name);
   switch (code) {
@@ -94,7 +94,7 @@ function fsError(verb: 'open' | 'read', name: string, err: unknown): CaptureErro
   }
 }
 
-function toResult(name: string, s: CaptureParseSummary): CaptureReadResult {
+export function toResult(name: string, s: CaptureParseSummary): CaptureReadResult {
   const shown = displayName(name);
   if (s.failure !== null && s.failure.kind === 'NOT_CAPTURE') {
     throw new CaptureError('NOT_CAPTURE', `${shown}: ${s.failure.message}`, name);

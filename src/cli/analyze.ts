@@ -1,14 +1,23 @@
-import { closeSync, openSync } from 'node:fs';
-import { CaptureError, readCaptureFile, readCaptureStream } from '../capture/index.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CaptureError, type CaptureReadResult } from '../capture/index.js';
 import { Engine } from '../engine/engine.js';
 import type { EngineConfig } from '../rules/config.js';
-import { buildReport, type FileSummary, type Report } from '../report/report.js';
+import { isoTime, ReportBuilder, type FileSummary, type Report } from '../report/report.js';
 import { renderTable } from '../report/table.js';
+import { renderHtml } from '../report/html.js';
+import { scanPackets, type ScanPacketsResult } from '../report/scan-packets.js';
 import { sitePolicy, type SitePolicy } from '../rules/policy.js';
+import { CaptureInput, readMerged, readOne, ReadControl, TimeTap } from './capture-inputs.js';
+import { ProgressBar } from './progress.js';
 import { EXIT_INPUT_DAMAGED, EXIT_USAGE, printWarning, UserError } from './errors.js';
 
-export const FORMATS = ['table', 'json', 'ndjson'] as const;
+export const FORMATS = ['table', 'json', 'ndjson', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
+
+/** Exit status after SIGINT, as shells report a process ended by it (128 + 2). */
+export const EXIT_INTERRUPTED = 130;
 
 export interface AnalyzeOptions {
   files: string[];
@@ -18,23 +27,89 @@ export interface AnalyzeOptions {
   homeNet?: string[];
   allowScanners?: string[];
   allowTargets?: string[];
+  /** Read all files as one stream in timestamp order (rotated captures of one link). */
+  merge?: boolean;
+  /** No progress bar. */
+  quiet?: boolean;
+  /** Write each scan's packets to DIR/<id>-<src>-<type>.pcap. */
+  extract?: string;
 }
 
-/** Fails early, before any work, on a file that cannot even be opened. */
-function checkOpenable(path: string): void {
-  if (path === '-') return;
+/**
+ * Fails early, before any work, on a file that cannot be read. Uses stat
+ * and access, never open: a FIFO must be opened only once, when it is read.
+ */
+function checkReadable(file: string): number | null {
+  if (file === '-') {
+    try {
+      const st = fs.fstatSync(0);
+      return st.isFile() ? st.size : null;
+    } catch {
+      return null;
+    }
+  }
   try {
-    closeSync(openSync(path, 'r'));
+    const st = fs.statSync(file);
+    if (st.isDirectory()) throw new UserError(`cannot open ${file}: is a directory`);
+    fs.accessSync(file, fs.constants.R_OK);
+    return st.isFile() ? st.size : null;
   } catch (err) {
+    if (err instanceof UserError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError(`cannot open ${path}: no such file`);
-    if (code === 'EACCES' || code === 'EPERM') throw new UserError(`cannot open ${path}: permission denied`);
-    throw new UserError(`cannot open ${path}: ${(err as Error).message}`);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UserError(`cannot open ${file}: no such file`);
+    if (code === 'EACCES' || code === 'EPERM') throw new UserError(`cannot open ${file}: permission denied`);
+    throw new UserError(`cannot open ${file}: ${(err as Error).message}`);
   }
 }
 
+function summary(path: string, r: CaptureReadResult, tap: TimeTap): FileSummary {
+  const known = tap.minTs <= tap.maxTs;
+  return {
+    path,
+    format: r.format,
+    packets: r.packets,
+    bytes: r.bytes,
+    truncated: r.truncated,
+    warning: r.warning,
+    first_packet: known ? isoTime(tap.minTs) : null,
+    last_packet: known ? isoTime(tap.maxTs) : null,
+    detection_count: 0,
+  };
+}
+
+/** Warnings a merged read owes the user: files whose time runs backwards, files that overlap. */
+function mergeWarnings(paths: string[], taps: TimeTap[]): string[] {
+  const out: string[] = [];
+  taps.forEach((t, i) => {
+    if (t.backwards > 0) out.push(`${paths[i]}: packet time runs backwards ${t.backwards} time${t.backwards === 1 ? '' : 's'}; merged in timestamp order`);
+  });
+  const order = taps.map((_, i) => i).filter((i) => taps[i]!.packets > 0).sort((a, b) => taps[a]!.minTs - taps[b]!.minTs);
+  for (let k = 1; k < order.length; k++) {
+    const prev = taps[order[k - 1]!]!;
+    const cur = taps[order[k]!]!;
+    if (cur.minTs < prev.maxTs) {
+      out.push(`${paths[order[k]!]} overlaps ${paths[order[k - 1]!]} in time (${isoTime(cur.minTs)} < ${isoTime(prev.maxTs)}); merged in timestamp order`);
+    }
+  }
+  return out;
+}
+
+/** Copies standard input to a temporary file, for work that must read it twice (--extract, html). */
+async function spoolStdin(): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scanwatch-stdin-'));
+  const file = path.join(dir, 'stdin.pcap');
+  const out = fs.createWriteStream(file);
+  await new Promise<void>((resolve, reject) => {
+    process.stdin.pipe(out);
+    out.on('finish', resolve);
+    out.on('error', reject);
+    process.stdin.on('error', reject);
+  });
+  return file;
+}
+
 export async function analyze(opts: AnalyzeOptions): Promise<{ report: Report; exitCode: number }> {
-  opts.files.forEach(checkOpenable);
+  const sizes = opts.files.map(checkReadable);
   if (opts.files.filter((f) => f === '-').length > 1) throw new UserError('standard input (-) can be read only once');
   let policy: SitePolicy;
   try {
@@ -42,38 +117,120 @@ export async function analyze(opts: AnalyzeOptions): Promise<{ report: Report; e
   } catch (err) {
     throw new UserError((err as Error).message, EXIT_USAGE);
   }
-  const engine = new Engine(opts.config);
-  engine.useAllowLists(policy.allowScanners, policy.allowTargets);
-  const files: FileSummary[] = [];
-  const warnings: string[] = [];
-  for (const path of opts.files) {
-    try {
-      const r = path === '-' ? await readCaptureStream(process.stdin, engine, '-') : readCaptureFile(path, engine);
-      files.push({ path, format: r.format, packets: r.packets, bytes: r.bytes, truncated: r.truncated, warning: r.warning });
-      if (r.warning !== null) warnings.push(r.warning);
-    } catch (err) {
-      if (err instanceof CaptureError) throw new UserError(err.message);
-      throw err;
-    }
+  const needsSecondPass = opts.extract !== undefined || opts.format === 'html';
+  if (opts.extract !== undefined) prepareExtractDir(opts.extract);
+  // Where each file is read from: standard input is spooled when it must be read twice.
+  const readPaths = opts.files.slice();
+  let spooled: string | null = null;
+  if (needsSecondPass && readPaths.includes('-')) {
+    spooled = await spoolStdin();
+    readPaths[readPaths.indexOf('-')] = spooled;
   }
-  engine.finish();
-  const report = buildReport(engine, files, opts.version, policy);
-  writeReport(report, opts.format);
-  for (const w of warnings) printWarning(w);
-  return { report, exitCode: warnings.length > 0 ? EXIT_INPUT_DAMAGED : 0 };
+  try {
+    return await run(opts, policy, readPaths, sizes);
+  } finally {
+    if (spooled !== null) fs.rmSync(path.dirname(spooled), { recursive: true, force: true });
+  }
 }
 
-function writeReport(report: Report, format: Format): void {
-  let text: string;
-  if (format === 'json') {
-    text = JSON.stringify(report, null, 2) + '\n';
-  } else if (format === 'ndjson') {
-    const { detections, ...summary } = report;
-    text = detections.map((d) => JSON.stringify({ kind: 'detection', ...d })).join('\n');
-    text += (text ? '\n' : '') + JSON.stringify({ kind: 'summary', ...summary, detections: detections.length }) + '\n';
-  } else {
-    text = renderTable(report);
+function prepareExtractDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (err) {
+    throw new UserError(`--extract ${dir}: ${(err as Error).message.replace(/^E[A-Z]+: /, '').replace(/, (mkdir|access)\b.*$/, '')}`, EXIT_USAGE);
   }
+}
+
+async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[], sizes: (number | null)[]): Promise<{ report: Report; exitCode: number }> {
+  const total = sizes.some((s) => s === null) ? null : sizes.reduce<number>((a, b) => a + (b ?? 0), 0);
+  let bar: ProgressBar | null = null;
+  const control = new ReadControl(() => bar?.tick());
+  if (process.stderr.isTTY === true && opts.quiet !== true) bar = new ProgressBar(process.stderr, total, () => control);
+
+  // Ctrl-C: stop reading and report what was read; a second one exits at once.
+  const onSigint = (): void => {
+    if (control.stopped) process.exit(EXIT_INTERRUPTED);
+    control.stopped = true;
+  };
+  process.on('SIGINT', onSigint);
+  const newEngine = (): Engine => {
+    const engine = new Engine(opts.config);
+    engine.useAllowLists(policy.allowScanners, policy.allowTargets);
+    return engine;
+  };
+  const builder = new ReportBuilder(opts.version, policy, opts.merge === true);
+  const damaged: string[] = [];
+  try {
+    if (opts.merge === true) {
+      const inputs: CaptureInput[] = [];
+      try {
+        for (const p of readPaths) inputs.push(CaptureInput.open(p));
+        const engine = newEngine();
+        const taps = inputs.map(() => new TimeTap(engine, control));
+        const results = await readMerged(inputs, taps, control);
+        engine.finish();
+        const files = results.map((r, i) => summary(opts.files[i]!, r, taps[i]!));
+        builder.warnings.push(...mergeWarnings(opts.files, taps));
+        builder.addRun({ engine, files, ranges: taps.map((t) => ({ min: t.minTs, max: t.maxTs })) });
+        for (const r of results) if (r.warning !== null) damaged.push(r.warning);
+      } finally {
+        for (const i of inputs) i.close();
+      }
+    } else {
+      for (let i = 0; i < readPaths.length && !control.stopped; i++) {
+        // One engine per file, dropped once summarised: memory is that of one capture.
+        const input = CaptureInput.open(readPaths[i]!);
+        let result: CaptureReadResult;
+        const engine = newEngine();
+        const tap = new TimeTap(engine, control);
+        try {
+          result = await readOne(input, tap, control);
+        } finally {
+          input.close();
+        }
+        engine.finish();
+        builder.addRun({ engine, files: [summary(opts.files[i]!, result, tap)], ranges: [{ min: tap.minTs, max: tap.maxTs }] });
+        if (result.warning !== null) damaged.push(result.warning);
+      }
+    }
+  } catch (err) {
+    bar?.clear();
+    if (err instanceof CaptureError) throw new UserError(err.message);
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  builder.warnings.push(...damaged);
+  const partial = control.stopped;
+  const report = builder.build(partial);
+  let packets: ScanPacketsResult | null = null;
+  const readPathOf = new Map(opts.files.map((f, i) => [f, readPaths[i]!]));
+  if (!partial && (opts.extract !== undefined || opts.format === 'html') && report.detections.length > 0) {
+    packets = await scanPackets(report, readPathOf, { extractDir: opts.extract, samples: opts.format === 'html' }, control);
+    builder.warnings.push(...packets.warnings);
+  }
+  bar?.clear();
+  writeReport(report, opts.format, packets);
+  for (const w of report.warnings) printWarning(w);
+  if (partial) printWarning(`interrupted: the report covers the ${control.packets} packets read so far`);
+  const exitCode = partial ? EXIT_INTERRUPTED : damaged.length > 0 ? EXIT_INPUT_DAMAGED : 0;
+  return { report, exitCode };
+}
+
+/** NDJSON: one line per detection, then a summary whose keys mean what they mean in JSON. */
+export function ndjson(report: Report): string {
+  const { detections, ...rest } = report;
+  let text = detections.map((d) => JSON.stringify({ kind: 'detection', ...d })).join('\n');
+  text += (text ? '\n' : '') + JSON.stringify({ kind: 'summary', ...rest, detection_count: detections.length }) + '\n';
+  return text;
+}
+
+function writeReport(report: Report, format: Format, packets: ScanPacketsResult | null): void {
+  let text: string;
+  if (format === 'json') text = JSON.stringify(report, null, 2) + '\n';
+  else if (format === 'ndjson') text = ndjson(report);
+  else if (format === 'html') text = renderHtml(report, packets?.samples ?? new Map());
+  else text = renderTable(report);
   process.stdout.write(text);
 }
-

@@ -5,6 +5,8 @@ import { defaultConfig } from '../rules/config.js';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_BUFFER_BYTES, parseSize } from '../capture/live-capture.js';
 import { analyze, FORMATS, type Format } from './analyze.js';
+import { epilog } from './help-text.js';
+import { listValues } from './list-values.js';
 import { EXIT_USAGE, printError, UserError } from './errors.js';
 import { packageVersion } from './version.js';
 
@@ -31,18 +33,28 @@ async function main(rawArgv: string[]): Promise<number> {
   await yargs(argv)
     .scriptName('scanwatch')
     .version(version)
+    // One value per list option occurrence: options may come before or after the files.
+    .parserConfiguration({ 'greedy-arrays': false })
+    // Never break inside words: full lines when piped (to a pager, a file, the man page builder).
+    .wrap(process.stdout.isTTY ? Math.min(120, process.stdout.columns ?? 80) : null)
+    .usage('$0 <command> [options]\n\nFinds network reconnaissance (port scans, ping and ARP sweeps) in captures and live traffic.')
+    .epilog(epilog())
     .strict()
     .command(
       'analyze <files..>',
       'report every reconnaissance scan in pcap/pcapng captures (- reads standard input)',
       (y) =>
         y
-          .positional('files', { type: 'string', array: true, demandOption: true, describe: 'capture files, or - for standard input' })
-          .option('format', { alias: 'f', choices: FORMATS, default: 'table' as Format, describe: 'output format' })
-          .option('window', { type: 'number', describe: "seconds of quiet after which a source's counts restart", default: defaultConfig().window })
-          .option('home-net', { type: 'string', array: true, describe: 'networks you defend (CIDR); each scan is then inbound, outbound, internal or external' })
-          .option('allow-scanner', { type: 'string', array: true, default: [] as string[], describe: 'sources never reported (CIDR), e.g. your vulnerability scanner' })
-          .option('allow-target', { type: 'string', array: true, default: [] as string[], describe: 'targets whose probes are not counted (CIDR)' }),
+          .positional('files', { type: 'string', array: true, demandOption: true, describe: 'capture files, or - for standard input; each is its own capture unless --merge' })
+          .option('format', { alias: 'f', choices: FORMATS, default: 'table' as Format, requiresArg: true, describe: 'output format (html: one self-contained page with plots)' })
+          .option('merge', { type: 'boolean', default: false, describe: 'read all files as one stream in timestamp order (rotated captures of one link)' })
+          .option('extract', { type: 'string', requiresArg: true, describe: "write each scan's probes and answers to DIR/<id>-<src>-<type>.pcap" })
+          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress bar (it is shown only when stderr is a terminal)' })
+          .option('window', { type: 'number', requiresArg: true, describe: "seconds of quiet after which a source's counts restart", default: defaultConfig().window })
+          .option('home-net', { type: 'string', array: true, requiresArg: true, coerce: listValues, describe: 'networks you defend (CIDR list); each scan is then inbound, outbound, internal or external' })
+          .option('allow-scanner', { type: 'string', array: true, requiresArg: true, coerce: listValues, default: [] as string[], describe: 'sources never reported (CIDR list), e.g. your vulnerability scanner' })
+          .option('allow-target', { type: 'string', array: true, requiresArg: true, coerce: listValues, default: [] as string[], describe: 'targets whose probes are not counted (CIDR list)' })
+          .epilog(epilog()),
       async (args) => {
         const config = defaultConfig();
         if (!(args.window > 0)) throw new UserError('--window must be a positive number of seconds', EXIT_USAGE);
@@ -56,6 +68,9 @@ async function main(rawArgv: string[]): Promise<number> {
           homeNet: args['home-net'],
           allowScanners: args['allow-scanner'],
           allowTargets: args['allow-target'],
+          merge: args.merge,
+          quiet: args.quiet,
+          extract: args.extract,
         });
         exitCode = result.exitCode;
       },
@@ -71,9 +86,9 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('filter', { type: 'string', default: '', describe: 'BPF capture filter (tcpdump syntax)' })
           .option('listen', { type: 'string', default: DEFAULT_LISTEN, describe: 'HOST:PORT for /metrics and /healthz' })
           .option('buffer-size', { type: 'string', default: `${DEFAULT_BUFFER_BYTES / 1024 / 1024}MiB`, describe: 'kernel capture buffer; each packet takes a 64 KiB slot, and the ring uses about twice this much RAM' })
-          .option('home-net', { type: 'string', array: true, describe: 'networks you defend (CIDR); default RFC 1918, fc00::/7, fe80::/10' })
-          .option('allow-scanner', { type: 'string', array: true, default: [] as string[], describe: 'sources never reported (CIDR)' })
-          .option('allow-target', { type: 'string', array: true, default: [] as string[], describe: 'targets whose probes are not counted (CIDR)' })
+          .option('home-net', { type: 'string', array: true, coerce: listValues, describe: 'networks you defend (CIDR list); default RFC 1918, fc00::/7, fe80::/10' })
+          .option('allow-scanner', { type: 'string', array: true, coerce: listValues, default: [] as string[], describe: 'sources never reported (CIDR list)' })
+          .option('allow-target', { type: 'string', array: true, coerce: listValues, default: [] as string[], describe: 'targets whose probes are not counted (CIDR list)' })
           .option('window', { type: 'number', default: defaultConfig().window, describe: "seconds of quiet after which a source's counts restart" })
           .option('progress-interval', { type: 'number', default: 60, describe: 'seconds between log lines for a scan that keeps growing' })
           .option('log-level', { choices: ['debug', 'info', 'warn', 'error'], default: 'info' })
@@ -117,11 +132,14 @@ async function main(rawArgv: string[]): Promise<number> {
         liveStopped = true;
       },
     )
+    .completion('completion', 'print a shell completion script (bash; zsh with bashcompinit)')
     .demandCommand(1, 'give a command: analyze or live')
     .fail((msg, err) => {
-      if (err) throw err;
+      // yargs' own parse errors (YError, e.g. an option missing its value) are usage errors.
+      if (err && err.name !== 'YError') throw err;
+      const text = msg ?? err?.message ?? 'bad usage';
       // yargs' messages span lines; the user gets one.
-      throw new UserError(`${msg.replace(/\s*\n\s*/g, ' ')} (see scanwatch --help)`, EXIT_USAGE);
+      throw new UserError(`${text.replace(/\s*\n\s*/g, ' ')} (see scanwatch --help)`, EXIT_USAGE);
     })
     .help()
     .parseAsync();

@@ -3,6 +3,7 @@ import type { Engine } from '../engine/engine.js';
 import type { Detection } from '../rules/detection.js';
 import { directionOf, type SitePolicy, severityOf } from '../rules/policy.js';
 import { TECHNIQUE_NAMES } from '../rules/techniques.js';
+import { attackOf, type AttackTechnique } from './attack.js';
 
 export interface FileSummary {
   path: string;
@@ -11,11 +12,21 @@ export interface FileSummary {
   bytes: number;
   truncated: boolean;
   warning: string | null;
+  /** Earliest and latest packet time in this file (not its first and last record). */
+  first_packet: string | null;
+  last_packet: string | null;
+  /** Scans reported from this file (with --merge: whose first probe lies in it). */
+  detection_count: number;
 }
 
 /** A detection as every output format carries it (snake_case: it is a wire format). */
 export interface DetectionReport {
   id: number;
+  /**
+   * The capture file the scan was found in (with --merge: the one holding
+   * its first probe); absent in the live sensor's logs.
+   */
+  file?: string | null;
   src: string;
   type: string;
   pattern: string;
@@ -27,6 +38,8 @@ export interface DetectionReport {
   duration_s: number;
   rate_pps: number;
   tool: string | null;
+  /** MITRE ATT&CK technique (README, "ATT&CK"). */
+  attack: AttackTechnique;
   open_ports: number[];
   open_services: string[];
   open_service_count: number;
@@ -49,6 +62,10 @@ export interface DetectionReport {
 
 export interface Report {
   scanwatch_version: string;
+  /** True when reading was interrupted (SIGINT): the report covers what was read. */
+  partial: boolean;
+  /** True with --merge: all files were one stream; else each file was its own capture. */
+  merged: boolean;
   files: FileSummary[];
   packets: number;
   bytes: number;
@@ -72,6 +89,8 @@ export interface Report {
   detections_dropped: number;
   /** Probe packets not counted because of --allow-scanner / --allow-target. */
   allow_listed_probes: number;
+  /** Input warnings (damaged files, time running backwards, overlapping files). */
+  warnings: string[];
   detections: DetectionReport[];
 }
 
@@ -81,15 +100,17 @@ export function isoTime(seconds: number): string {
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-export function detectionReport(d: Detection, policy?: SitePolicy): DetectionReport {
+export function detectionReport(d: Detection, policy?: SitePolicy, file?: string | null): DetectionReport {
   const f = d.figures();
   const direction = policy === undefined ? undefined : directionOf(policy.homeNet, d.src, f.targetSamples[0]);
   const duration = Math.max(0, f.lastSeen - f.firstSeen);
+  const pattern = d.pattern(f);
   return {
     id: d.id,
+    ...(file === undefined ? {} : { file }),
     src: d.src,
     type: d.type,
-    pattern: d.pattern(f),
+    pattern,
     targets: f.targets,
     ports: f.ports,
     probes: f.probes,
@@ -98,6 +119,7 @@ export function detectionReport(d: Detection, policy?: SitePolicy): DetectionRep
     duration_s: round3(duration),
     rate_pps: duration > 0 ? round3(f.probes / duration) : f.probes,
     tool: f.tool,
+    attack: attackOf({ type: d.type, pattern, tool: f.tool, direction }),
     open_ports: f.openPorts,
     open_services: f.openServices,
     open_service_count: f.openServiceCount,
@@ -117,34 +139,81 @@ export function detectionReport(d: Detection, policy?: SitePolicy): DetectionRep
   };
 }
 
-export function buildReport(engine: Engine, files: FileSummary[], version: string, policy?: SitePolicy): Report {
-  const errors = decodeErrorCounts(engine.decoder.errors);
-  const probes: Record<string, number> = {};
-  TECHNIQUE_NAMES.forEach((n, i) => {
-    if (engine.probes[i]! > 0) probes[n] = engine.probes[i]!;
-  });
-  const detections = engine.detections
-    .map((d) => detectionReport(d, policy))
-    .sort((a, b) => (a.first_seen < b.first_seen ? -1 : a.first_seen > b.first_seen ? 1 : a.id - b.id));
-  const s = engine.sources.stats();
-  return {
-    scanwatch_version: version,
-    files,
-    packets: engine.packets,
-    bytes: engine.bytes,
-    first_packet: engine.firstPacketTime >= 0 ? isoTime(engine.firstPacketTime) : null,
-    last_packet: engine.firstPacketTime >= 0 ? isoTime(engine.now) : null,
-    decode_errors: errors,
-    decode_errors_total: Object.values(errors).reduce((a, b) => a + b, 0),
-    other_protocols: engine.decoder.otherProtocol,
-    evictions: {
-      probation: engine.probation.overwritten,
-      sources: s.evicted,
-      flows: engine.flows.evicted,
-      flows_expired: engine.flows.expired,
-      sketch_allocations_refused: engine.budget.refused,
-    },
-    state: {
+/** One capture's detection run: the engine after it read its file(s). */
+export interface EngineRun {
+  engine: Engine;
+  /** The files this engine read: one, or all of them with --merge. */
+  files: FileSummary[];
+  /** Per file, earliest and latest packet time (seconds), to place merged detections. */
+  ranges: { min: number; max: number }[];
+}
+
+function fileOf(run: EngineRun, firstSeen: number): string | null {
+  if (run.files.length === 1) return run.files[0]!.path;
+  // The file holding the scan's first probe (ranges are true min/max per file).
+  for (let i = 0; i < run.files.length; i++) {
+    const r = run.ranges[i]!;
+    if (firstSeen >= r.min - 0.001 && firstSeen <= r.max + 0.001) return run.files[i]!.path;
+  }
+  return null;
+}
+
+function addCounts(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+/**
+ * Builds one report from one or more engine runs (each file its own
+ * capture, or one merged run). Counters add up across runs; `state` gives
+ * each engine's capacities and the largest occupancy any run reached.
+ * Detection ids stay unique: each run's ids are shifted past the previous
+ * run's largest. A run is summarised as soon as it is added, so its engine
+ * can be dropped before the next file is read.
+ */
+export class ReportBuilder {
+  private readonly detections: DetectionReport[] = [];
+  private readonly files: FileSummary[] = [];
+  private readonly decodeErrors: Record<string, number> = {};
+  private readonly probes: Record<string, number> = {};
+  private packets = 0;
+  private bytes = 0;
+  private first = Infinity;
+  private last = -Infinity;
+  private otherProtocols = 0;
+  private readonly evictions = { probation: 0, sources: 0, flows: 0, flows_expired: 0, sketch_allocations_refused: 0 };
+  private state: Report['state'] | null = null;
+  private detectionsDropped = 0;
+  private allowListed = 0;
+  private idOffset = 0;
+  readonly warnings: string[] = [];
+
+  constructor(
+    private readonly version: string,
+    private readonly policy: SitePolicy,
+    private readonly merged: boolean,
+  ) {}
+
+  addRun(run: EngineRun): void {
+    const { engine } = run;
+    this.files.push(...run.files);
+    this.packets += engine.packets;
+    this.bytes += engine.bytes;
+    for (const r of run.ranges) {
+      if (r.min < this.first) this.first = r.min;
+      if (r.max > this.last) this.last = r.max;
+    }
+    addCounts(this.decodeErrors, decodeErrorCounts(engine.decoder.errors));
+    TECHNIQUE_NAMES.forEach((n, i) => {
+      if (engine.probes[i]! > 0) this.probes[n] = (this.probes[n] ?? 0) + engine.probes[i]!;
+    });
+    this.otherProtocols += engine.decoder.otherProtocol;
+    const s = engine.sources.stats();
+    this.evictions.probation += engine.probation.overwritten;
+    this.evictions.sources += s.evicted;
+    this.evictions.flows += engine.flows.evicted;
+    this.evictions.flows_expired += engine.flows.expired;
+    this.evictions.sketch_allocations_refused += engine.budget.refused;
+    const st = {
       probation_capacity: engine.probation.capacity,
       probation_entries: engine.probation.size,
       source_capacity: s.capacity,
@@ -153,10 +222,61 @@ export function buildReport(engine: Engine, files: FileSummary[], version: strin
       flows_tracked: engine.flows.size,
       sketch_budget_bytes: engine.budget.limitBytes,
       sketch_bytes_used: engine.budget.used,
-    },
-    probes,
-    detections_dropped: engine.detectionsDropped,
-    allow_listed_probes: engine.allowListed,
-    detections,
+    };
+    if (this.state === null) this.state = st;
+    else for (const k of Object.keys(st) as (keyof typeof st)[]) this.state[k] = Math.max(this.state[k], st[k]);
+    this.detectionsDropped += engine.detectionsDropped;
+    this.allowListed += engine.allowListed;
+    let maxId = 0;
+    for (const d of engine.detections) {
+      const f = d.figures();
+      const r = detectionReport(d, this.policy, fileOf(run, f.firstSeen));
+      r.id += this.idOffset;
+      maxId = Math.max(maxId, d.id);
+      this.detections.push(r);
+      const summary = run.files.find((x) => x.path === r.file);
+      if (summary !== undefined) summary.detection_count++;
+    }
+    this.idOffset += maxId;
+  }
+
+  build(partial: boolean): Report {
+    const detections = this.detections
+      .slice()
+      .sort((a, b) => (a.first_seen < b.first_seen ? -1 : a.first_seen > b.first_seen ? 1 : a.id - b.id));
+    const known = this.first <= this.last;
+    return {
+      scanwatch_version: this.version,
+      partial,
+      merged: this.merged,
+      files: this.files,
+      packets: this.packets,
+      bytes: this.bytes,
+      first_packet: known ? isoTime(this.first) : null,
+      last_packet: known ? isoTime(this.last) : null,
+      decode_errors: this.decodeErrors,
+      decode_errors_total: Object.values(this.decodeErrors).reduce((a, b) => a + b, 0),
+      other_protocols: this.otherProtocols,
+      evictions: this.evictions,
+      state: this.state ?? emptyState(),
+      probes: this.probes,
+      detections_dropped: this.detectionsDropped,
+      allow_listed_probes: this.allowListed,
+      warnings: this.warnings,
+      detections,
+    };
+  }
+}
+
+function emptyState(): Report['state'] {
+  return {
+    probation_capacity: 0,
+    probation_entries: 0,
+    source_capacity: 0,
+    sources_tracked: 0,
+    flow_capacity: 0,
+    flows_tracked: 0,
+    sketch_budget_bytes: 0,
+    sketch_bytes_used: 0,
   };
 }

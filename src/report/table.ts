@@ -26,7 +26,9 @@ function duration(seconds: number): string {
 export function renderTable(r: Report): string {
   const lines: string[] = [];
   const files = r.files.map((f) => f.path).join(', ');
-  lines.push(`scanwatch ${r.scanwatch_version}: ${r.packets} packets, ${r.bytes} bytes from ${files}`);
+  const how = r.files.length > 1 ? (r.merged ? ' (merged into one stream)' : ' (each its own capture)') : '';
+  lines.push(`scanwatch ${r.scanwatch_version}: ${r.packets} packets, ${r.bytes} bytes from ${files}${how}`);
+  if (r.partial) lines.push('PARTIAL REPORT: reading was interrupted; only the packets read so far are covered');
   if (r.first_packet !== null) lines.push(`capture time ${r.first_packet} .. ${r.last_packet}`);
   if (r.decode_errors_total > 0) {
     const detail = Object.entries(r.decode_errors)
@@ -43,9 +45,12 @@ export function renderTable(r: Report): string {
     return lines.join('\n') + '\n';
   }
   lines.push('', `${r.detections.length} scan${r.detections.length === 1 ? '' : 's'} detected:`, '');
-  const rows: string[][] = [['SOURCE', 'TYPE', 'PATTERN', 'DIRECTION', 'TARGETS', 'PORTS', 'PROBES', 'FIRST SEEN (UTC)', 'DURATION', 'TOOL', 'AFTER', 'LEARNED (open ports / live hosts)']];
+  // The file column only when there is more than one file to tell apart.
+  const showFile = r.files.length > 1;
+  const head = ['SOURCE', 'TYPE', 'PATTERN', 'DIRECTION', 'TARGETS', 'PORTS', 'PROBES', 'FIRST SEEN (UTC)', 'DURATION', 'TOOL', 'ATT&CK', 'AFTER', 'LEARNED (open ports / live hosts)'];
+  const rows: string[][] = [showFile ? ['FILE', ...head] : head];
   for (const d of r.detections) {
-    rows.push([
+    const row = [
       d.src,
       d.type,
       d.pattern,
@@ -56,9 +61,11 @@ export function renderTable(r: Report): string {
       d.first_seen.replace('T', ' ').replace('Z', ''),
       duration(d.duration_s),
       d.tool ?? '-',
+      d.attack.id,
       String(d.detected_after_probes),
       learned(d),
-    ]);
+    ];
+    rows.push(showFile ? [d.file ?? '-', ...row] : row);
   }
   lines.push(pad(rows));
   if (r.detections_dropped > 0) lines.push(`(${r.detections_dropped} further detections dropped: --max-detections reached)`);

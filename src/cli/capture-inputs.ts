@@ -1,0 +1,294 @@
+/**
+ * Reading the captures given to `analyze`, in slices that let the event loop
+ * run between them: the progress bar redraws and SIGINT is seen while a
+ * large file is read. Two ways:
+ *
+ * - `readOne`: one input into one sink (each file its own capture);
+ * - `readMerged`: several inputs as one stream in timestamp order, a k-way
+ *   merge that holds at most one read slice of records per input.
+ *
+ * Each input is opened once (a FIFO or standard input cannot be read twice).
+ */
+import fs from 'node:fs';
+import { CaptureParser, DEFAULT_BUFFER_BYTES, type PacketSink } from '../capture/index.js';
+import { CaptureError, fsError, toResult, type CaptureReadResult } from '../capture/file-source.js';
+
+/** How often (ms of work) the readers give the event loop a turn. */
+const YIELD_EVERY_MS = 50;
+/** Bytes read per slice in merge mode: what each input may hold in its queue. */
+const MERGE_SLICE_BYTES = 256 * 1024;
+
+/** What the readers report back and obey, shared by all inputs of a run. */
+export class ReadControl {
+  /** Set (by SIGINT) to stop reading; the report covers what was read. */
+  stopped = false;
+  /** Input bytes consumed so far, all inputs together. */
+  bytesRead = 0;
+  /** Frames delivered so far, all inputs together. */
+  packets = 0;
+  private lastYield = performance.now();
+
+  constructor(private readonly onTick: () => void = () => {}) {}
+
+  /** Gives the event loop a turn when enough time has passed since the last one. */
+  async pace(): Promise<void> {
+    const now = performance.now();
+    if (now - this.lastYield < YIELD_EVERY_MS) return;
+    this.onTick();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.lastYield = performance.now();
+  }
+}
+
+/**
+ * Packet times of one input as read: true first/last (min/max, not file
+ * order), and how often time ran backwards within the file. Wraps the sink
+ * with two comparisons per frame, nothing allocated.
+ */
+export class TimeTap implements PacketSink {
+  minTs = Infinity;
+  maxTs = -Infinity;
+  private lastTs = -Infinity;
+  /** Frames older than the frame before them. */
+  backwards = 0;
+  packets = 0;
+
+  constructor(
+    public target: PacketSink,
+    private readonly control: ReadControl,
+  ) {}
+
+  onPacket(linkType: number, data: Buffer, offset: number, capLen: number, wireLen: number, tsSec: number, tsNsec: number): void {
+    const t = tsSec + tsNsec * 1e-9;
+    if (t < this.lastTs) this.backwards++;
+    this.lastTs = t;
+    if (t < this.minTs) this.minTs = t;
+    if (t > this.maxTs) this.maxTs = t;
+    this.packets++;
+    this.control.packets++;
+    this.target.onPacket(linkType, data, offset, capLen, wireLen, tsSec, tsNsec);
+  }
+}
+
+/** An input opened for reading: a file, a FIFO or standard input ('-'). */
+export class CaptureInput {
+  readonly fd: number;
+  /** Size of a regular file, else null (FIFO, pipe, terminal). */
+  readonly size: number | null;
+  private eof = false;
+
+  private constructor(
+    readonly path: string,
+    fd: number,
+    size: number | null,
+  ) {
+    this.fd = fd;
+    this.size = size;
+  }
+
+  static open(path: string): CaptureInput {
+    if (path === '-') {
+      let size: number | null = null;
+      try {
+        const st = fs.fstatSync(0);
+        if (st.isFile()) size = st.size;
+      } catch {
+        // Standard input closed: reading says so.
+      }
+      return new CaptureInput('-', 0, size);
+    }
+    let fd: number;
+    try {
+      fd = fs.openSync(path, 'r');
+    } catch (err) {
+      throw fsError('open', path, err);
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      if (st.isDirectory()) throw new CaptureError('EISDIR', `cannot open ${path}: is a directory`, path);
+      return new CaptureInput(path, fd, st.isFile() ? st.size : null);
+    } catch (err) {
+      fs.closeSync(fd);
+      if (err instanceof CaptureError) throw err;
+      throw fsError('open', path, err);
+    }
+  }
+
+  get ended(): boolean {
+    return this.eof;
+  }
+
+  /**
+   * Reads up to `max` bytes into `buf` at `offset`; 0 at end of input. A
+   * non-blocking standard input (EAGAIN) is waited for without spinning.
+   */
+  async read(buf: Buffer, offset: number, max: number): Promise<number> {
+    for (;;) {
+      try {
+        const n = fs.readSync(this.fd, buf, offset, max, null);
+        if (n === 0) this.eof = true;
+        return n;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          continue;
+        }
+        if (code === 'EOF') {
+          this.eof = true;
+          return 0;
+        }
+        throw fsError('read', this.path, err);
+      }
+    }
+  }
+
+  close(): void {
+    if (this.fd !== 0) {
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        // Already closed: nothing to do.
+      }
+    }
+  }
+}
+
+function parserFor(input: CaptureInput, sink: PacketSink, slice?: number): CaptureParser {
+  const hint = slice ?? (input.size !== null ? Math.max(64 * 1024, input.size + 1) : DEFAULT_BUFFER_BYTES);
+  return new CaptureParser(sink, { bufferSize: Math.min(DEFAULT_BUFFER_BYTES, hint) });
+}
+
+/** Reads one input to its end (or until stopped) into `sink`. */
+export async function readOne(input: CaptureInput, sink: PacketSink, control: ReadControl): Promise<CaptureReadResult> {
+  const parser = parserFor(input, sink);
+  while (!control.stopped) {
+    const room = parser.prepareWrite();
+    if (parser.failed) break;
+    const n = await input.read(parser.buffer, parser.writeOffset, room);
+    if (n === 0) break;
+    control.bytesRead += n;
+    if (!parser.commit(n)) break;
+    await control.pace();
+  }
+  return toResult(input.path, parser.finish());
+}
+
+/**
+ * The records of one input parsed but not yet delivered: copies of their
+ * bytes in one arena, their headers in parallel arrays. Refilled one slice
+ * at a time only when empty, so it holds at most a slice (plus one record
+ * that straddled the previous slice).
+ */
+class RecordQueue implements PacketSink {
+  arena = Buffer.allocUnsafe(MERGE_SLICE_BYTES * 2);
+  used = 0;
+  count = 0;
+  head = 0;
+  link: number[] = [];
+  off: number[] = [];
+  cap: number[] = [];
+  wire: number[] = [];
+  sec: number[] = [];
+  nsec: number[] = [];
+
+  onPacket(linkType: number, data: Buffer, offset: number, capLen: number, wireLen: number, tsSec: number, tsNsec: number): void {
+    if (this.used + capLen > this.arena.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.used + capLen));
+      this.arena.copy(next, 0, 0, this.used);
+      this.arena = next;
+    }
+    data.copy(this.arena, this.used, offset, offset + capLen);
+    const i = this.count++;
+    this.link[i] = linkType;
+    this.off[i] = this.used;
+    this.cap[i] = capLen;
+    this.wire[i] = wireLen;
+    this.sec[i] = tsSec;
+    this.nsec[i] = tsNsec;
+    this.used += capLen;
+  }
+
+  get empty(): boolean {
+    return this.head >= this.count;
+  }
+
+  headTime(): number {
+    return this.sec[this.head]! + this.nsec[this.head]! * 1e-9;
+  }
+
+  reset(): void {
+    this.used = 0;
+    this.count = 0;
+    this.head = 0;
+  }
+}
+
+interface MergeLane {
+  input: CaptureInput;
+  queue: RecordQueue;
+  parser: CaptureParser;
+  done: boolean;
+}
+
+async function refill(lane: MergeLane, control: ReadControl): Promise<void> {
+  lane.queue.reset();
+  while (lane.queue.empty && !lane.done) {
+    const room = lane.parser.prepareWrite();
+    if (lane.parser.failed) {
+      lane.done = true;
+      break;
+    }
+    const n = await lane.input.read(lane.parser.buffer, lane.parser.writeOffset, Math.min(room, MERGE_SLICE_BYTES));
+    if (n === 0) {
+      lane.done = true;
+      break;
+    }
+    control.bytesRead += n;
+    if (!lane.parser.commit(n)) lane.done = true;
+  }
+}
+
+/**
+ * Reads several inputs as one stream in timestamp order: each step delivers
+ * the earliest head record among the inputs (ties go to the earlier input).
+ * `sinks[i]` receives input i's frames (a TimeTap over the shared engine, so
+ * per-input times are known). Returns one result per input.
+ */
+export async function readMerged(inputs: CaptureInput[], sinks: PacketSink[], control: ReadControl): Promise<CaptureReadResult[]> {
+  const lanes: MergeLane[] = inputs.map((input) => {
+    const queue = new RecordQueue();
+    return { input, queue, parser: parserFor(input, queue, MERGE_SLICE_BYTES * 2), done: false };
+  });
+  for (const lane of lanes) {
+    await refill(lane, control);
+    // Not a capture at all: say so now, before any work on the others.
+    if (lane.parser.format === null && lane.done) toResult(lane.input.path, lane.parser.finish());
+  }
+  let sinceCheck = 0;
+  while (!control.stopped) {
+    // Inputs are few (files of one link): a linear scan for the minimum.
+    let best = -1;
+    let bestTime = Infinity;
+    for (let i = 0; i < lanes.length; i++) {
+      const q = lanes[i]!.queue;
+      if (q.empty) continue;
+      const t = q.headTime();
+      if (t < bestTime) {
+        bestTime = t;
+        best = i;
+      }
+    }
+    if (best < 0) break;
+    const lane = lanes[best]!;
+    const q = lane.queue;
+    const h = q.head++;
+    sinks[best]!.onPacket(q.link[h]!, q.arena, q.off[h]!, q.cap[h]!, q.wire[h]!, q.sec[h]!, q.nsec[h]!);
+    if (q.empty) await refill(lane, control);
+    if (++sinceCheck === 4096) {
+      sinceCheck = 0;
+      await control.pace();
+    }
+  }
+  return lanes.map((lane) => toResult(lane.input.path, lane.parser.finish()));
+}
