@@ -62,8 +62,10 @@ function checkReadable(file: string): number | null {
   }
 }
 
-function summary(path: string, r: CaptureReadResult, tap: TimeTap): FileSummary {
+function summary(path: string, r: CaptureReadResult, tap: TimeTap, interrupted: boolean): FileSummary {
   const known = tap.minTs <= tap.maxTs;
+  // A record cut by the interrupt is not damage: the rest of it was never read.
+  if (interrupted && r.truncated) r = { ...r, truncated: false, warning: null };
   return {
     path,
     format: r.format,
@@ -146,12 +148,15 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
   const total = sizes.some((s) => s === null) ? null : sizes.reduce<number>((a, b) => a + (b ?? 0), 0);
   let bar: ProgressBar | null = null;
   const control = new ReadControl(() => bar?.tick());
-  if (process.stderr.isTTY === true && opts.quiet !== true) bar = new ProgressBar(process.stderr, total, () => control);
+  if (process.stderr.isTTY === true && opts.quiet !== true) {
+    bar = new ProgressBar(process.stderr, total, () => control);
+    bar.tick();
+  }
 
   // Ctrl-C: stop reading and report what was read; a second one exits at once.
   const onSigint = (): void => {
     if (control.stopped) process.exit(EXIT_INTERRUPTED);
-    control.stopped = true;
+    control.stop();
   };
   process.on('SIGINT', onSigint);
   const newEngine = (): Engine => {
@@ -170,10 +175,10 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
         const taps = inputs.map(() => new TimeTap(engine, control));
         const results = await readMerged(inputs, taps, control);
         engine.finish();
-        const files = results.map((r, i) => summary(opts.files[i]!, r, taps[i]!));
+        const files = results.map((r, i) => summary(opts.files[i]!, r, taps[i]!, control.stopped));
         builder.warnings.push(...mergeWarnings(opts.files, taps));
         builder.addRun({ engine, files, ranges: taps.map((t) => ({ min: t.minTs, max: t.maxTs })) });
-        for (const r of results) if (r.warning !== null) damaged.push(r.warning);
+        for (const f of files) if (f.warning !== null) damaged.push(f.warning);
       } finally {
         for (const i of inputs) i.close();
       }
@@ -190,8 +195,9 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
           input.close();
         }
         engine.finish();
-        builder.addRun({ engine, files: [summary(opts.files[i]!, result, tap)], ranges: [{ min: tap.minTs, max: tap.maxTs }] });
-        if (result.warning !== null) damaged.push(result.warning);
+        const file = summary(opts.files[i]!, result, tap, control.stopped);
+        builder.addRun({ engine, files: [file], ranges: [{ min: tap.minTs, max: tap.maxTs }] });
+        if (file.warning !== null) damaged.push(file.warning);
       }
     }
   } catch (err) {
@@ -215,6 +221,8 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
   for (const w of report.warnings) printWarning(w);
   if (partial) printWarning(`interrupted: the report covers the ${control.packets} packets read so far`);
   const exitCode = partial ? EXIT_INTERRUPTED : damaged.length > 0 ? EXIT_INPUT_DAMAGED : 0;
+  // A read of a pipe left waiting would hold the process open: the report is out, so end now.
+  if (control.pending) process.exit(exitCode);
   return { report, exitCode };
 }
 

@@ -10,6 +10,7 @@
  * Each input is opened once (a FIFO or standard input cannot be read twice).
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import { CaptureParser, DEFAULT_BUFFER_BYTES, type PacketSink } from '../capture/index.js';
 import { CaptureError, fsError, toResult, type CaptureReadResult } from '../capture/file-source.js';
 
@@ -20,15 +21,29 @@ const MERGE_SLICE_BYTES = 256 * 1024;
 
 /** What the readers report back and obey, shared by all inputs of a run. */
 export class ReadControl {
-  /** Set (by SIGINT) to stop reading; the report covers what was read. */
+  /** Set by `stop()` (SIGINT) to stop reading; the report covers what was read. */
   stopped = false;
+  /** Resolves when reading is stopped: ends a wait for a pipe's data. */
+  readonly stopSignal: Promise<void>;
+  private resolveStop: () => void = () => {};
+  /** True when an input was left with a read pending (see CaptureInput.read). */
+  pending = false;
   /** Input bytes consumed so far, all inputs together. */
   bytesRead = 0;
   /** Frames delivered so far, all inputs together. */
   packets = 0;
   private lastYield = performance.now();
 
-  constructor(private readonly onTick: () => void = () => {}) {}
+  constructor(private readonly onTick: () => void = () => {}) {
+    this.stopSignal = new Promise((resolve) => {
+      this.resolveStop = resolve;
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.resolveStop();
+  }
 
   /** Gives the event loop a turn when enough time has passed since the last one. */
   async pace(): Promise<void> {
@@ -76,6 +91,8 @@ export class CaptureInput {
   /** Size of a regular file, else null (FIFO, pipe, terminal). */
   readonly size: number | null;
   private eof = false;
+  /** A read was still pending when reading stopped (the process must exit to end it). */
+  abandoned = false;
 
   private constructor(
     readonly path: string,
@@ -99,6 +116,7 @@ export class CaptureInput {
     }
     let fd: number;
     try {
+      // A FIFO's open waits for its writer, as cat's does; its reads then go through a stream.
       fd = fs.openSync(path, 'r');
     } catch (err) {
       throw fsError('open', path, err);
@@ -119,13 +137,28 @@ export class CaptureInput {
   }
 
   /**
-   * Reads up to `max` bytes into `buf` at `offset`; 0 at end of input. A
-   * non-blocking standard input (EAGAIN) is waited for without spinning.
+   * Reads up to `max` bytes into `buf` at `offset`; 0 at end of input.
+   * Regular files are read synchronously (fast, never block for long).
+   * Pipes, FIFOs and terminals are read on libuv's thread pool so the event
+   * loop stays free while they wait for data: SIGINT is seen even then, and
+   * `stop` (resolved by it) abandons the wait. A non-blocking standard input
+   * (EAGAIN) is polled without spinning.
    */
-  async read(buf: Buffer, offset: number, max: number): Promise<number> {
+  async read(buf: Buffer, offset: number, max: number, stop?: Promise<void>): Promise<number> {
     for (;;) {
       try {
-        const n = fs.readSync(this.fd, buf, offset, max, null);
+        let n: number;
+        if (this.size !== null) {
+          n = fs.readSync(this.fd, buf, offset, max, null);
+        } else {
+          const r = await this.pullStream(buf, offset, max, stop);
+          if (r < 0) {
+            // Interrupted while waiting for data.
+            this.abandoned = true;
+            return 0;
+          }
+          n = r;
+        }
         if (n === 0) this.eof = true;
         return n;
       } catch (err) {
@@ -143,7 +176,63 @@ export class CaptureInput {
     }
   }
 
+  /**
+   * Pipes, FIFOs and terminals are read through a non-blocking stream
+   * (a libuv pipe handle, not the thread pool): the event loop stays free
+   * while they wait, and the stream can be dropped at once on SIGINT.
+   */
+  private stream: NodeJS.ReadableStream | null = null;
+  private chunk: Buffer | null = null;
+  private streamEnded = false;
+  private streamError: Error | null = null;
+  private wake: (() => void) | null = null;
+
+  private openStream(): NodeJS.ReadableStream {
+    const stream = this.fd === 0 ? process.stdin : new net.Socket({ fd: this.fd, readable: true, writable: false });
+    stream.on('data', (b: Buffer) => {
+      // One chunk held at a time: the stream is paused until it is consumed.
+      this.chunk = this.chunk === null ? b : Buffer.concat([this.chunk, b]);
+      stream.pause();
+      this.wake?.();
+    });
+    stream.on('end', () => {
+      this.streamEnded = true;
+      this.wake?.();
+    });
+    stream.on('error', (err: Error) => {
+      this.streamError = err;
+      this.wake?.();
+    });
+    return stream;
+  }
+
+  private async pullStream(buf: Buffer, offset: number, max: number, stop?: Promise<void>): Promise<number> {
+    this.stream ??= this.openStream();
+    while (this.chunk === null && !this.streamEnded && this.streamError === null) {
+      const arrived = new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.stream.resume();
+      const stopped = stop === undefined ? false : await Promise.race([arrived.then(() => false), stop.then(() => true)]);
+      if (stop === undefined) await arrived;
+      this.wake = null;
+      if (stopped) return -1;
+    }
+    if (this.streamError !== null) throw this.streamError;
+    if (this.chunk === null) return 0;
+    const n = Math.min(max, this.chunk.length);
+    this.chunk.copy(buf, offset, 0, n);
+    this.chunk = n === this.chunk.length ? null : this.chunk.subarray(n);
+    return n;
+  }
+
   close(): void {
+    if (this.stream !== null) {
+      // Drop the handle: nothing keeps the process waiting on this input.
+      if (this.fd === 0) process.stdin.destroy();
+      else (this.stream as net.Socket).destroy();
+      return;
+    }
     if (this.fd !== 0) {
       try {
         fs.closeSync(this.fd);
@@ -165,7 +254,8 @@ export async function readOne(input: CaptureInput, sink: PacketSink, control: Re
   while (!control.stopped) {
     const room = parser.prepareWrite();
     if (parser.failed) break;
-    const n = await input.read(parser.buffer, parser.writeOffset, room);
+    const n = await input.read(parser.buffer, parser.writeOffset, room, control.stopSignal);
+    if (input.abandoned) control.pending = true;
     if (n === 0) break;
     control.bytesRead += n;
     if (!parser.commit(n)) break;
@@ -239,7 +329,8 @@ async function refill(lane: MergeLane, control: ReadControl): Promise<void> {
       lane.done = true;
       break;
     }
-    const n = await lane.input.read(lane.parser.buffer, lane.parser.writeOffset, Math.min(room, MERGE_SLICE_BYTES));
+    const n = await lane.input.read(lane.parser.buffer, lane.parser.writeOffset, Math.min(room, MERGE_SLICE_BYTES), control.stopSignal);
+    if (lane.input.abandoned) control.pending = true;
     if (n === 0) {
       lane.done = true;
       break;

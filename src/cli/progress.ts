@@ -65,7 +65,7 @@ export class ProgressBar {
     this.lastDraw = now;
     const c = this.control();
     const line = progressLine(c.bytesRead, this.total, c.packets, (now - this.start) / 1000);
-    const width = this.out.columns ?? 80;
+    const width = this.out.columns > 0 ? this.out.columns : 80;
     // \r and erase-line: the bar stays on one line and never scrolls.
     this.out.write(`\r\x1b[2K${line.slice(0, Math.max(10, width - 1))}`);
     this.drawn = true;
