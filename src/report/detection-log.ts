@@ -6,6 +6,12 @@ import { detectionReport } from './report.js';
 
 export type LogFormat = 'json' | 'pretty';
 
+/** " attack=T1046" for the pretty line, from the log record's ATT&CK field. */
+function attackText(attack: unknown): string {
+  const id = (attack as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' ? ` attack=${id}` : '';
+}
+
 /**
  * A stream that turns pino's JSON lines into one readable line each, for a
  * person watching a terminal. (Written here rather than pulling in
@@ -31,7 +37,7 @@ class PrettyStream extends Writable {
       let text = `${time} ${level.padEnd(5)} ${String(o.msg ?? o.event ?? '')}`;
       if (typeof o.src === 'string') {
         const learned = Array.isArray(o.open_ports) && o.open_ports.length > 0 ? ` open ${(o.open_ports as number[]).join(',')}` : '';
-        text += `: ${o.src} ${o.type} ${o.pattern} ${o.direction}/${o.severity} targets=${o.targets} ports=${o.ports} probes=${o.probes}${o.tool ? ` tool=${o.tool}` : ''}${learned}`;
+        text += `: ${o.src} ${o.type} ${o.pattern} ${o.direction}/${o.severity} targets=${o.targets} ports=${o.ports} probes=${o.probes}${o.tool ? ` tool=${o.tool}` : ''}${learned}${attackText(o.attack)}`;
       } else {
         const rest = Object.entries(o).filter(([k]) => !['time', 'level', 'msg', 'event', 'pid', 'hostname'].includes(k));
         if (rest.length > 0) text += ' ' + rest.map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ');

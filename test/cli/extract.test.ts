@@ -1,0 +1,107 @@
+/**
+ * --extract DIR: each scan's probes and answers as DIR/<id>-<src>-<type>.pcap,
+ * checked with tcpdump (the reader analysts use) against the source capture.
+ */
+import { describe, it, expect, beforeAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cli, ensureBuilt, fixture } from './run-cli.js';
+
+let tmp = '';
+
+/** tcpdump's one-line decode of each packet, with full timestamps. */
+function tcpdump(file: string, filter: string[] = []): string[] {
+  const r = spawnSync('tcpdump', ['-nn', '-tt', '-r', file, ...filter], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout.trimEnd().split('\n').filter((l) => l !== '');
+}
+
+function linkType(file: string): string {
+  const r = spawnSync('tcpdump', ['-r', file, '-c', '1'], { encoding: 'utf8' });
+  return /link-type (\S+)/.exec(r.stderr)?.[1] ?? '?';
+}
+
+interface Det {
+  id: number;
+  src: string;
+  type: string;
+  probes: number;
+}
+
+beforeAll(() => {
+  ensureBuilt();
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scanwatch-extract-'));
+  expect(spawnSync('tcpdump', ['--version']).status, 'tcpdump is needed').toBe(0);
+}, 180_000);
+
+describe('--extract', () => {
+  it('nmap SYN scan: every probe and every answer, nothing else, same timestamps and link type', async () => {
+    const src = fixture('nmap-syn.pcap');
+    const dir = path.join(tmp, 'syn');
+    const r = await cli(['analyze', src, '--extract', dir, '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const det = (JSON.parse(r.stdout) as { detections: Det[] }).detections;
+    expect(det).toHaveLength(1);
+    const file = path.join(dir, `${det[0]!.id}-198.18.0.1-tcp-syn.pcap`);
+    expect(fs.readdirSync(dir)).toEqual([path.basename(file)]);
+    expect(linkType(file)).toBe(linkType(src));
+    // The scan's packets in the original, as tcpdump selects them: the SYNs
+    // from the scanner, every TCP answer to it, and its RSTs to open ports.
+    const expected = tcpdump(src, ['tcp and ((src host 198.18.0.1 and (tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn or tcp[tcpflags] & tcp-rst != 0)) or dst host 198.18.0.1)']);
+    const got = tcpdump(file);
+    expect(got).toEqual(expected);
+    const probes = tcpdump(file, ['src host 198.18.0.1 and tcp[tcpflags] & tcp-syn != 0']);
+    expect(probes).toHaveLength(det[0]!.probes);
+    expect(tcpdump(file, ['dst host 198.18.0.1 and tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)'])).toHaveLength(3); // 22, 80, 443 open
+  });
+
+  it('several files: one pcap per detection, named <id>-<src>-<type>.pcap (IPv6 colons as _), each with its own scan', async () => {
+    const dir = path.join(tmp, 'multi');
+    const files = ['nmap-ping-sweep.pcap', 'nmap-syn-ipv6.pcap', 'nmap-udp.pcap', 'nmap-arp-sweep.pcap'].map(fixture);
+    const r = await cli(['analyze', ...files, '--extract', dir, '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const det = (JSON.parse(r.stdout) as { detections: Det[] }).detections;
+    const names = det.map((d) => `${d.id}-${d.src.replace(/:/g, '_')}-${d.type}.pcap`).sort();
+    expect(fs.readdirSync(dir).sort()).toEqual(names);
+    for (const d of det) {
+      const f = path.join(dir, `${d.id}-${d.src.replace(/:/g, '_')}-${d.type}.pcap`);
+      const all = tcpdump(f);
+      if (d.type === 'icmp-sweep') {
+        expect(tcpdump(f, ['icmp[icmptype] == icmp-echo'])).toHaveLength(d.probes);
+        expect(tcpdump(f, ['icmp[icmptype] == icmp-echoreply']).length).toBeGreaterThanOrEqual(3);
+      } else if (d.type === 'arp-sweep') {
+        expect(tcpdump(f, ['arp and arp[6:2] == 1'])).toHaveLength(d.probes);
+        expect(tcpdump(f, ['arp and arp[6:2] == 2']).length).toBeGreaterThanOrEqual(1);
+      } else if (d.type === 'udp') {
+        expect(tcpdump(f, ['udp and src host 198.18.0.1'])).toHaveLength(d.probes);
+        expect(tcpdump(f, ['icmp or (udp and dst host 198.18.0.1)']).length).toBeGreaterThan(0);
+      } else {
+        expect(d.type).toBe('tcp-syn');
+        // tcpdump cannot filter TCP flags over IPv6: its decode says which are SYNs ("Flags [S]").
+        const syns = tcpdump(f, ['ip6 and src host 2001:db8::1']).filter((l) => l.includes('Flags [S]'));
+        expect(syns).toHaveLength(d.probes);
+        expect(tcpdump(f, ['ip6 and dst host 2001:db8::1']).length).toBeGreaterThanOrEqual(d.probes);
+        expect(all.every((l) => l.includes('2001:db8::1'))).toBe(true);
+      }
+    }
+  });
+
+  it('standard input is spooled, so --extract works on it too', async () => {
+    const dir = path.join(tmp, 'stdin');
+    const r = await cli(['analyze', '-', '--extract', dir, '--format', 'json'], fixture('nmap-syn.pcap'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readdirSync(dir)).toEqual(['1-198.18.0.1-tcp-syn.pcap']);
+    expect(tcpdump(path.join(dir, '1-198.18.0.1-tcp-syn.pcap')).length).toBe(2003);
+  });
+
+  it('an unusable directory is a one-line usage error before any work', async () => {
+    const blocker = path.join(tmp, 'a-file');
+    fs.writeFileSync(blocker, 'x');
+    const r = await cli(['analyze', fixture('nmap-syn.pcap'), '--extract', path.join(blocker, 'sub')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--extract/);
+  });
+});
