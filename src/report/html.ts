@@ -38,6 +38,7 @@ h1 { font-size: 1.4em; margin: 0.2em 0; } h2 { font-size: 1.15em; margin-top: 1.
 .scan-body { display: flex; flex-wrap: wrap; gap: 1em; } .scan-body > div { flex: 1 1 480px; }
 table.detections { border-collapse: collapse; width: 100%; font-size: 12px; }
 table.detections th, table.detections td { border: 1px solid #ddd; padding: 2px 4px; text-align: left; }
+table.detections td:nth-child(10) { white-space: nowrap; }
 table.detections th { background: #f3f3f3; cursor: pointer; user-select: none; }
 table.detections th[aria-sort=ascending]::after { content: " \\25B2"; } table.detections th[aria-sort=descending]::after { content: " \\25BC"; }
 .muted { color: #777; }
@@ -49,6 +50,8 @@ const SCRIPT = `
   var data = JSON.parse(document.getElementById('scanwatch-data').textContent);
   var report = data.report, samples = data.samples;
   var palette = ['#1f77b4','#d62728','#2ca02c','#9467bd','#ff7f0e','#17becf','#8c564b','#e377c2','#7f7f7f','#bcbd22'];
+  // Axes in UTC, like every time in the report.
+  function utc(ts) { return uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'); }
   function width(el) { return Math.max(320, Math.min(1150, el.clientWidth || 800)); }
   var t0 = report.first_packet ? Date.parse(report.first_packet) / 1000 : 0;
 
@@ -70,7 +73,7 @@ const SCRIPT = `
       series.push({ label: '#' + d.id + ' ' + d.src + ' ' + d.type, stroke: palette[k % palette.length], width: 8, spanGaps: true,
         points: { show: true, size: 8, fill: palette[k % palette.length] } });
     });
-    new uPlot({ width: width(el), height: Math.max(160, 60 + 40 * scanners.length), series: series, legend: { show: dets.length <= 12 },
+    new uPlot({ tzDate: utc, width: width(el), height: Math.max(160, 60 + 40 * scanners.length), series: series, legend: { show: dets.length <= 12 },
       scales: { y: { range: [-0.5, scanners.length - 0.5] } },
       axes: [{}, { size: 130, splits: function () { return scanners.map(function (_, i) { return i; }); },
         values: function (u, vals) { return vals.map(function (v) { return scanners[v] || ''; }); } }] }, cols, el);
@@ -84,10 +87,10 @@ const SCRIPT = `
     var idx = s.t.map(function (_, i) { return i; }).sort(function (a, b) { return s.t[a] - s.t[b]; });
     var xs = idx.map(function (i) { return s.t[i]; }), ys = idx.map(function (i) { return s.v[i]; });
     var sweep = d.type.slice(-5) === 'sweep';
-    new uPlot({ width: width(box), height: 260,
+    new uPlot({ tzDate: utc, width: width(box), height: 260,
       series: [{}, { label: sweep ? 'target #' : 'port', stroke: '#1f77b4', paths: function () { return null; },
         points: { show: true, size: 4, fill: '#1f77b4', stroke: '#1f77b4' } }],
-      axes: [{}, { label: sweep ? 'target (order probed)' : 'destination port', size: 60,
+      axes: [{}, { size: sweep ? 120 : 60,
         values: sweep ? function (u, vals) { return vals.map(function (v) { return s.hosts[v] || ''; }); } : undefined }] },
       [xs, ys], box);
   });
@@ -155,7 +158,7 @@ export function renderHtml(report: Report, samples: Map<number, ScanSample>): st
   out.push(`<style>${asset('uPlot.min.css')}\n${STYLE}</style></head><body>`);
   out.push(`<h1>scanwatch report</h1>`);
   if (report.partial) out.push('<p class="partial">Partial report: reading was interrupted; it covers only the packets read before.</p>');
-  const files = report.files.map((f) => `${escapeHtml(f.path)} <span class="muted">(${f.packets} packets, ${f.first_packet ?? '-'} .. ${f.last_packet ?? '-'}, ${f.detection_count} scans)</span>`);
+  const files = report.files.map((f) => `${escapeHtml(f.path)} <span class="muted">(${f.packets} packets, ${f.first_packet ?? '-'} .. ${f.last_packet ?? '-'}, ${f.detection_count} scan${f.detection_count === 1 ? '' : 's'})</span>`);
   out.push('<table class="summary">');
   out.push(`<tr><td>files</td><td>${files.join('<br>')}${report.merged ? ' <b>merged into one stream</b>' : ''}</td></tr>`);
   out.push(`<tr><td>packets</td><td>${report.packets} (${report.bytes} bytes)</td></tr>`);
