@@ -212,6 +212,7 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
   const report = builder.build(partial);
   let packets: ScanPacketsResult | null = null;
   const readPathOf = new Map(opts.files.map((f, i) => [f, readPaths[i]!]));
+  if (partial && opts.extract !== undefined) builder.warnings.push('--extract skipped: reading was interrupted');
   if (!partial && (opts.extract !== undefined || opts.format === 'html') && report.detections.length > 0) {
     packets = await scanPackets(report, readPathOf, { extractDir: opts.extract, samples: opts.format === 'html' }, control);
     builder.warnings.push(...packets.warnings);

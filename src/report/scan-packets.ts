@@ -22,7 +22,7 @@ import type { DetectionReport, Report } from './report.js';
 
 /** Seconds after a scan's last probe during which answers are still its own (the flow timeout). */
 const ANSWER_WINDOW_S = 10;
-/** Most (time, value) points kept per scan for plotting. */
+/** Most (time, value) points kept per scan for plotting (even: see ProbeSample). */
 export const SAMPLE_CAPACITY = 2000;
 /** Bytes buffered per extract file before it is written out. */
 const WRITER_FLUSH_BYTES = 64 * 1024;
@@ -55,10 +55,12 @@ export class ProbeSample {
     this.t.push(time);
     this.v.push(value);
     if (this.t.length >= SAMPLE_CAPACITY) {
+      // Keep the even points (0, 2s, 4s, ...): the last one, at (C-1)s for an even
+      // capacity C, is dropped, so the next kept probe is C*s, s-1 probes from now.
       this.t = this.t.filter((_, i) => i % 2 === 0);
       this.v = this.v.filter((_, i) => i % 2 === 0);
-      this.stride *= 2;
       this.skip = this.stride - 1;
+      this.stride *= 2;
     }
   }
 }

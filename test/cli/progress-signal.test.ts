@@ -39,6 +39,20 @@ function inPty(command: string): { status: number | null; screen: string } {
   return { status: r.status, screen: r.stdout };
 }
 
+/**
+ * Waits until the process catches SIGINT (bit 1 of SigCgt in
+ * /proc/PID/status): analyze installs its handler just before reading.
+ */
+async function waitForSigintHandler(pid: number): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const caught = BigInt(`0x${/^SigCgt:\s*([0-9a-f]+)/m.exec(status)![1]}`);
+    if ((caught & 2n) !== 0n) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the CLI never installed its SIGINT handler');
+}
+
 beforeAll(() => {
   ensureBuilt();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scanwatch-progress-'));
@@ -85,9 +99,10 @@ describe('SIGINT', () => {
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    // More than a pipe holds (64 KiB): when the write is flushed, the reader is reading.
     await new Promise<void>((resolve, reject) => child.stdin.write(Buffer.concat([header, ...sent]), (e) => (e ? reject(e) : resolve())));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Reading has begun once the handler is in; then give it time to take all that was sent.
+    await waitForSigintHandler(child.pid!);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     // Standard input stays open: the CLI is waiting for more when the signal comes.
     child.kill('SIGINT');
     const code = await closed;
@@ -106,7 +121,8 @@ describe('SIGINT', () => {
     child.stdout.on('data', (b: Buffer) => out.push(b));
     const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     await new Promise<void>((resolve, reject) => child.stdin.write(Buffer.concat([header, ...records.slice(0, 1200)]), (e) => (e ? reject(e) : resolve())));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await waitForSigintHandler(child.pid!);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     child.kill('SIGINT');
     expect(await closed).toBe(130);
     expect(Buffer.concat(out).toString('utf8')).toMatch(/^PARTIAL REPORT/m);
