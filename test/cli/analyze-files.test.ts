@@ -88,6 +88,16 @@ describe('each file its own capture (default)', () => {
     expect(together.files.reduce((a, f) => a + f.detection_count, 0)).toBe(16);
   }, 120_000);
 
+  it('the table names each row\'s file (with several files) and its ATT&CK technique', async () => {
+    const r = await cli(['analyze', SYN, fixture('nmap-ping-sweep.pcap')]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.find((l) => l.startsWith('FILE '))).toMatch(/FILE\s+SOURCE\s+TYPE.*ATT&CK/);
+    expect(lines.find((l) => l.startsWith(SYN))).toMatch(/198\.18\.0\.1\s+tcp-syn\s.*\sT1046\s/);
+    expect(lines.find((l) => l.startsWith(fixture('nmap-ping-sweep.pcap')))).toMatch(/icmp-sweep\s.*\sT1595\.001\s/);
+    expect(lines[0]).toContain('(each its own capture)');
+  });
+
   it('the header time range is the true min/max when files are given out of time order', async () => {
     const [a, b] = await Promise.all([json([SYN]), json([UDP])]);
     const r = await json([UDP, SYN]); // nmap-udp was recorded after nmap-syn

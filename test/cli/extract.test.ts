@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cli, ensureBuilt, fixture } from './run-cli.js';
+import { cli, ensureBuilt, fixture, pcapSplit } from './run-cli.js';
 
 let tmp = '';
 
@@ -86,6 +86,23 @@ describe('--extract', () => {
         expect(all.every((l) => l.includes('2001:db8::1'))).toBe(true);
       }
     }
+  });
+
+  it('with --merge, a scan split across two files is extracted whole, in time order', async () => {
+    const src = fixture('nmap-syn.pcap');
+    const { header, records } = pcapSplit(src);
+    const half = Math.floor(records.length / 2);
+    const a = path.join(tmp, 'part-a.pcap');
+    const b = path.join(tmp, 'part-b.pcap');
+    fs.writeFileSync(a, Buffer.concat([header, ...records.slice(0, half)]));
+    fs.writeFileSync(b, Buffer.concat([header, ...records.slice(half)]));
+    const dir = path.join(tmp, 'merged');
+    const r = await cli(['analyze', '--merge', b, a, '--extract', dir, '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readdirSync(dir)).toEqual(['1-198.18.0.1-tcp-syn.pcap']);
+    const whole = path.join(tmp, 'whole');
+    await cli(['analyze', src, '--extract', whole]);
+    expect(tcpdump(path.join(dir, '1-198.18.0.1-tcp-syn.pcap'))).toEqual(tcpdump(path.join(whole, '1-198.18.0.1-tcp-syn.pcap')));
   });
 
   it('standard input is spooled, so --extract works on it too', async () => {
