@@ -40,17 +40,22 @@ function inPty(command: string): { status: number | null; screen: string } {
 }
 
 /**
- * Waits until the process catches SIGINT (bit 1 of SigCgt in
- * /proc/PID/status): analyze installs its handler just before reading.
+ * Starts the CLI reading standard input from a FIFO and writes `data` into
+ * it without closing it. A FIFO holds 64 KiB: when the blocking write of
+ * more than that returns, the CLI has been reading (its SIGINT handler is
+ * installed before it reads) and waits for more when the rest is taken.
  */
-async function waitForSigintHandler(pid: number): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const caught = BigInt(`0x${/^SigCgt:\s*([0-9a-f]+)/m.exec(status)![1]}`);
-    if ((caught & 2n) !== 0n) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('the CLI never installed its SIGINT handler');
+function startOnFifo(args: string[], data: Buffer): { child: ReturnType<typeof spawn>; writer: number } {
+  expect(data.length).toBeGreaterThan(96 * 1024);
+  const fifo = path.join(tmp, `in-${process.hrtime.bigint()}.fifo`);
+  expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+  const reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const writer = fs.openSync(fifo, 'w');
+  // node itself (not npx), so the signal reaches the program.
+  const child = spawn(process.execPath, [main, ...args], { cwd: repo, stdio: [reader, 'pipe', 'pipe'] });
+  fs.closeSync(reader);
+  fs.writeSync(writer, data);
+  return { child, writer };
 }
 
 beforeAll(() => {
@@ -91,40 +96,37 @@ describe('progress bar', () => {
 describe('SIGINT', () => {
   it('prints the report of what was read so far, marked partial, and exits 130', async () => {
     const { header, records } = pcapSplit(SYN);
-    const sent = records.slice(0, 1200);
-    // node itself (not npx), so the signal reaches the program.
-    const child = spawn(process.execPath, [main, 'analyze', '-', '--format', 'json'], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });
+    const sent = records.slice(0, 1800);
+    const { child, writer } = startOnFifo(['analyze', '-', '--format', 'json'], Buffer.concat([header, ...sent]));
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => child.stdin.write(Buffer.concat([header, ...sent]), (e) => (e ? reject(e) : resolve())));
-    // Reading has begun once the handler is in; then give it time to take all that was sent.
-    await waitForSigintHandler(child.pid!);
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.on('data', (b: Buffer) => err.push(b));
+    const closed = new Promise<[number | null, string | null]>((resolve) => child.on('close', (code, sig) => resolve([code, sig])));
+    // Time to take the last 64 KiB; the FIFO stays open, so the CLI then waits for more.
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    // Standard input stays open: the CLI is waiting for more when the signal comes.
     child.kill('SIGINT');
-    const code = await closed;
-    expect(code).toBe(130);
+    const [code, signal] = await closed;
+    fs.closeSync(writer);
+    expect({ code, signal }).toEqual({ code: 130, signal: null });
     const rep = JSON.parse(Buffer.concat(out).toString('utf8')) as { partial: boolean; packets: number; detections: { type: string; src: string }[] };
     expect(rep.partial).toBe(true);
     expect(rep.packets).toBe(sent.length);
     expect(rep.detections.map((d) => `${d.src} ${d.type}`)).toEqual(['198.18.0.1 tcp-syn']);
-    expect(Buffer.concat(err).toString('utf8')).toMatch(/warning: interrupted: the report covers the 1200 packets read so far/);
+    expect(Buffer.concat(err).toString('utf8')).toMatch(/warning: interrupted: the report covers the 1800 packets read so far/);
   });
 
   it('the table report says PARTIAL too', async () => {
     const { header, records } = pcapSplit(SYN);
-    const child = spawn(process.execPath, [main, 'analyze', '-'], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });
+    const { child, writer } = startOnFifo(['analyze', '-'], Buffer.concat([header, ...records.slice(0, 1800)]));
     const out: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => child.stdin.write(Buffer.concat([header, ...records.slice(0, 1200)]), (e) => (e ? reject(e) : resolve())));
-    await waitForSigintHandler(child.pid!);
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    const closed = new Promise<[number | null, string | null]>((resolve) => child.on('close', (code, sig) => resolve([code, sig])));
     await new Promise((resolve) => setTimeout(resolve, 1000));
     child.kill('SIGINT');
-    expect(await closed).toBe(130);
+    const [code, signal] = await closed;
+    fs.closeSync(writer);
+    expect({ code, signal }).toEqual({ code: 130, signal: null });
     expect(Buffer.concat(out).toString('utf8')).toMatch(/^PARTIAL REPORT/m);
   });
 });
