@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { PacketSink } from '../capture/types.js';
 import { Decoder } from '../decode/decoder.js';
 import { L3, Proto } from '../decode/packet.js';
@@ -40,6 +41,8 @@ export class Engine implements PacketSink {
   readonly captureLoss = new CaptureLossEstimator(65536);
   readonly book: DetectionBook;
   readonly tracker: SourceTracker;
+  /** The key of this engine's hash tables (config.hashSeed, or random). */
+  readonly hashSeed: number;
   packets = 0;
   bytes = 0;
   /** Latest packet time seen (seconds); the clock for every expiry. */
@@ -56,9 +59,10 @@ export class Engine implements PacketSink {
   constructor(config: EngineConfig = defaultConfig()) {
     this.config = config;
     this.budget = new MemoryBudget(config.sketchBudgetBytes);
-    this.probation = new Probation(Math.max(1, config.probationCapacity));
-    this.sources = new SourceTable<Detection>(Math.max(1, config.sourceCapacity), this.budget);
-    this.flows = new FlowTable(config.flowCapacity, config.flowTimeout);
+    this.hashSeed = (config.hashSeed ?? randomInt(0, 2 ** 32)) | 0;
+    this.probation = new Probation(Math.max(1, config.probationCapacity), this.hashSeed);
+    this.sources = new SourceTable<Detection>(Math.max(1, config.sourceCapacity), this.budget, this.hashSeed);
+    this.flows = new FlowTable(config.flowCapacity, config.flowTimeout, this.hashSeed);
     this.book = new DetectionBook(config.maxDetections);
     this.tracker = new SourceTracker(config, this.probation, this.sources, this.flows, this.book, this.probes);
     this.tcp = new TcpClassifier(this.flows, this.tracker, this.captureLoss, this.segments);

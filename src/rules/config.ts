@@ -31,6 +31,13 @@ export interface EngineConfig {
   sketchBudgetBytes: number;
   /** Detections kept for the report; beyond this they are counted and dropped. */
   maxDetections: number;
+  /**
+   * The 32-bit key of the flow, probation and source hash tables. Unset (the
+   * default), each Engine draws one with crypto.randomInt, so that nobody can
+   * craft packets that collide with a scanner's entries; tests set it to
+   * reproduce a layout.
+   */
+  hashSeed?: number;
 }
 
 /** Default thresholds, from the technique registry (each entry cites its source). */
