@@ -48,6 +48,7 @@ export class SourceTracker {
     this.params = {
       thresholds: config.thresholds,
       overwhelmingFactor: config.overwhelmingFactor,
+      clientFailureFraction: config.clientFailureFraction,
       confirmedScannerThreshold: config.confirmedScannerThreshold,
       sweepUnansweredFraction: config.sweepUnansweredFraction,
       trwUpper: this.trw.upper,
@@ -200,6 +201,8 @@ export class SourceTracker {
       }
       if (usesTrw(tech)) st.trw = this.trw.step(st.trw, true);
     }
+    if (fl & ProbationFlag.DATA) st.dataContacts++;
+    if (fl & ProbationFlag.EMPTY) st.emptyContacts++;
     if (fl & ProbationFlag.REJECTED) {
       st.rejected++;
       if (usesTrw(tech)) st.trw = this.trw.step(st.trw, false);
@@ -236,17 +239,46 @@ export class SourceTracker {
     flows.setFlags(slot, flows.flags(slot) | Flow.ANSWERED);
     if ((flows.flags(slot) & Flow.PROBE) === 0) return;
     const st = this.flowState(slot, now);
+    // A UDP contact is judged on its answer: its one datagram carried a request or nothing.
+    const udp = (flows.kind(slot) & 0xff) === Proto.UDP;
+    if (udp) flows.markContactJudged(slot);
     if (st === null) {
       // A source in probation: its one contact succeeded; remember it for promotion.
       const key = this.initiatorKey(slot);
       const ps = this.probation.slotOf(key);
-      if (this.probation.holds(ps, key)) this.probation.addFlags(ps, ProbationFlag.ANSWERED);
+      const payload = !udp ? 0 : flows.initiatorData(slot) ? ProbationFlag.DATA : ProbationFlag.EMPTY;
+      if (this.probation.holds(ps, key)) this.probation.addFlags(ps, ProbationFlag.ANSWERED | payload);
       return;
     }
     st.answered++;
+    if (udp) {
+      if (flows.initiatorData(slot)) st.dataContacts++;
+      else st.emptyContacts++;
+    }
     if (st.technique === Technique.ICMP_SWEEP) st.addLiveHost(p.src, () => srcText(p));
     else st.addOpenService(p.sport, srcText(p));
     this.outcome(slot, st, true, now, null);
+  }
+
+  /** The initiator sent payload on an answered TCP contact: a client's request (Zeek orig_bytes > 0). */
+  contactData(slot: number, now: number): void {
+    const flows = this.flows;
+    if ((flows.flags(slot) & (Flow.ANSWERED | Flow.PROBE)) !== (Flow.ANSWERED | Flow.PROBE) || flows.contactJudged(slot)) return;
+    flows.markContactJudged(slot);
+    const st = this.flowState(slot, now);
+    if (st !== null) st.dataContacts++;
+  }
+
+  /**
+   * The initiator ended an answered TCP contact (RST, FIN), or it expired,
+   * without sending payload: what a scanner does (Zeek orig_bytes = 0).
+   */
+  contactEnded(slot: number, now: number): void {
+    const flows = this.flows;
+    if ((flows.flags(slot) & (Flow.ANSWERED | Flow.PROBE)) !== (Flow.ANSWERED | Flow.PROBE) || flows.contactJudged(slot)) return;
+    flows.markContactJudged(slot);
+    const st = this.flowState(slot, now);
+    if (st !== null) st.emptyContacts++;
   }
 
   /** A refusal (RST, ICMP unreachable) of a probe. `p` is the refusal when it was sent to the prober. */
@@ -293,6 +325,13 @@ export class SourceTracker {
       // A lone segment never answered: nmap reads this as "filtered". (A second
       // segment from the initiator would have turned the flow into MIDSTREAM.)
       this.confirmCandidate(slot, now, null, false);
+      return;
+    }
+    if ((fl & (Flow.PROBE | Flow.ANSWERED)) === (Flow.PROBE | Flow.ANSWERED) && !flows.contactJudged(slot)) {
+      // An answered contact that ends without the initiator's payload is empty.
+      flows.markContactJudged(slot);
+      const st = this.sources.peek(this.initiatorKey(slot))?.activeTechnique(flows.technique(slot)) ?? null;
+      if (st !== null) st.emptyContacts++;
       return;
     }
     if ((fl & Flow.PROBE) === 0 || (fl & (Flow.ANSWERED | Flow.REJECTED)) !== 0) return;

@@ -180,6 +180,23 @@ export class FlowTable {
   markOwnerTracked(slot: number): void {
     this.ints[slot * STRIDE + META]! |= 0x1000000;
   }
+  /**
+   * Whether the initiator's payload on an answered contact has been judged
+   * (counted as a data or an empty contact; bit 25 of the meta word).
+   */
+  contactJudged(slot: number): boolean {
+    return (this.ints[slot * STRIDE + META]! & 0x2000000) !== 0;
+  }
+  markContactJudged(slot: number): void {
+    this.ints[slot * STRIDE + META]! |= 0x2000000;
+  }
+  /** Whether the initiator's first packet carried payload (UDP; bit 26). */
+  initiatorData(slot: number): boolean {
+    return (this.ints[slot * STRIDE + META]! & 0x4000000) !== 0;
+  }
+  markInitiatorData(slot: number): void {
+    this.ints[slot * STRIDE + META]! |= 0x4000000;
+  }
   /** The scanning tool the first segment's fingerprint named (candidates only). */
   tool(slot: number): number {
     return (this.ints[slot * STRIDE + META]! >> 16) & 0xff;

@@ -1,7 +1,13 @@
 import { mix32 } from './distinct.js';
 
 /** Outcome bits of a probation entry's one probe. */
-export const ProbationFlag = { ANSWERED: 1, REJECTED: 2 } as const;
+export const ProbationFlag = {
+  ANSWERED: 1,
+  REJECTED: 2,
+  /** The answered probe carried the source's payload (a UDP request), or carried none. */
+  DATA: 4,
+  EMPTY: 8,
+} as const;
 
 /** Int32 words per slot: host, port, technique | tool << 8 | flags << 16, packets. */
 const STRIDE = 4;
