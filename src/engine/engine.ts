@@ -121,6 +121,21 @@ export class Engine implements PacketSink {
     this.tracker.ignoreTargets = set;
   }
 
+  /**
+   * Sets the decoys (--dark-net, --honey-port): one probe to them is a
+   * detection. Empty lists cost nothing per packet.
+   */
+  useDeception(darkNet: CidrSet, honeyPorts: readonly number[]): void {
+    this.tracker.darkNet = darkNet.empty ? null : darkNet;
+    if (honeyPorts.length === 0) {
+      this.tracker.honeyPorts = null;
+      return;
+    }
+    const ports = new Uint8Array(65536);
+    for (const port of honeyPorts) ports[port] = 1;
+    this.tracker.honeyPorts = ports;
+  }
+
   /** Sets the allow-lists; an empty list costs nothing per packet. */
   useAllowLists(scanners: CidrSet, targets: CidrSet): void {
     this.tracker.ignoreSources = scanners.empty ? null : scanners;

@@ -2,8 +2,8 @@ import { formatIpv4, formatIpv6Key } from '../decode/address.js';
 import { L3, type Packet, Proto } from '../decode/packet.js';
 import type { CidrSet } from '../rules/cidr.js';
 import type { EngineConfig } from '../rules/config.js';
-import type { Detection } from '../rules/detection.js';
-import { Technique, Tool, usesTrw } from '../rules/techniques.js';
+import type { Detection, DetectionReason } from '../rules/detection.js';
+import { isSweep, Technique, Tool, usesTrw } from '../rules/techniques.js';
 import { Trw } from '../rules/trw.js';
 import { Flow, type FlowTable } from '../state/flow-table.js';
 import { type Probation, ProbationFlag } from '../state/probation.js';
@@ -34,6 +34,10 @@ export class SourceTracker {
   ignoreTargets: CidrSet | null = null;
   /** Probe packets skipped by the allow-lists. */
   allowListed = 0;
+  /** Deception (--dark-net): targets no host uses; null: none (nothing is checked per packet). */
+  darkNet: CidrSet | null = null;
+  /** Deception (--honey-port): 1 for each port nobody legitimate calls; null: none. */
+  honeyPorts: Uint8Array | null = null;
 
   constructor(
     private readonly config: EngineConfig,
@@ -83,6 +87,7 @@ export class SourceTracker {
       return;
     }
     this.probes[tech]!++;
+    const lure = this.darkNet === null && this.honeyPorts === null ? null : this.lureOf(p, tech, port);
     const key = sourceKey(p);
     let rec = this.sources.get(key, now);
     if (rec === null) {
@@ -91,11 +96,12 @@ export class SourceTracker {
       if (!pr.holds(ps, key)) {
         pr.put(ps, key, host, port, tech, tool, now);
         if (slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
-        // A technique reported from its first packet (NULL, XMAS) cannot wait in probation.
-        if (this.singlePacket[tech] === 1) this.evaluateNow(this.promote(ps, key, p, false), tech, now);
+        // A technique reported from its first packet (NULL, XMAS, a decoy) cannot wait in probation.
+        if (lure !== null) this.openLure(this.promote(ps, key, p, false), tech, now, lure);
+        else if (this.singlePacket[tech] === 1) this.evaluateNow(this.promote(ps, key, p, false), tech, now);
         return;
       }
-      if (pr.sameProbe(ps, host, port, tech)) {
+      if (pr.sameProbe(ps, host, port, tech) && lure === null) {
         pr.addPacket(ps); // a retransmission
         return;
       }
@@ -107,7 +113,35 @@ export class SourceTracker {
     if (tool !== Tool.NONE) st.toolVotes[tool]!++;
     if (added & 1) st.sampleTarget(host, p.l3 === L3.IPV6 ? () => dstText(p) : null);
     if (added & 4 && slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
-    if (added !== 0 && st.detection === null) this.evaluate(rec, st, tech, now);
+    if (st.detection !== null) return;
+    if (lure !== null) this.openLure(rec, tech, now, lure);
+    else if (added !== 0) this.evaluate(rec, st, tech, now);
+  }
+
+  /** Whether a probe went to a decoy: a dark-net address or a honey port. */
+  private lureOf(p: Packet, tech: number, port: number): DetectionReason | null {
+    const dark = this.darkNet;
+    if (dark !== null) {
+      // An IPv6 neighbour solicitation asks for its target, not its (multicast) destination.
+      const hit = p.l3 === L3.IPV6 && tech === Technique.ARP_SWEEP ? dark.hasV6(p.buf, p.ndTargetOff) : dark.hasPacketAddress(p, false);
+      if (hit) return 'dark-net';
+    }
+    if (this.honeyPorts !== null && !isSweep(tech) && this.honeyPorts[port] === 1) return 'honey-port';
+    return null;
+  }
+
+  /** lureOf for a lone ACK/FIN-ACK known from its flow (IPv6 needs the target's reply for its address). */
+  private candidateLure(v6: boolean, host: number, port: number, reply: Packet | null): DetectionReason | null {
+    const dark = this.darkNet;
+    if (dark !== null && (v6 ? reply !== null && dark.hasPacketAddress(reply, true) : dark.hasV4(host))) return 'dark-net';
+    if (this.honeyPorts !== null && this.honeyPorts[port] === 1) return 'honey-port';
+    return null;
+  }
+
+  /** A decoy was probed: reported on this first probe. */
+  private openLure(rec: Record, tech: number, now: number, reason: DetectionReason): void {
+    const st = rec.activeTechnique(tech);
+    if (st !== null && st.detection === null) this.book.open(recordText(rec), tech, st, now, reason);
   }
 
   /**
@@ -153,7 +187,10 @@ export class SourceTracker {
     if (tool !== Tool.NONE) st.toolVotes[tool]!++;
     if (rejected) st.rejected++;
     else st.silent++;
-    if (added !== 0 && st.detection === null) this.evaluate(rec, st, tech, now);
+    if (st.detection !== null) return;
+    const lure = this.darkNet === null && this.honeyPorts === null ? null : this.candidateLure(v6, host, port, reply);
+    if (lure !== null) this.openLure(rec, tech, now, lure);
+    else if (added !== 0) this.evaluate(rec, st, tech, now);
   }
 
   /**

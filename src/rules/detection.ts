@@ -30,7 +30,22 @@ export function patternOf(technique: number, hosts: number, ports: number, pairs
 }
 
 /** What made a detection fire. */
-export type DetectionReason = 'distinct-ports' | 'distinct-hosts' | 'trw' | 'confirmed-scanner';
+export type DetectionReason =
+  | 'distinct-ports'
+  | 'distinct-hosts'
+  | 'trw'
+  | 'confirmed-scanner'
+  /** A probe to an address no host uses (--dark-net) or a port nobody legitimate calls (--honey-port). */
+  | 'dark-net'
+  | 'honey-port'
+  | 'long-horizon'
+  | 'distributed'
+  | 'sweep-rate';
+
+/** Reasons that are deception hits: reported on the first probe, with a high severity. */
+export function isLure(reason: string): boolean {
+  return reason === 'dark-net' || reason === 'honey-port';
+}
 
 /** The figures of a detection at one moment, as reports carry them. */
 export interface DetectionFigures {
