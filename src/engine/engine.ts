@@ -38,7 +38,7 @@ export type DetectionEvent = 'start' | 'end';
  */
 export class Engine implements PacketSink {
   readonly config: EngineConfig;
-  readonly decoder = new Decoder();
+  readonly decoder: Decoder;
   readonly budget: MemoryBudget;
   readonly probation: Probation;
   readonly sources: SourceTable;
@@ -80,6 +80,7 @@ export class Engine implements PacketSink {
 
   constructor(config: EngineConfig = defaultConfig()) {
     this.config = config;
+    this.decoder = new Decoder({ vxlanPorts: config.vxlanPorts, genevePorts: config.genevePorts });
     this.budget = new MemoryBudget(config.sketchBudgetBytes);
     this.probation = new Probation(Math.max(1, config.probationCapacity));
     this.sources = new SourceTable(Math.max(1, config.sourceCapacity), this.budget);
@@ -102,7 +103,7 @@ export class Engine implements PacketSink {
     const now = tsSec + tsNsec * 1e-9;
     if (now > this.now) this.now = now;
     if (this.firstPacketTime < 0) this.firstPacketTime = now;
-    if (!this.decoder.decode(linkType, data, offset, capLen)) return;
+    if (!this.decoder.decode(linkType, data, offset, capLen, now)) return;
     const p = this.decoder.packet;
     if (p.l3 === L3.ARP) {
       this.arp(p, now);

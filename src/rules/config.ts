@@ -36,6 +36,9 @@ export interface EngineConfig {
   sketchBudgetBytes: number;
   /** Detections kept for the report; beyond this they are counted and dropped. */
   maxDetections: number;
+  /** UDP destination ports decoded as VXLAN (default [4789]) and Geneve (default [6081]); see decode/layer-table.ts. */
+  vxlanPorts?: number[];
+  genevePorts?: number[];
 }
 
 function thresholds(): Threshold[] {
