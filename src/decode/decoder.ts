@@ -56,8 +56,8 @@ export class Decoder {
   now = 0;
   /** Next-header value carried from the IPv6 fixed header into its extension chain. */
   nextHeader = 0;
-  /** True when the capture holds less than the IPv6 payload length states. */
-  ipv6Truncated = false;
+  /** True when the capture holds less of the current IP datagram than its header states. */
+  ipTruncated = false;
   /** The EtherType that named the current layer (a VLAN tag's TPID). */
   etherType = 0;
   vlanTags = 0;

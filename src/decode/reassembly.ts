@@ -77,8 +77,9 @@ export class Reassembler {
   private readonly total: Int32Array;
   private readonly received: Int32Array;
   private readonly count: Int32Array;
-  private readonly fragStart: Int32Array;
-  private readonly fragEnd: Int32Array;
+  // Allocated with the pool, on the first fragment: most decoders never see one.
+  private fragStart = new Int32Array(0);
+  private fragEnd = new Int32Array(0);
   private readonly addresses: Buffer;
   private inUse = 0;
   private nextExpiry = Infinity;
@@ -106,8 +107,6 @@ export class Reassembler {
     this.total = new Int32Array(n);
     this.received = new Int32Array(n);
     this.count = new Int32Array(n);
-    this.fragStart = new Int32Array(n * this.maxFragments);
-    this.fragEnd = new Int32Array(n * this.maxFragments);
     this.addresses = Buffer.alloc(n * ADDRESS_BYTES);
   }
 
@@ -165,6 +164,7 @@ export class Reassembler {
   ): number {
     const stats = this.stats;
     stats[FragmentStat.FRAGMENTS]!++;
+    if (this.pool.length === 0) this.allocateStorage();
     if (now >= this.nextExpiry) this.expire(now);
     const end = fragOffset + len;
     let s = this.find(v6, src, dst, addr, addrOff, id, proto, tenant);
@@ -227,7 +227,6 @@ export class Reassembler {
     this.fragEnd[base + n] = end;
     this.count[s] = n + 1;
     if (v6 && fragOffset === 0) this.proto[s] = proto;
-    if (this.pool.length === 0) this.pool = Buffer.alloc(this.capacity * SLOT_BYTES);
     buf.copy(this.pool, this.dataOffset(s) + fragOffset, off, off + len);
     const received = this.received[s]! + len;
     this.received[s] = received;
@@ -241,6 +240,12 @@ export class Reassembler {
     this.inUse--;
     if (this.pinnedCount < this.pinned.length) this.pinned[this.pinnedCount++] = s;
     return s;
+  }
+
+  private allocateStorage(): void {
+    this.pool = Buffer.alloc(this.capacity * SLOT_BYTES);
+    this.fragStart = new Int32Array(this.capacity * this.maxFragments);
+    this.fragEnd = new Int32Array(this.capacity * this.maxFragments);
   }
 
   private malformed(s: number): -1 {

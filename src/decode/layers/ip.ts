@@ -17,7 +17,10 @@ export function ipPayload(d: Decoder, proto: number, off: number, end: number): 
   p.l4Len = end - off;
   p.completeDatagram = true;
   const next = d.ipProtocols[proto]!;
-  if (next === 0) {
+  // A datagram that states an empty payload is a bare protocol probe (nmap -sO
+  // sends one for every protocol it has no header for): no transport to read,
+  // but nothing is truncated either.
+  if (next === 0 || (off === end && !d.ipTruncated)) {
     p.hasL4 = false;
     return ACCEPT;
   }
@@ -61,12 +64,13 @@ export function ipv4(d: Decoder, buf: Buffer, off: number, end: number): number 
   p.dstMulticast = dst >>> 28 === 14 || dst === -1;
   // Trust the IP total length over the frame length: Ethernet pads short frames.
   const payloadEnd = off + Math.min(totalLen, end - off);
+  d.ipTruncated = totalLen > end - off;
   const fragOffset = (frag & 0x1fff) * 8;
   const more = (frag & 0x2000) !== 0;
   if (fragOffset === 0 && !more) return ipPayload(d, proto, off + hlen, payloadEnd);
   // A fragment (RFC 791 section 3.2): reassembled before anything looks at its transport header.
   pendingFragment(d, proto, off + hlen, payloadEnd);
-  if (totalLen > end - off) return d.fail(DecodeError.TRUNCATED_FRAGMENT); // cut by the snapshot length
+  if (d.ipTruncated) return d.fail(DecodeError.TRUNCATED_FRAGMENT); // cut by the snapshot length
   const r = d.reassembly;
   const slot = r.add(false, p.src, p.dst, buf, 0, p.ipId, proto, p.tenant, buf, off + hlen, totalLen - hlen, fragOffset, more, 65535 - hlen, d.now);
   if (slot < 0) return ACCEPT;
@@ -91,8 +95,8 @@ export function ipv6(d: Decoder, buf: Buffer, off: number, end: number): number 
   d.nextHeader = buf[off + 6]!;
   d.pos = off + 40;
   const statedEnd = off + 40 + u16(buf, off + 4);
-  d.ipv6Truncated = statedEnd > end;
-  d.end = d.ipv6Truncated ? end : statedEnd;
+  d.ipTruncated = statedEnd > end;
+  d.end = d.ipTruncated ? end : statedEnd;
   return Layer.IPV6_EXTENSIONS;
 }
 
@@ -131,7 +135,7 @@ export function ipv6Extensions(d: Decoder, buf: Buffer, off: number, end: number
 function ipv6Fragment(d: Decoder, buf: Buffer, next: number, id: number, fragOffset: number, more: boolean, pos: number, end: number): number {
   const p = d.packet;
   pendingFragment(d, next, pos, end);
-  if (d.ipv6Truncated) return d.fail(DecodeError.TRUNCATED_FRAGMENT);
+  if (d.ipTruncated) return d.fail(DecodeError.TRUNCATED_FRAGMENT);
   const r = d.reassembly;
   const slot = r.add(true, p.src, p.dst, buf, p.src6Off, id, next, p.tenant, buf, pos, end - pos, fragOffset, more, 65535, d.now);
   if (slot < 0) return ACCEPT;
@@ -142,6 +146,6 @@ function ipv6Fragment(d: Decoder, buf: Buffer, next: number, id: number, fragOff
   d.nextHeader = r.datagramProto;
   d.pos = r.dataOffset(slot);
   d.end = d.pos + r.length;
-  d.ipv6Truncated = false;
+  d.ipTruncated = false;
   return Layer.IPV6_EXTENSIONS;
 }
