@@ -961,8 +961,8 @@ sc_nmap_idle() {
     expect_ge "spoofed SYNs zombie->target" "$spoofed" 100
     expect_ge "SYN/ACK probes scanner->zombie" "$probes" 6
     expect_eq "scanner->target packets" "$(tcount 'ip.src == 198.18.0.1 && ip.dst == 198.18.0.2')" 0
-    publish "nmap idle scan (-sI $ZOMBIE4:80) of ports 1-100 of $TGT4 from $SCAN4. The zombie $ZOMBIE4 is a python responder in its own namespace with one global IP ID that goes up by one per packet (a Linux host uses per-destination IDs and is no zombie): it answers unsolicited SYN/ACKs with RST. nmap probes the zombie's IP ID with SYN/ACKs to its port 80 and sends SYNs to the target with the zombie's address as source; the target answers the zombie (SYN-ACK for 22 and 80, RST/ACK otherwise), the zombie resets the SYN-ACKs. Expected: the spoofed SYNs as a tcp-syn scan from the zombie (open 22, 80), and the real scanner as idle-scan with the zombie as its one target." \
-        "${cmd[*]}" "[$(det "$ZOMBIE4" tcp-syn vertical null 1 100 '[22,80]'),$(det "$SCAN4" idle-scan vertical null 1 null null)]"
+    publish "nmap idle scan (-sI $ZOMBIE4:80) of ports 1-100 of $TGT4 from $SCAN4. The zombie $ZOMBIE4 is a python responder in its own namespace with one global IP ID that goes up by one per packet (a Linux host uses per-destination IDs and is no zombie): it answers unsolicited SYN/ACKs with RST. nmap probes the zombie's IP ID with SYN/ACKs to its port 80 and sends SYNs to the target with the zombie's address as source; the target answers the zombie (SYN-ACK for 22 and 80, RST/ACK otherwise), the zombie resets the SYN-ACKs. nmap's zombie test also sends 4 SYN/ACKs to the zombie spoofed from the target's address (to check that the zombie's IP ID shows spoofed traffic): they come from the scanner's MAC and are part of the real scanner's work, not a second scanner. Expected: the spoofed SYNs as a tcp-syn scan from the zombie (100 ports, open 22, 80), and the real scanner as idle-scan with the zombie as its one target (port 80 only)." \
+        "${cmd[*]}" "[$(det "$ZOMBIE4" tcp-syn vertical null 1 100 '[22,80]'),$(det "$SCAN4" idle-scan vertical null 1 1 null)]"
     lab_down
 }
 
