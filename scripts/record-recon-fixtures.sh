@@ -90,6 +90,7 @@ nl_require_cmd masscan masscan
 nl_require_cmd hping3 hping3
 nl_require_cmd ping iputils-ping
 nl_require_cmd ethtool ethtool
+nl_require_cmd jq jq
 PY=/usr/bin/python3 # Debian's, for python3-scapy
 [[ -x $PY ]] || die "/usr/bin/python3 not found - install it with: apt-get install -y python3"
 $PY -c 'import scapy' 2>/dev/null || die "scapy not found - install it with: apt-get install -y python3-scapy"
