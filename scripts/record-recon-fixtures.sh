@@ -51,7 +51,7 @@ SERVICES='{"tcp": [22, 80, 443, 6881, 8080], "udp": [53, 123, 161]}'
 
 SCENARIOS=(
     frag-nmap-f frag-nmap-mtu8 frag-ipv6 frag-ipv6-answered frag-overlap
-    nmap-sctp-init nmap-sctp-cookie nmap-ipproto nmap-idle nmap-window
+    nmap-sctp-init nmap-sctp-cookie nmap-sctp-init-answered nmap-sctp-cookie-answered nmap-ipproto nmap-idle nmap-window
     sweep-live-arp sweep-live-icmp sweep-live-syn sweep-live-ack sweep-live-udp benign-monitoring
     slow-day
     tunnel-vxlan tunnel-vxlan-8472 tunnel-geneve tunnel-gre tunnel-gretap
@@ -355,6 +355,42 @@ def zombie(ifname, ip, mac, peers):
 
 
 # ------------------------------------------------------------------ crafted probes (scapy)
+def sctp_responder(open_ports):
+    """Answers SCTP as a kernel with SCTP would (RFC 9260), for a recording
+    kernel that has none: a raw IPPROTO_SCTP socket also stops the kernel's
+    ICMP protocol unreachable. INIT to an open port: INIT ACK with a state
+    cookie; INIT to a closed port: ABORT (vtag = the INIT's initiate tag);
+    COOKIE ECHO to a closed port: ABORT with the T bit (out of the blue,
+    section 8.4); COOKIE ECHO with a cookie we never issued to an open port:
+    silently discarded, as Linux does."""
+    from scapy.all import SCTP, SCTPChunkInitAck, SCTPChunkAbort, SCTPChunkParamStateCookie
+    open_ports = set(open_ports)
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 132)
+    rnd = random.Random(132)
+    print("sctp responder ready", flush=True)
+    while True:
+        pkt, addr = s.recvfrom(65535)
+        ihl = (pkt[0] & 15) * 4
+        sc = pkt[ihl:]
+        if len(sc) < 16:
+            continue
+        sport, dport, vtag = struct.unpack("!HHI", sc[:8])
+        ctype = sc[12]
+        reply = None
+        if ctype == 1 and len(sc) >= 20:  # INIT
+            itag = struct.unpack("!I", sc[16:20])[0]
+            if dport in open_ports:
+                reply = SCTP(sport=dport, dport=sport, tag=itag) / SCTPChunkInitAck(
+                    init_tag=rnd.randrange(1, 1 << 32), a_rwnd=106496, n_out_streams=10, n_in_streams=10,
+                    init_tsn=rnd.randrange(1 << 32), params=[SCTPChunkParamStateCookie(cookie=blob(b"lab-cookie/", 32))])
+            else:
+                reply = SCTP(sport=dport, dport=sport, tag=itag) / SCTPChunkAbort()
+        elif ctype == 10 and dport not in open_ports:  # COOKIE ECHO, out of the blue
+            reply = SCTP(sport=dport, dport=sport, tag=vtag) / SCTPChunkAbort(TCB=1)
+        if reply is not None:
+            s.sendto(bytes(reply), (addr[0], 0))
+
+
 def frag6(ifname, dstmac, src, dst, ports, kind):
     """IPv6 SYNs in fragments. tiny: 8 bytes of TCP per fragment (nmap -f
     style; the first fragment lacks the flags, which RFC 7112 forbids and
@@ -682,6 +718,8 @@ if __name__ == "__main__":
         serve()
     elif mode == "zombie":
         zombie(*a)
+    elif mode == "sctp-responder":
+        sctp_responder(ports_arg(a[0]))
     elif mode == "frag6":
         frag6(a[0], a[1], a[2], a[3], ports_arg(a[4]), a[5])
     elif mode == "overlap4":
@@ -936,6 +974,33 @@ sc_nmap_sctp_cookie() {
         "nmap SCTP COOKIE-ECHO scan (-sZ) of SCTP ports 1-100 of $TGT4. No SCTP in the recording kernel: the target answers each COOKIE ECHO with ICMP protocol unreachable; none open." \
         -sZ -p 1-100
     expect_ge "SCTP COOKIE ECHOs" "$(tcount 'sctp.chunk_type == 10' "$OUT/nmap-sctp-cookie.pcap")" 100
+}
+nmap_sctp_answered() { # NAME SCAN TYPE OPEN DESC
+    local name=$1 scan=$2 type=$3 open=$4 desc=$5
+    lab_std
+    nl_bg "$T" "$LOG/sctp-$name.log" "$PY" "$TMP/recon.py" sctp-responder 2905,3868,36412
+    local i
+    for ((i = 0; i < 100; i++)); do
+        grep -q 'sctp responder ready' "$LOG/sctp-$name.log" && break
+        sleep 0.1
+    done
+    local cmd=(nmap -n -Pn "$scan" -p 1-100,2905,3868,36412 "$TGT4")
+    cap_begin "$name"
+    run "$S" "${cmd[@]}"
+    cap_end
+    expect_eq "ICMP protocol unreachables from the target" "$(tcount 'eth.src == 02:00:c6:12:00:02 && icmp.type == 3 && icmp.code == 2')" 0
+    expect_ge "ABORTs from the target" "$(tcount 'ip.src == 198.18.0.2 && sctp.chunk_type == 6')" 100
+    publish "$desc The recording kernel has no SCTP, so the target runs a user-space SCTP responder on a raw socket (recon.py sctp-responder, behaving as RFC 9260 and Linux do; its raw socket also stops the kernel's protocol unreachables); nmap's probes are real. The scanner's kernel, without SCTP either, answers every INIT ACK and ABORT with ICMP protocol unreachable (a kernel with SCTP would discard the ABORTs)." \
+        "${cmd[*]}" "[$(det "$SCAN4" "$type" vertical null 1 103 "$open")]"
+    lab_down
+}
+sc_nmap_sctp_init_answered() {
+    nmap_sctp_answered nmap-sctp-init-answered -sY sctp-init '[2905,3868,36412]' \
+        "nmap SCTP INIT scan (-sY) of SCTP ports 1-100, 2905 (M3UA), 3868 (Diameter), 36412 (S1AP) of $TGT4 (103 ports): the three listening ports answer INIT ACK (open), the rest ABORT (closed)."
+}
+sc_nmap_sctp_cookie_answered() {
+    nmap_sctp_answered nmap-sctp-cookie-answered -sZ sctp-cookie-echo '[]' \
+        "nmap SCTP COOKIE-ECHO scan (-sZ) of the same 103 SCTP ports of $TGT4: closed ports answer ABORT (T bit), the three listening ports drop the unknown cookie silently (nmap: open|filtered). Like a FIN scan, it cannot prove a port open: open_ports is empty."
 }
 sc_nmap_ipproto() {
     NPORTS=256
