@@ -1,4 +1,6 @@
+import { formatTenant } from '../decode/encapsulation.js';
 import { Detection, type DetectionReason } from '../rules/detection.js';
+import type { TenantTable } from '../state/tenants.js';
 import type { TechniqueState } from '../state/technique-state.js';
 import type { SourceRecord } from '../state/source-table.js';
 
@@ -26,15 +28,19 @@ export class DetectionBook {
   /** Called when a scan is first detected and when it ends. */
   onDetection: (event: DetectionEvent, detection: Detection) => void = () => {};
 
-  constructor(private readonly maxDetections: number) {}
+  constructor(
+    private readonly maxDetections: number,
+    private readonly tenants: TenantTable,
+  ) {}
 
   /** Opens a detection on a technique state; null when the bound is reached (counted). */
-  open(src: string, technique: number, st: TechniqueState<Detection>, now: number, reason: DetectionReason): Detection | null {
+  open(src: string, tenant: number, technique: number, st: TechniqueState<Detection>, now: number, reason: DetectionReason): Detection | null {
     if (this.detections.length >= this.maxDetections) {
       this.dropped++;
       return null;
     }
     const d = new Detection(this.nextId++, src, technique, st, now, st.probes, reason);
+    d.tenant = formatTenant(this.tenants.tenantAt(tenant));
     st.detection = d;
     st.detectedAfterProbes = st.probes;
     this.detections.push(d);

@@ -18,7 +18,9 @@ import { SctpClassifier } from './classify-sctp.js';
 import { IcmpClassifier } from './classify-icmp.js';
 import { SEGMENT_KINDS, TcpClassifier } from './classify-tcp.js';
 import { DetectionBook, type DetectionEvent } from './detection-book.js';
+import { TENANT_SHIFT } from './keys.js';
 import { SourceTracker } from './tracker.js';
+import { TenantTable } from '../state/tenants.js';
 
 export { SEGMENT_KINDS } from './classify-tcp.js';
 export type { DetectionEvent } from './detection-book.js';
@@ -43,6 +45,8 @@ export class Engine implements PacketSink {
   readonly captureLoss = new CaptureLossEstimator(65536);
   readonly book: DetectionBook;
   readonly tracker: SourceTracker;
+  /** Tenants (VLAN, VNI...) seen, as small indices for the table keys. */
+  readonly tenants = new TenantTable();
   /** The key of this engine's hash tables (config.hashSeed, or random). */
   readonly hashSeed: number;
   packets = 0;
@@ -68,7 +72,7 @@ export class Engine implements PacketSink {
     this.probation = new Probation(Math.max(1, config.probationCapacity), this.hashSeed);
     this.sources = new SourceTable<Detection>(Math.max(1, config.sourceCapacity), this.budget, this.hashSeed);
     this.flows = new FlowTable(config.flowCapacity, config.flowTimeout, this.hashSeed);
-    this.book = new DetectionBook(config.maxDetections);
+    this.book = new DetectionBook(config.maxDetections, this.tenants);
     this.tracker = new SourceTracker(config, this.probation, this.sources, this.flows, this.book, this.probes);
     this.tcp = new TcpClassifier(this.flows, this.tracker, this.captureLoss, this.segments);
     this.udp = new UdpClassifier(this.flows, this.tracker);
@@ -157,6 +161,11 @@ export class Engine implements PacketSink {
     if (this.firstPacketTime < 0) this.firstPacketTime = now;
     if (!this.decoder.decode(linkType, data, offset, capLen, now)) return;
     const p = this.decoder.packet;
+    const tenant = p.tenant === 0 ? 0 : this.tenants.indexOf(p.tenant);
+    if (tenant !== this.tracker.tenant) {
+      this.tracker.tenant = tenant;
+      this.tracker.tenantBits = tenant << TENANT_SHIFT;
+    }
     if (p.l3 === L3.ARP) {
       this.arp.classify(p, now);
       return;

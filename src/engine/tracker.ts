@@ -11,7 +11,7 @@ import type { SourceRecord, SourceTable } from '../state/source-table.js';
 import type { TechniqueState } from '../state/technique-state.js';
 import type { DetectionBook } from './detection-book.js';
 import { type EvaluationParams, evaluate } from './evaluate.js';
-import { IPV6_KEY_BASE, isV6Key, sourceKey, V6 } from './keys.js';
+import { flowSourceKey, isV6Key, keyTenant, sourceKey, V6 } from './keys.js';
 
 type Record = SourceRecord<Detection>;
 type State = TechniqueState<Detection>;
@@ -36,6 +36,9 @@ export class SourceTracker {
   ignoreTargets: CidrSet | null = null;
   /** Probe packets skipped by the allow-lists. */
   allowListed = 0;
+  /** The current packet's tenant index (state/tenants.ts), and it shifted into flow kinds. */
+  tenant = 0;
+  tenantBits = 0;
   /** Deception (--dark-net): targets no host uses; null: none (nothing is checked per packet). */
   darkNet: CidrSet | null = null;
   /** Deception (--honey-port): 1 for each port nobody legitimate calls; null: none. */
@@ -67,12 +70,12 @@ export class SourceTracker {
 
   /** The source key of a flow's initiator (the prober), as sourceKey gives it for its packets. */
   initiatorKey(slot: number): number {
-    const a = this.flows.initiator(slot);
-    return this.flows.kind(slot) & V6 ? IPV6_KEY_BASE + a : a;
+    return flowSourceKey(this.flows.initiator(slot), this.flows.kind(slot));
   }
 
   /** A source's active state for a technique, without touching its recency; null if untracked. */
   peekState(key: number, tech: number): State | null {
+    key += this.tenant * 2 ** 33; // see keys.ts
     return this.sources.peek(key)?.activeTechnique(tech) ?? null;
   }
 
@@ -91,7 +94,7 @@ export class SourceTracker {
     }
     this.probes[tech]!++;
     const lure = this.darkNet === null && this.honeyPorts === null ? null : this.lureOf(p, tech, port);
-    const key = sourceKey(p);
+    const key = sourceKey(p, this.tenant);
     let rec = this.sources.get(key, now);
     if (rec === null) {
       const pr = this.probation;
@@ -144,7 +147,7 @@ export class SourceTracker {
   /** A decoy was probed: reported on this first probe. */
   private openLure(rec: Record, tech: number, now: number, reason: DetectionReason): void {
     const st = rec.activeTechnique(tech);
-    if (st !== null && st.detection === null) this.book.open(recordText(rec), tech, st, now, reason);
+    if (st !== null && st.detection === null) this.book.open(recordText(rec), keyTenant(rec.key), tech, st, now, reason);
   }
 
   /**
@@ -394,7 +397,7 @@ export class SourceTracker {
   /** Runs the verdict and, when it finds a scan, opens a detection in the book. */
   private evaluate(rec: Record, st: State, tech: number, now: number): void {
     const reason = evaluate(this.params, tech, st, isConfirmedScanner(rec, tech));
-    if (reason !== null) this.book.open(recordText(rec), tech, st, now, reason);
+    if (reason !== null) this.book.open(recordText(rec), keyTenant(rec.key), tech, st, now, reason);
   }
 }
 
@@ -407,6 +410,7 @@ function isConfirmedScanner(rec: Record, tech: number): boolean {
   return false;
 }
 
+/** The text of a source's address (its key's address part: formatIpv4 reads the low 32 bits). */
 function recordText(rec: Record): string {
   if (!rec.isV6) return formatIpv4(rec.key);
   return formatIpv6Key(Buffer.from(rec.addr6!).toString('hex'));

@@ -19,6 +19,10 @@ export interface FileSummary {
 export interface DetectionReport {
   id: number;
   src: string;
+  /** Every source of the scan, sorted ([src] for an ordinary scan; all of a distributed or decoy scan's). */
+  sources: string[];
+  /** The VLAN or encapsulation separating the source's address space ("vlan:20", "vni:5001"), or null. */
+  tenant: string | null;
   type: string;
   pattern: string;
   targets: number;
@@ -94,6 +98,8 @@ export function detectionReport(d: Detection, policy?: SitePolicy): DetectionRep
   return {
     id: d.id,
     src: d.src,
+    sources: d.sources ?? [d.src],
+    tenant: d.tenant,
     type: d.type,
     pattern: d.pattern(f),
     targets: f.targets,

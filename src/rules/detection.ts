@@ -15,9 +15,20 @@ import { majorityTool, Tool, TOOL_NAMES } from './tools.js';
  * did it (masscan --banners).
  */
 export function synOrConnect(technique: number, s: TechniqueState): number {
-  if (technique === Technique.TCP_CONNECT) return s.halfOpen > s.handshakes ? Technique.TCP_SYN : technique;
-  if (technique === Technique.TCP_SYN && s.handshakes > s.halfOpen && majorityTool(s.toolVotes, s.probes) === Tool.NONE) return Technique.TCP_CONNECT;
+  if (s.openServiceCount < 2) return technique;
+  if (technique === Technique.TCP_CONNECT) return outweighs(s.halfOpen, s.handshakes) ? Technique.TCP_SYN : technique;
+  if (technique === Technique.TCP_SYN && outweighs(s.handshakes, s.halfOpen) && majorityTool(s.toolVotes, s.probes) === Tool.NONE) return Technique.TCP_CONNECT;
   return technique;
+}
+
+/**
+ * Handshake evidence that settles the name: from at least two open
+ * services (checked above), at least two contacts, and more than twice the
+ * contrary evidence. Repeated probes of one open port (nmap -O's, which
+ * carry a full option set and are reset) or a lost ACK must not rename a scan.
+ */
+function outweighs(evidence: number, contrary: number): boolean {
+  return evidence >= 2 && evidence > 2 * contrary;
 }
 
 /** The pattern of a scan from its distinct counts. */
@@ -106,6 +117,13 @@ export function figuresOf(s: TechniqueState): DetectionFigures {
 export class Detection implements DetectionLink {
   live: TechniqueState<Detection> | null;
   final: DetectionFigures | null = null;
+  /** The encapsulation or VLAN separating this source's address space ("vni:5001"), or null. */
+  tenant: string | null = null;
+  /**
+   * Every source of the scan, when several are one scan (a distributed or
+   * decoy scan, see engine/recon); null for an ordinary scan (just `src`).
+   */
+  sources: string[] | null = null;
   /** The technique once frozen (see `technique`). */
   private finalTechnique = -1;
   ended = false;

@@ -33,7 +33,7 @@ export class KeyIndex {
    * tell them apart, and one mix spreads them.
    */
   private home(key: number): number {
-    return mix32((key | 0) ^ (key >= 2147483648 ? 0x632be5ab : 0) ^ this.seed) & this.mask;
+    return mix32((key | 0) ^ mix32(Math.floor(key / 4294967296) ^ this.seed)) & this.mask;
   }
 
   get(key: number): number {

@@ -50,9 +50,10 @@ export class Probation {
   }
 
   slotOf(key: number): number {
+    // The low 32 bits, and above them the family and tenant (engine/keys.ts).
     const lo = key | 0;
-    const hi = key >= 2147483648 ? 1 : 0; // IPv6 keys sit above every (signed) IPv4 key (engine.ts)
-    return mix32(lo ^ (hi * 0x5bd1e995) ^ this.seed) & this.mask;
+    const hi = Math.floor(key / 4294967296);
+    return mix32(lo ^ mix32(hi ^ this.seed)) & this.mask;
   }
 
   holds(slot: number, key: number): boolean {
