@@ -55,10 +55,11 @@ SCENARIOS=(
     sweep-live-arp sweep-live-icmp sweep-live-syn sweep-live-ack sweep-live-udp benign-monitoring
     slow-day
     tunnel-vxlan tunnel-vxlan-8472 tunnel-geneve tunnel-gre tunnel-gretap
-    tunnel-erspan1 tunnel-erspan2 tunnel-erspan3 tunnel-mpls tenants-overlap tenants-separate
+    tunnel-erspan1 tunnel-erspan2 tunnel-erspan3 tunnel-mpls tunnel-vxlan-ipv6
+    tenants-overlap tenants-separate tenants-vlan-overlap tenants-vlan-separate
     distributed nmap-decoy
-    masscan-banners syn-options
-    darknet-one-probe honeyport-one-probe
+    masscan-banners syn-options zmap-all-open masscan-all-open
+    darknet-one-probe darknet-ipv6-ping honeyport-one-probe
     benign-nat benign-resolver benign-p2p benign-after-scan
 )
 
@@ -91,6 +92,7 @@ nl_require_cmd hping3 hping3
 nl_require_cmd ping iputils-ping
 nl_require_cmd ethtool ethtool
 nl_require_cmd jq jq
+nl_require_cmd zmap zmap
 PY=/usr/bin/python3 # Debian's, for python3-scapy
 [[ -x $PY ]] || die "/usr/bin/python3 not found - install it with: apt-get install -y python3"
 $PY -c 'import scapy' 2>/dev/null || die "scapy not found - install it with: apt-get install -y python3-scapy"
@@ -692,6 +694,20 @@ def encap(inp, out, kind, scanmac):
     print(f"{len(res)} {kind} frames")
 
 
+def vlan_merge(out, *pairs):
+    """Tag every frame of each inner capture with an 802.1Q header (TPID
+    0x8100, PCP 0, VID) and merge them in time order: two VLANs on one trunk."""
+    res = []
+    for i in range(0, len(pairs), 2):
+        linktype, pkts = read_pcap(pairs[i])
+        assert linktype == 1
+        tag = b"\x81\x00" + struct.pack("!H", int(pairs[i + 1]) & 0x0FFF)
+        for t, frame, orig in pkts:
+            res.append((t, frame[:12] + tag + frame[12:], orig + 4))
+    write_pcap(out, 1, res)
+    print(f"{len(res)} tagged frames")
+
+
 # ------------------------------------------------------------------ expected.json
 def expected(path, doc):
     doc = json.loads(doc)
@@ -738,6 +754,8 @@ if __name__ == "__main__":
         retime_slow(*a)
     elif mode == "retime-rounds":
         retime_rounds(*a)
+    elif mode == "vlan-merge":
+        vlan_merge(*a)
     elif mode == "encap":
         encap(*a)
     elif mode == "expected":
@@ -1239,6 +1257,136 @@ sc_tenants_separate() {
     tenants tenants-separate 1-100 101-200 \
         "[$(det "$IN_SCAN4" tcp-syn vertical nmap 1 100 '[22,80]' '"tenant":"vni:5001"'),$(det "$IN_SCAN4" tcp-syn vertical nmap 1 100 '[]' '"tenant":"vni:5002"')]" \
         "Each tenant's scanner scans 100 ports (VNI 5001: 1-100, open 22 and 80; VNI 5002: 101-200, none open). Expected: two separate detections of the same inner source, one per tenant, never one of 200 ports."
+}
+
+# inner_scan PORTS OUT: one real nmap scan 198.18.10.1 -> 198.18.10.2 in a
+# throw-away lab, captured on the segment (for the synthesized VLAN trunk).
+inner_scan() {
+    local ports=$1 out=$2
+    hub_up
+    S="rrs$SEQ-$$"
+    T="rrt$SEQ-$$"
+    hub_join "$S" scan0 "$IN_SCAN_MAC"
+    hub_join "$T" tgt0 "$IN_TGT_MAC"
+    nl_addr "$S" scan0 "$IN_SCAN4/24"
+    nl_addr "$T" tgt0 "$IN_TGT4/24"
+    nl_neigh "$S" scan0 "$IN_TGT4" "$IN_TGT_MAC"
+    nl_neigh "$T" tgt0 "$IN_SCAN4" "$IN_SCAN_MAC"
+    tgt_common "$T"
+    local keep=$CUR
+    cap_begin "inner-$SEQ"
+    run "$S" nmap -n -Pn -sS -p "$ports" "$IN_TGT4"
+    cap_end
+    mv "$CAP" "$out"
+    CUR=$keep
+    lab_down
+}
+
+vlan_tenants() { # NAME PORTS-10 PORTS-20 DETECTIONS DESC
+    local name=$1 pa=$2 pb=$3 dets=$4 desc=$5
+    CUR=$name
+    inner_scan "$pa" "$TMP/vlan10.pcap"
+    inner_scan "$pb" "$TMP/vlan20.pcap"
+    CAP="$TMP/$name.pcap"
+    "$PY" "$TMP/recon.py" vlan-merge "$CAP" "$TMP/vlan10.pcap" 10 "$TMP/vlan20.pcap" 20 >>"$LOG/$name.log"
+    expect_ge "frames tagged VLAN 10" "$(tcount 'vlan.id == 10')" 10
+    expect_ge "frames tagged VLAN 20" "$(tcount 'vlan.id == 20')" 10
+    publish "$desc Two real nmap scans, each from $IN_SCAN4 to $IN_TGT4 (same addresses and MACs: two customers' overlapping address plans) recorded one after the other in the lab; the 802.1Q tags (VLAN 10 and 20) are SYNTHESIZED by recon.py vlan-merge because the recording kernel has no 802.1Q (CONFIG_VLAN_8021Q unset), and the two are merged in time order as one trunk capture." \
+        "[vlan 10] nmap -n -Pn -sS -p $pa $IN_TGT4 ; [vlan 20] nmap -n -Pn -sS -p $pb $IN_TGT4" "$dets"
+}
+sc_tenants_vlan_overlap() {
+    vlan_tenants tenants-vlan-overlap 1-5 6-10 '[]' \
+        "Each VLAN's scanner probes only 5 ports (VLAN 10: 1-5, VLAN 20: 6-10; all closed): below every threshold alone, 10 ports if merged. Expected: nothing."
+}
+sc_tenants_vlan_separate() {
+    vlan_tenants tenants-vlan-separate 1-100 101-200 \
+        "[$(det "$IN_SCAN4" tcp-syn vertical nmap 1 100 '[22,80]' '"tenant":"vlan:10"'),$(det "$IN_SCAN4" tcp-syn vertical nmap 1 100 '[]' '"tenant":"vlan:20"')]" \
+        "VLAN 10's scanner scans ports 1-100 (open 22, 80), VLAN 20's scans 101-200 (none open). Expected: two detections of the same inner source, one per VLAN."
+}
+
+sc_tunnel_vxlan_ipv6() {
+    hub_up
+    S="rrs$SEQ-$$"
+    T="rrt$SEQ-$$"
+    hub_join "$S" scan0 02:00:c6:12:64:01
+    hub_join "$T" tgt0 02:00:c6:12:64:02
+    nl_addr "$S" scan0 2001:db8:100::1/64
+    nl_addr "$T" tgt0 2001:db8:100::2/64
+    nl_neigh "$S" scan0 2001:db8:100::2 02:00:c6:12:64:02
+    nl_neigh "$T" tgt0 2001:db8:100::1 02:00:c6:12:64:01
+    ip -n "$S" link add vx0 address "$IN_SCAN_MAC" type vxlan id 5001 local 2001:db8:100::1 remote 2001:db8:100::2 dstport 4789 dev scan0
+    ip -n "$T" link add vx0 address "$IN_TGT_MAC" type vxlan id 5001 local 2001:db8:100::2 remote 2001:db8:100::1 dstport 4789 dev tgt0
+    ip -n "$S" link set vx0 up
+    ip -n "$T" link set vx0 up
+    nl_offload_off "$S" vx0
+    nl_offload_off "$T" vx0
+    nl_addr "$S" vx0 "$IN_SCAN4/24"
+    nl_addr "$T" vx0 "$IN_TGT4/24"
+    tgt_common "$T"
+    cap_begin tunnel-vxlan-ipv6
+    run "$S" nmap -n -Pn -sS -p 1-100 "$IN_TGT4"
+    cap_end
+    expect_ge "VXLAN over IPv6 packets" "$(tcount 'ipv6 && udp.dstport == 4789')" 200
+    publish "A real nmap SYN scan of ports 1-100 of $IN_TGT4 from $IN_SCAN4 in a real Linux VXLAN (VNI 5001, UDP 4789) over an IPv6 underlay (2001:db8:100::1 <-> ::2, UDP checksums set as IPv6 requires); captured on the underlay. Open: 22, 80." \
+        "$TUN_CMD  (over: ip link add vx0 type vxlan id 5001 local 2001:db8:100::1 remote 2001:db8:100::2 dstport 4789)" "[$(tunnel_det)]"
+    lab_down
+}
+
+# Item 7: probes only a scanner makes are probes even when every one succeeds.
+sc_zmap_all_open() {
+    lab_std
+    lo_addrs "$T" 198.18.3 32 63
+    : >"$TMP/zmap.conf"
+    : >"$TMP/zmap-blocklist.conf" # zmap's default blocklist excludes 198.18.0.0/15
+    local i live=()
+    for ((i = 32; i <= 63; i++)); do live+=("198.18.3.$i"); done
+    local cmd=(zmap -C "$TMP/zmap.conf" -b "$TMP/zmap-blocklist.conf" -p 80 -i scan0 -G "$TGT_MAC" -S "$SCAN4"
+        -r 200 -c 2 -q --disable-syslog -o "$TMP/zmap-results.csv" 198.18.3.32/27)
+    cap_begin zmap-all-open
+    run "$S" "${cmd[@]}"
+    cap_end
+    expect_eq "SYN-ACKs" "$(tcount 'tcp.flags == 0x012')" 32
+    expect_eq "zmap IP id 54321 on SYNs" "$(tcount 'tcp.flags == 0x002 && ip.id == 54321')" 32
+    publish "zmap -p 80 over the routed /27 198.18.3.32-63 (200 pps) from $SCAN4: all 32 hosts answer SYN-ACK (port 80 open everywhere), so no outcome test calls it a scan; zmap's IP ID 54321 on every probe does." \
+        "zmap -C zmap.conf -b empty-blocklist -p 80 -i scan0 -G $TGT_MAC -S $SCAN4 -r 200 -c 2 -q --disable-syslog -o results.csv 198.18.3.32/27" \
+        "[$(det "$SCAN4" tcp-syn horizontal zmap 32 1 '[80]' "\"live_hosts\":$(jstrs "${live[@]}")")]"
+    lab_down
+}
+sc_masscan_all_open() {
+    lab_std
+    lo_addrs "$T" 198.18.3 32 63
+    local i live=()
+    for ((i = 32; i <= 63; i++)); do live+=("198.18.3.$i"); done
+    local cmd=(masscan -p22,80 198.18.3.32/27 --rate 500 --wait 2
+        --adapter scan0 --adapter-ip "$SCAN4" --adapter-mac "$SCAN_MAC" --router-mac "$TGT_MAC")
+    CUR=masscan-all-open
+    cap_begin masscan-all-open
+    nl_bg "$S" "$LOG/$CUR.log" "${cmd[@]}"
+    local pid=$NL_LAST_PID
+    for ((i = 0; i < 600; i++)); do
+        grep -q 'waiting -1-secs' "$LOG/$CUR.log" && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    cap_end
+    expect_eq "SYN-ACKs" "$(tcount 'tcp.flags == 0x012')" 64
+    publish "masscan -p22,80 over the routed /27 198.18.3.32-63 from $SCAN4: all 32 hosts answer SYN-ACK on both ports (64 open services), so no outcome test calls it a scan; masscan's IP ID ((dst ^ dport ^ seq) & 0xffff) on every SYN does. The scanner's kernel and masscan reset the SYN-ACKs." \
+        "${cmd[*]}" "[$(det "$SCAN4" tcp-syn horizontal masscan 32 2 '[22,80]' "\"live_hosts\":$(jstrs "${live[@]}")")]"
+    lab_down
+}
+
+sc_darknet_ipv6_ping() {
+    lab_std
+    local cmd=(ping -6 -n -c 1 -W 1 2001:db8:9::7)
+    cap_begin darknet-ipv6-ping
+    run_any "$S" "${cmd[@]}"
+    cap_end
+    expect_eq "echo requests" "$(tcount 'icmpv6.type == 128')" 1
+    publish "One ICMPv6 echo request (ping -6 -c 1) to 2001:db8:9::7, an address in the dark net 2001:db8:9::/48 that no host uses (blackholed: no answer). Analysed with --dark-net 2001:db8:9::/48: a single probe is a detection with reason dark-net." \
+        "${cmd[*]}" "[$(det "$SCAN6" icmp-sweep horizontal null 1 null '[]' '"reason":"dark-net"')]" '["--dark-net", "2001:db8:9::/48"]'
+    lab_down
 }
 
 # ---------------------------------------------------------------- 6 many sources
