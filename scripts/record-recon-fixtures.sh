@@ -60,7 +60,7 @@ SCENARIOS=(
     distributed nmap-decoy
     masscan-banners syn-options zmap-all-open masscan-all-open
     darknet-one-probe darknet-ipv6-ping honeyport-one-probe
-    benign-nat benign-resolver benign-p2p benign-after-scan
+    benign-nat benign-resolver benign-p2p benign-after-scan benign-day-checks
 )
 
 die() { nl_die "$*"; }
@@ -501,6 +501,30 @@ def web_client(path, port):
     return ok
 
 
+def checks(host, rounds):
+    """What a monitoring agent does each round: SSH banner, HTTP GET, TLS
+    hello, and a check of a database port that is down (refused)."""
+    for r in range(rounds):
+        with socket.create_connection((host, 22), timeout=3) as c:
+            c.recv(256)
+            c.sendall(b"SSH-2.0-check_ssh\r\n")
+        with socket.create_connection((host, 80), timeout=3) as c:
+            c.sendall(b"GET /health HTTP/1.1\r\nHost: lab\r\nUser-Agent: check_http\r\n\r\n")
+            while c.recv(4096):
+                pass
+        with socket.create_connection((host, 443), timeout=3) as c:
+            hello = blob(b"check-tls-hello/", 300)
+            c.sendall(b"\x16\x03\x01" + struct.pack("!H", len(hello)) + hello)
+            c.recv(4096)
+        try:
+            socket.create_connection((host, 5432), timeout=3).close()
+            raise SystemExit("5432 unexpectedly open")
+        except ConnectionRefusedError:
+            pass
+        time.sleep(0.5)
+    print(f"{rounds} rounds of 4 checks")
+
+
 def dns_client(path):
     ok = 0
     rnd = random.Random(53)
@@ -616,10 +640,13 @@ def _retime_marked(inp, out, pred, starts):
     return group + 1
 
 
-def retime_rounds(inp, out, scanner, n, period, spacing):
+def retime_rounds(inp, out, scanner, n, period, spacing, what="echo"):
+    """Group j (an echo request, or a SYN, from SCANNER and what follows it)
+    moves to round j // N, slot j % N: t0 + PERIOD * round + SPACING * slot."""
     n, period, spacing = int(n), float(period), float(spacing)
-    g = _retime_marked(inp, out, lambda f: is_echo_from(f, scanner), lambda j, t0: t0 + period * (j // n) + spacing * (j % n))
-    print(f"{g} echo requests in {g // n} rounds of {n}")
+    pred = (lambda f: is_echo_from(f, scanner)) if what == "echo" else (lambda f: is_syn_from(f, scanner))
+    g = _retime_marked(inp, out, pred, lambda j, t0: t0 + period * (j // n) + spacing * (j % n))
+    print(f"{g} {what} groups in {g // n} rounds of {n}")
 
 
 # ------------------------------------------------------------------ encapsulation
@@ -746,6 +773,8 @@ if __name__ == "__main__":
         sys.exit(0 if tls_client(a[0], int(a[1])) == len(hosts_of(a[0])) else 1)
     elif mode == "web-client":
         sys.exit(0 if web_client(a[0], int(a[1])) == len(hosts_of(a[0])) else 1)
+    elif mode == "checks":
+        checks(a[0], int(a[1]))
     elif mode == "dns-client":
         sys.exit(0 if dns_client(a[0]) == len(hosts_of(a[0])) else 1)
     elif mode == "p2p-client":
@@ -1563,6 +1592,22 @@ sc_benign_p2p() {
     expect_ge "handshakes with payload" "$(tcount 'ip.src == 198.18.0.1 && tcp.len == 68')" 70
     publish "A BitTorrent-like client ($SCAN4) contacting 100 peers on tcp/6881 (8 at a time, shuffled peer list): 70 peers (198.18.6.1-70) accept, exchange 68-byte handshakes, interested/request messages; 30 (198.18.6.101-130) never answer (blackholed; the kernel retries the SYN until the 2.5 s timeout). Expected: nothing." \
         "python3 recon.py p2p-client PEERS(198.18.6.1-70 answering, 198.18.6.101-130 silent) 6881" "[]"
+    lab_down
+}
+
+sc_benign_day_checks() {
+    lab_std
+    CUR=benign-day-checks
+    local raw="$TMP/checks-raw.pcap"
+    cap_begin benign-day-checks
+    run "$S" "$PY" "$TMP/recon.py" checks "$TGT4" 40
+    cap_end
+    expect_eq "connection attempts" "$(tcount 'ip.src == 198.18.0.1 && tcp.flags == 0x002')" 160
+    expect_eq "refusals from 5432" "$(tcount 'tcp.srcport == 5432 && tcp.flags.reset == 1')" 40
+    mv "$CAP" "$raw"
+    "$PY" "$TMP/recon.py" retime-rounds "$raw" "$CAP" "$SCAN4" 4 1500 2 syn | tee -a "$LOG/$CUR.log"
+    publish "A monitoring agent on $SCAN4 checking $TGT4 every 25 minutes for 16.3 h (40 rounds): an SSH banner check on 22, an HTTP GET on 80, a TLS hello on 443 (all completed, with payload) and a check of the database port 5432, which is down all day (RST every time). Recorded as 40 real rounds 0.5 s apart, retimed by the script (recon.py retime-rounds ... syn) to one round every 1500 s, checks 2 s apart, every answer at its real delay. Four ports, one of them failing 40 times, over a day: not a slow scan. Expected: nothing." \
+        "python3 recon.py checks $TGT4 40  (retimed: one round every 1500 s)" "[]"
     lab_down
 }
 
