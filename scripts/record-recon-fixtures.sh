@@ -50,7 +50,7 @@ IN_TGT4=198.18.10.2
 SERVICES='{"tcp": [22, 80, 443, 6881, 8080], "udp": [53, 123, 161]}'
 
 SCENARIOS=(
-    frag-nmap-f frag-nmap-mtu8 frag-ipv6 frag-ipv6-answered frag-overlap
+    frag-nmap-f frag-nmap-mtu8 frag-ipv6 frag-ipv6-answered frag-overlap frag-flood-scan
     nmap-sctp-init nmap-sctp-cookie nmap-sctp-init-answered nmap-sctp-cookie-answered nmap-ipproto nmap-idle nmap-window
     sweep-live-arp sweep-live-icmp sweep-live-syn sweep-live-ack sweep-live-udp benign-monitoring
     slow-day
@@ -391,6 +391,27 @@ def sctp_responder(open_ports):
             reply = SCTP(sport=dport, dport=sport, tag=vtag) / SCTPChunkAbort(TCB=1)
         if reply is not None:
             s.sendto(bytes(reply), (addr[0], 0))
+
+
+def fragflood(ifname, dstmac, srcmac, dst, count):
+    """First fragments that never complete (8 bytes of TCP, MF set), each from
+    its own spoofed 198.19.x.y source with its own ID: a reassembly-memory
+    flood. Paced to last about two seconds so a real scan runs through it."""
+    rnd = random.Random(1)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((ifname, 0))
+    head = mac_bytes(dstmac) + mac_bytes(srcmac) + b"\x08\x00"
+    count = int(count)
+    for i in range(count):
+        src = "198.19.%d.%d" % (rnd.randrange(256), rnd.randrange(1, 255))
+        tcp8 = struct.pack("!HHI", rnd.randrange(1024, 65536), rnd.randrange(1, 65536), rnd.randrange(1 << 32))
+        h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, rnd.randrange(65536), 0x2000, 64, 6, 0,
+                        socket.inet_aton(src), socket.inet_aton(dst))
+        h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+        s.send(head + h + tcp8)
+        if i % 200 == 199:
+            time.sleep(0.02)
+    print(f"sent {count} incomplete first fragments")
 
 
 def frag6(ifname, dstmac, src, dst, ports, kind):
@@ -763,6 +784,8 @@ if __name__ == "__main__":
         zombie(*a)
     elif mode == "sctp-responder":
         sctp_responder(ports_arg(a[0]))
+    elif mode == "fragflood":
+        fragflood(*a)
     elif mode == "frag6":
         frag6(a[0], a[1], a[2], a[3], ports_arg(a[4]), a[5])
     elif mode == "overlap4":
@@ -990,6 +1013,26 @@ sc_frag_overlap() {
     expect_ge "SYN-ACK from 22" "$(tcount 'tcp.flags == 0x012 && ip.src == 198.18.0.2')" 1
     publish "IPv4 SYN probes crafted with scapy to ports 1-40 of $TGT4: first each SYN in three clean fragments (8+8+4 bytes of TCP header; the kernel reassembles and answers: open 22, others RST/ACK), then a second SYN to each of the same 40 ports in two OVERLAPPING fragments (bytes 0-15, then bytes 8-19: bytes 8-15 sent twice; identical for even ports, a different window for odd ones). Linux drops overlapping datagrams (RFC 5722 for IPv6; since 4.19 for IPv4), so only the clean probes are answered. Whatever policy a reassembler uses for the overlaps, the ports probed are the same 40: expected one tcp-syn scan of 40 ports, the overlaps counted and no crash." \
         "python3 recon.py overlap4 scan0 $TGT_MAC $SCAN4 $TGT4 1-40" "[$(det "$SCAN4" tcp-syn vertical null 1 40 '[22]')]"
+    lab_down
+}
+
+sc_frag_flood_scan() {
+    lab_std
+    # Let the target's own reassembly keep up with the flood (per-namespace
+    # setting; the default 4 MiB would drop the scan's fragments too).
+    nl_sysctl "$T" net.ipv4.ipfrag_high_thresh=268435456 net.ipv4.ipfrag_low_thresh=201326592
+    local cmd=(nmap -n -Pn -sS -f --max-rate 200 -p 1-200 "$TGT4")
+    cap_begin frag-flood-scan
+    nl_bg "$S" "$LOG/fragflood.log" "$PY" "$TMP/recon.py" fragflood scan0 "$TGT_MAC" "$SCAN_MAC" "$TGT4" 20000
+    local fpid=$NL_LAST_PID
+    sleep 0.3
+    run "$S" "${cmd[@]}"
+    wait "$fpid" || die "frag-flood-scan: the flood failed"
+    cap_end
+    expect_eq "incomplete first fragments from 198.19/16" "$(tcount 'ip.src == 198.19.0.0/16 && ip.flags.mf == 1')" 20000
+    expect_ge "SYN-ACKs from 22 and 80" "$(tcount 'tcp.flags == 0x012 && ip.src == 198.18.0.2')" 2
+    publish "nmap -f SYN scan of ports 1-200 of $TGT4 (200 probes/s, open 22, 80) run through a flood of 20,000 first fragments that never complete (8 bytes of TCP with MF set, each from its own spoofed 198.19.x.y source and ID, sent over 2 s from the scanner namespace by recon.py fragflood): an attempt to fill a sensor's reassembly memory so that the scan's own fragments are dropped. The target's ipfrag_high_thresh is raised in its namespace so the target itself keeps answering. Expected: the scan, found as without the flood; nothing from the flood's sources (one incomplete fragment each)." \
+        "${cmd[*]}  (during: recon.py fragflood scan0 $TGT_MAC $SCAN_MAC $TGT4 20000)" "[$(det "$SCAN4" tcp-syn vertical nmap 1 200 '[22,80]')]"
     lab_down
 }
 
