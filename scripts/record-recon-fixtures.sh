@@ -52,7 +52,7 @@ SERVICES='{"tcp": [22, 80, 443, 6881, 8080], "udp": [53, 123, 161]}'
 SCENARIOS=(
     frag-nmap-f frag-nmap-mtu8 frag-ipv6 frag-ipv6-answered frag-overlap frag-flood-scan
     nmap-sctp-init nmap-sctp-cookie nmap-sctp-init-answered nmap-sctp-cookie-answered nmap-ipproto nmap-idle nmap-window
-    sweep-live-arp sweep-live-icmp sweep-live-syn sweep-live-ack sweep-live-udp benign-monitoring
+    sweep-live-arp sweep-live-nd sweep-live-icmp sweep-live-syn sweep-live-ack sweep-live-udp benign-monitoring
     slow-day
     tunnel-vxlan tunnel-vxlan-8472 tunnel-geneve tunnel-gre tunnel-gretap
     tunnel-erspan1 tunnel-erspan2 tunnel-erspan3 tunnel-mpls tunnel-vxlan-ipv6
@@ -1146,6 +1146,25 @@ sc_sweep_live_arp() {
     expect_eq "ARP replies" "$(tcount 'arp.opcode == 2' | tr -d ' ')" 32
     publish "nmap ping sweep (-sn) of the on-link /27 198.18.0.32-63 from $SCAN4: nmap uses ARP on-link; every one of the 32 addresses is on the target's interface, so all 32 answer (live_hosts = all 32), within well under a second." \
         "${cmd[*]}" "[$(det "$SCAN4" arp-sweep horizontal null 32 null '[]' "\"live_hosts\":$(jstrs "${live[@]}"),\"reason\":\"sweep-rate\"")]"
+    lab_down
+}
+
+sc_sweep_live_nd() {
+    lab_std
+    local a=() i live=()
+    for ((i = 0x20; i <= 0x3f; i++)); do
+        a+=("$(printf '2001:db8::%x/64' "$i")")
+        live+=("$(printf '2001:db8::%x' "$i")")
+    done
+    nl_addr "$T" tgt0 "${a[@]}"
+    local cmd=(nmap -6 -n -sn 2001:db8::20/123)
+    cap_begin sweep-live-nd
+    run "$S" "${cmd[@]}"
+    cap_end
+    grep -q '32 hosts up' "$LOG/sweep-live-nd.log" || die "sweep-live-nd: nmap did not find 32 hosts up"
+    expect_eq "neighbour advertisements" "$(tcount 'icmpv6.type == 136 && eth.src == 02:00:c6:12:00:02')" 32
+    publish "nmap IPv6 ping sweep (-6 -sn) of the on-link 2001:db8::20/123 (2001:db8::20 to ::3f) from $SCAN6: on-link, nmap sends neighbour solicitations to each address's solicited-node group; all 32 addresses are on the target's interface and answer (live_hosts = all 32) within well under a second. IPv6 neighbour discovery counts as an ARP sweep." \
+        "${cmd[*]}" "[$(det "$SCAN6" arp-sweep horizontal null 32 null '[]' "\"live_hosts\":$(jstrs "${live[@]}"),\"reason\":\"sweep-rate\"")]"
     lab_down
 }
 
