@@ -55,7 +55,7 @@ SCENARIOS=(
     sweep-live-arp sweep-live-nd sweep-live-icmp sweep-live-syn sweep-live-ack sweep-live-udp benign-monitoring
     slow-day
     tunnel-vxlan tunnel-vxlan-8472 tunnel-geneve tunnel-gre tunnel-gretap
-    tunnel-erspan1 tunnel-erspan2 tunnel-erspan3 tunnel-mpls tunnel-vxlan-ipv6
+    tunnel-erspan1 tunnel-erspan2 tunnel-erspan3 tunnel-mpls tunnel-vxlan-ipv6 tunnel-ip6erspan tunnel-ip6gre
     tenants-overlap tenants-separate tenants-vlan-overlap tenants-vlan-separate
     distributed nmap-decoy
     masscan-banners syn-options zmap-all-open masscan-all-open
@@ -682,7 +682,14 @@ def flow_port(inner):
     return 49152 + h % 16384
 
 
+def ipv6_header(src, dst, nxt, payload_len, hlim=64):
+    return struct.pack("!IHBB16s16s", 6 << 28, payload_len, nxt, hlim,
+                       socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst))
+
+
 def encap(inp, out, kind, scanmac):
+    six = kind.endswith("-ip6")  # same encapsulation over an IPv6 underlay (ip6erspan, ip6gre)
+    kind = kind[:-4] if six else kind
     linktype, pkts = read_pcap(inp)
     assert linktype == 1
     scanmac = mac_bytes(scanmac)
@@ -735,6 +742,15 @@ def encap(inp, out, kind, scanmac):
             proto = 47
         else:
             raise SystemExit(f"unknown encapsulation {kind}")
+        if six:
+            s6, d6 = ("2001:db8:100::1", "2001:db8:100::2") if side == "a" else ("2001:db8:100::2", "2001:db8:100::1")
+            if proto == 17:  # a UDP checksum is mandatory over IPv6 (RFC 8200 8.1)
+                pseudo = socket.inet_pton(socket.AF_INET6, s6) + socket.inet_pton(socket.AF_INET6, d6) + struct.pack("!IxxxB", len(l4), 17)
+                c = csum(pseudo + l4) or 0xFFFF
+                l4 = l4[:6] + struct.pack("!H", c) + l4[8:]
+            ip = ipv6_header(s6, d6, proto, len(l4))
+            res.append((t, dmac + smac + b"\x86\xdd" + ip + l4, 14 + 40 + len(l4)))
+            continue
         ident[side] += 1
         ip = ipv4_header(src_ip, dst_ip, proto, len(l4), ident[side])
         res.append((t, dmac + smac + b"\x08\x00" + ip + l4, 14 + 20 + len(l4)))
@@ -1307,13 +1323,14 @@ record_inner() {
 }
 
 encap_scenario() { # NAME KIND DESC
-    local name=$1 kind=$2 desc=$3
+    local name=$1 kind=$2 desc=$3 under="198.18.100.1 <-> 198.18.100.2"
+    [[ $kind == *-ip6 ]] && under="2001:db8:100::1 <-> 2001:db8:100::2"
     record_inner
     CUR=$name
     CAP="$TMP/$name.pcap"
     "$PY" "$TMP/recon.py" encap "$INNER" "$CAP" "$kind" "$IN_SCAN_MAC" >>"$LOG/$name.log"
     expect_ge "$kind frames" "$(capinfos -c -M "$CAP" | awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}')" 200
-    publish "$desc The inner traffic is a real nmap SYN scan of ports 1-100 of $IN_TGT4 from $IN_SCAN4 recorded in the lab (open 22, 80); the underlay (198.18.100.1 <-> 198.18.100.2) encapsulation is SYNTHESIZED by recon.py encap because the recording kernel has no $kind support (CONFIG_NET_IPGRE/GENEVE/MPLS_ROUTING unset)." \
+    publish "$desc The inner traffic is a real nmap SYN scan of ports 1-100 of $IN_TGT4 from $IN_SCAN4 recorded in the lab (open 22, 80); the underlay encapsulation is SYNTHESIZED by recon.py encap because the recording kernel cannot make it (CONFIG_NET_IPGRE_DEMUX, CONFIG_IPV6_GRE, CONFIG_GENEVE and CONFIG_MPLS_ROUTING are unset); the underlay is $under." \
         "$TUN_CMD  (inner; encapsulated by: recon.py encap inner.pcap out.pcap $kind)" "[$(tunnel_det)]"
 }
 sc_tunnel_geneve() { encap_scenario tunnel-geneve geneve "Geneve (RFC 8926, UDP 6081), VNI 77, protocol 0x6558 (Ethernet), with one 4-byte experimental option (class 0xFFF0) so the header length is not the minimum."; }
@@ -1322,6 +1339,8 @@ sc_tunnel_gretap() { encap_scenario tunnel-gretap gretap "GRE with key 9, protoc
 sc_tunnel_erspan1() { encap_scenario tunnel-erspan1 erspan1 "ERSPAN type I: GRE without flags or sequence, protocol 0x88BE, followed directly by the mirrored Ethernet frame (no ERSPAN header)."; }
 sc_tunnel_erspan2() { encap_scenario tunnel-erspan2 erspan2 "ERSPAN type II: GRE with the sequence-number bit, protocol 0x88BE, 8-byte ERSPAN header version 1, session ID 3, then the mirrored Ethernet frame."; }
 sc_tunnel_erspan3() { encap_scenario tunnel-erspan3 erspan3 "ERSPAN type III: GRE with sequence number, protocol 0x22EB, 12-byte ERSPAN header version 2, session ID 3, 32-bit timestamp (100 ns), hardware ID 1, direction bit set on the target's side, then the mirrored Ethernet frame."; }
+sc_tunnel_ip6erspan() { encap_scenario tunnel-ip6erspan erspan2-ip6 "ERSPAN type II over an IPv6 underlay (as Linux ip6erspan sends it: IPv6 next header 47, GRE with sequence, protocol 0x88BE, version 1 header, session ID 3) between 2001:db8:100::1 and ::2."; }
+sc_tunnel_ip6gre() { encap_scenario tunnel-ip6gre gre-ip6 "GRE with key 9, protocol 0x0800, over an IPv6 underlay (Linux ip6gre) between 2001:db8:100::1 and ::2: inner IPv4 without Ethernet."; }
 sc_tunnel_mpls() { encap_scenario tunnel-mpls mpls "MPLS over Ethernet (EtherType 0x8847), one label 100 with the bottom-of-stack bit and the inner TTL, then the inner IPv4 packet (no inner Ethernet; ARP is not carried)."; }
 
 tenants() { # NAME PORTS-A PORTS-B DETECTIONS DESC
