@@ -1053,33 +1053,29 @@ sc_frag_flood_scan() {
 }
 
 # ---------------------------------------------------------------- 2 more techniques
-nmap_simple() { # NAME TYPE TOOL OPEN DESC NMAP-ARGS...
-    local name=$1 type=$2 tool=$3 open=$4 desc=$5 ports
-    shift 5
+# nmap_simple NAME TYPE TOOL OPEN PORTS CHECK-LABEL CHECK-FILTER CHECK-MIN DESC NMAP-ARGS...
+nmap_simple() {
+    local name=$1 type=$2 tool=$3 open=$4 ports=$5 clabel=$6 cfilter=$7 cmin=$8 desc=$9
+    shift 9
     lab_std
     local cmd=(nmap -n -Pn "$@" "$TGT4")
     cap_begin "$name"
     run "$S" "${cmd[@]}"
     cap_end
-    CHECK_CAP=$CAP
-    ports=$NPORTS
+    expect_ge "$clabel" "$(tcount "$cfilter")" "$cmin"
     publish "$desc" "${cmd[*]}" "[$(det "$SCAN4" "$type" vertical "$tool" 1 "$ports" "$open")]"
     lab_down
 }
 
 sc_nmap_sctp_init() {
-    NPORTS=100
-    nmap_simple nmap-sctp-init sctp-init null '[]' \
+    nmap_simple nmap-sctp-init sctp-init null '[]' 100 "SCTP INITs" "sctp.chunk_type == 1" 100 \
         "nmap SCTP INIT scan (-sY) of SCTP ports 1-100 of $TGT4. The recording kernel has no SCTP (CONFIG_IP_SCTP unset; no module to load), so the target answers every INIT with ICMP protocol unreachable (type 3 code 2): nmap reports all ports filtered; none open." \
         -sY -p 1-100
-    expect_ge "SCTP INITs" "$(tcount 'sctp.chunk_type == 1' "$OUT/nmap-sctp-init.pcap")" 100
 }
 sc_nmap_sctp_cookie() {
-    NPORTS=100
-    nmap_simple nmap-sctp-cookie sctp-cookie-echo null '[]' \
+    nmap_simple nmap-sctp-cookie sctp-cookie-echo null '[]' 100 "SCTP COOKIE ECHOs" "sctp.chunk_type == 10" 100 \
         "nmap SCTP COOKIE-ECHO scan (-sZ) of SCTP ports 1-100 of $TGT4. No SCTP in the recording kernel: the target answers each COOKIE ECHO with ICMP protocol unreachable; none open." \
         -sZ -p 1-100
-    expect_ge "SCTP COOKIE ECHOs" "$(tcount 'sctp.chunk_type == 10' "$OUT/nmap-sctp-cookie.pcap")" 100
 }
 nmap_sctp_answered() { # NAME SCAN TYPE OPEN DESC
     local name=$1 scan=$2 type=$3 open=$4 desc=$5
@@ -1109,15 +1105,12 @@ sc_nmap_sctp_cookie_answered() {
         "nmap SCTP COOKIE-ECHO scan (-sZ) of the same 103 SCTP ports of $TGT4: closed ports answer ABORT (T bit), the three listening ports drop the unknown cookie silently (nmap: open|filtered). Like a FIN scan, it cannot prove a port open: open_ports is empty."
 }
 sc_nmap_ipproto() {
-    NPORTS=256
-    nmap_simple nmap-ipproto ip-protocol null null \
+    nmap_simple nmap-ipproto ip-protocol null null 256 "protocol unreachables" "icmp.type == 3 && icmp.code == 2" 200 \
         "nmap IP protocol scan (-sO) of all 256 protocol numbers of $TGT4 ('ports' = protocol numbers). The target's kernel answers protocol unreachable for protocols it does not implement and answers ICMP/TCP/UDP in kind; open_ports is not asserted." \
         -sO -p 0-255
-    expect_ge "protocol unreachables" "$(tcount 'icmp.type == 3 && icmp.code == 2' "$OUT/nmap-ipproto.pcap")" 200
 }
 sc_nmap_window() {
-    NPORTS=200
-    nmap_simple nmap-window tcp-ack nmap '[]' \
+    nmap_simple nmap-window tcp-ack nmap '[]' 200 "RSTs to the ACK probes" "ip.src == 198.18.0.2 && tcp.flags.reset == 1" 200 \
         "nmap window scan (-sW) of ports 1-200 of $TGT4: bare ACK probes; Linux answers every one with RST (window 0), so nmap calls them all closed. A window scan is an ACK scan (tcp-ack); it cannot see open ports." \
         -sW -p 1-200
 }
@@ -1256,7 +1249,6 @@ sc_slow_day() {
 }
 
 # ---------------------------------------------------------------- 5 tunnels
-TUN_DET=""
 tunnel_det() { det "$IN_SCAN4" tcp-syn vertical nmap 1 100 '[22,80]' "${1:-}"; }
 TUN_CMD="nmap -n -Pn -sS -p 1-100 $IN_TGT4"
 
@@ -1502,7 +1494,7 @@ sc_darknet_ipv6_ping() {
 # ---------------------------------------------------------------- 6 many sources
 sc_distributed() {
     lab_std
-    local i a=() srcs=() first last
+    local i a=() srcs=()
     for ((i = 64; i <= 127; i++)); do
         a+=("198.18.0.$i/24")
         srcs+=("198.18.0.$i")
