@@ -50,16 +50,17 @@ IN_TGT4=198.18.10.2
 SERVICES='{"tcp": [22, 80, 443, 6881, 8080], "udp": [53, 123, 161]}'
 
 SCENARIOS=(
-    frag-nmap-f frag-nmap-mtu8 frag-ipv6 frag-ipv6-answered frag-overlap
+    frag-nmap-f frag-nmap-mtu8 frag-ipv6 frag-ipv6-answered frag-overlap frag-flood-scan
     nmap-sctp-init nmap-sctp-cookie nmap-sctp-init-answered nmap-sctp-cookie-answered nmap-ipproto nmap-idle nmap-window
-    sweep-live-arp sweep-live-icmp sweep-live-syn sweep-live-ack sweep-live-udp benign-monitoring
+    sweep-live-arp sweep-live-nd sweep-live-icmp sweep-live-syn sweep-live-ack sweep-live-udp benign-monitoring
     slow-day
     tunnel-vxlan tunnel-vxlan-8472 tunnel-geneve tunnel-gre tunnel-gretap
-    tunnel-erspan1 tunnel-erspan2 tunnel-erspan3 tunnel-mpls tenants-overlap tenants-separate
+    tunnel-erspan1 tunnel-erspan2 tunnel-erspan3 tunnel-mpls tunnel-vxlan-ipv6 tunnel-ip6erspan tunnel-ip6gre
+    tenants-overlap tenants-separate tenants-vlan-overlap tenants-vlan-separate
     distributed nmap-decoy
-    masscan-banners syn-options
-    darknet-one-probe honeyport-one-probe
-    benign-nat benign-resolver benign-p2p benign-after-scan
+    masscan-banners syn-options zmap-all-open masscan-all-open
+    darknet-one-probe darknet-ipv6-ping honeyport-one-probe
+    benign-nat benign-resolver benign-p2p benign-after-scan benign-day-checks
 )
 
 die() { nl_die "$*"; }
@@ -91,6 +92,7 @@ nl_require_cmd hping3 hping3
 nl_require_cmd ping iputils-ping
 nl_require_cmd ethtool ethtool
 nl_require_cmd jq jq
+nl_require_cmd zmap zmap
 PY=/usr/bin/python3 # Debian's, for python3-scapy
 [[ -x $PY ]] || die "/usr/bin/python3 not found - install it with: apt-get install -y python3"
 $PY -c 'import scapy' 2>/dev/null || die "scapy not found - install it with: apt-get install -y python3-scapy"
@@ -391,6 +393,27 @@ def sctp_responder(open_ports):
             s.sendto(bytes(reply), (addr[0], 0))
 
 
+def fragflood(ifname, dstmac, srcmac, dst, count):
+    """First fragments that never complete (8 bytes of TCP, MF set), each from
+    its own spoofed 198.19.x.y source with its own ID: a reassembly-memory
+    flood. Paced to last about two seconds so a real scan runs through it."""
+    rnd = random.Random(1)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((ifname, 0))
+    head = mac_bytes(dstmac) + mac_bytes(srcmac) + b"\x08\x00"
+    count = int(count)
+    for i in range(count):
+        src = "198.19.%d.%d" % (rnd.randrange(256), rnd.randrange(1, 255))
+        tcp8 = struct.pack("!HHI", rnd.randrange(1024, 65536), rnd.randrange(1, 65536), rnd.randrange(1 << 32))
+        h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, rnd.randrange(65536), 0x2000, 64, 6, 0,
+                        socket.inet_aton(src), socket.inet_aton(dst))
+        h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+        s.send(head + h + tcp8)
+        if i % 200 == 199:
+            time.sleep(0.02)
+    print(f"sent {count} incomplete first fragments")
+
+
 def frag6(ifname, dstmac, src, dst, ports, kind):
     """IPv6 SYNs in fragments. tiny: 8 bytes of TCP per fragment (nmap -f
     style; the first fragment lacks the flags, which RFC 7112 forbids and
@@ -497,6 +520,30 @@ def web_client(path, port):
             print(f"{h}: {e}")
     print(f"{ok} HTTP fetches completed")
     return ok
+
+
+def checks(host, rounds):
+    """What a monitoring agent does each round: SSH banner, HTTP GET, TLS
+    hello, and a check of a database port that is down (refused)."""
+    for r in range(rounds):
+        with socket.create_connection((host, 22), timeout=3) as c:
+            c.recv(256)
+            c.sendall(b"SSH-2.0-check_ssh\r\n")
+        with socket.create_connection((host, 80), timeout=3) as c:
+            c.sendall(b"GET /health HTTP/1.1\r\nHost: lab\r\nUser-Agent: check_http\r\n\r\n")
+            while c.recv(4096):
+                pass
+        with socket.create_connection((host, 443), timeout=3) as c:
+            hello = blob(b"check-tls-hello/", 300)
+            c.sendall(b"\x16\x03\x01" + struct.pack("!H", len(hello)) + hello)
+            c.recv(4096)
+        try:
+            socket.create_connection((host, 5432), timeout=3).close()
+            raise SystemExit("5432 unexpectedly open")
+        except ConnectionRefusedError:
+            pass
+        time.sleep(0.5)
+    print(f"{rounds} rounds of 4 checks")
 
 
 def dns_client(path):
@@ -614,10 +661,13 @@ def _retime_marked(inp, out, pred, starts):
     return group + 1
 
 
-def retime_rounds(inp, out, scanner, n, period, spacing):
+def retime_rounds(inp, out, scanner, n, period, spacing, what="echo"):
+    """Group j (an echo request, or a SYN, from SCANNER and what follows it)
+    moves to round j // N, slot j % N: t0 + PERIOD * round + SPACING * slot."""
     n, period, spacing = int(n), float(period), float(spacing)
-    g = _retime_marked(inp, out, lambda f: is_echo_from(f, scanner), lambda j, t0: t0 + period * (j // n) + spacing * (j % n))
-    print(f"{g} echo requests in {g // n} rounds of {n}")
+    pred = (lambda f: is_echo_from(f, scanner)) if what == "echo" else (lambda f: is_syn_from(f, scanner))
+    g = _retime_marked(inp, out, pred, lambda j, t0: t0 + period * (j // n) + spacing * (j % n))
+    print(f"{g} {what} groups in {g // n} rounds of {n}")
 
 
 # ------------------------------------------------------------------ encapsulation
@@ -632,7 +682,14 @@ def flow_port(inner):
     return 49152 + h % 16384
 
 
+def ipv6_header(src, dst, nxt, payload_len, hlim=64):
+    return struct.pack("!IHBB16s16s", 6 << 28, payload_len, nxt, hlim,
+                       socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst))
+
+
 def encap(inp, out, kind, scanmac):
+    six = kind.endswith("-ip6")  # same encapsulation over an IPv6 underlay (ip6erspan, ip6gre)
+    kind = kind[:-4] if six else kind
     linktype, pkts = read_pcap(inp)
     assert linktype == 1
     scanmac = mac_bytes(scanmac)
@@ -685,11 +742,34 @@ def encap(inp, out, kind, scanmac):
             proto = 47
         else:
             raise SystemExit(f"unknown encapsulation {kind}")
+        if six:
+            s6, d6 = ("2001:db8:100::1", "2001:db8:100::2") if side == "a" else ("2001:db8:100::2", "2001:db8:100::1")
+            if proto == 17:  # a UDP checksum is mandatory over IPv6 (RFC 8200 8.1)
+                pseudo = socket.inet_pton(socket.AF_INET6, s6) + socket.inet_pton(socket.AF_INET6, d6) + struct.pack("!IxxxB", len(l4), 17)
+                c = csum(pseudo + l4) or 0xFFFF
+                l4 = l4[:6] + struct.pack("!H", c) + l4[8:]
+            ip = ipv6_header(s6, d6, proto, len(l4))
+            res.append((t, dmac + smac + b"\x86\xdd" + ip + l4, 14 + 40 + len(l4)))
+            continue
         ident[side] += 1
         ip = ipv4_header(src_ip, dst_ip, proto, len(l4), ident[side])
         res.append((t, dmac + smac + b"\x08\x00" + ip + l4, 14 + 20 + len(l4)))
     write_pcap(out, 1, res)
     print(f"{len(res)} {kind} frames")
+
+
+def vlan_merge(out, *pairs):
+    """Tag every frame of each inner capture with an 802.1Q header (TPID
+    0x8100, PCP 0, VID) and merge them in time order: two VLANs on one trunk."""
+    res = []
+    for i in range(0, len(pairs), 2):
+        linktype, pkts = read_pcap(pairs[i])
+        assert linktype == 1
+        tag = b"\x81\x00" + struct.pack("!H", int(pairs[i + 1]) & 0x0FFF)
+        for t, frame, orig in pkts:
+            res.append((t, frame[:12] + tag + frame[12:], orig + 4))
+    write_pcap(out, 1, res)
+    print(f"{len(res)} tagged frames")
 
 
 # ------------------------------------------------------------------ expected.json
@@ -720,6 +800,8 @@ if __name__ == "__main__":
         zombie(*a)
     elif mode == "sctp-responder":
         sctp_responder(ports_arg(a[0]))
+    elif mode == "fragflood":
+        fragflood(*a)
     elif mode == "frag6":
         frag6(a[0], a[1], a[2], a[3], ports_arg(a[4]), a[5])
     elif mode == "overlap4":
@@ -730,6 +812,8 @@ if __name__ == "__main__":
         sys.exit(0 if tls_client(a[0], int(a[1])) == len(hosts_of(a[0])) else 1)
     elif mode == "web-client":
         sys.exit(0 if web_client(a[0], int(a[1])) == len(hosts_of(a[0])) else 1)
+    elif mode == "checks":
+        checks(a[0], int(a[1]))
     elif mode == "dns-client":
         sys.exit(0 if dns_client(a[0]) == len(hosts_of(a[0])) else 1)
     elif mode == "p2p-client":
@@ -738,6 +822,8 @@ if __name__ == "__main__":
         retime_slow(*a)
     elif mode == "retime-rounds":
         retime_rounds(*a)
+    elif mode == "vlan-merge":
+        vlan_merge(*a)
     elif mode == "encap":
         encap(*a)
     elif mode == "expected":
@@ -946,34 +1032,50 @@ sc_frag_overlap() {
     lab_down
 }
 
+sc_frag_flood_scan() {
+    lab_std
+    # Let the target's own reassembly keep up with the flood (per-namespace
+    # setting; the default 4 MiB would drop the scan's fragments too).
+    nl_sysctl "$T" net.ipv4.ipfrag_high_thresh=268435456 net.ipv4.ipfrag_low_thresh=201326592
+    local cmd=(nmap -n -Pn -sS -f --max-rate 200 -p 1-200 "$TGT4")
+    cap_begin frag-flood-scan
+    nl_bg "$S" "$LOG/fragflood.log" "$PY" "$TMP/recon.py" fragflood scan0 "$TGT_MAC" "$SCAN_MAC" "$TGT4" 20000
+    local fpid=$NL_LAST_PID
+    sleep 0.3
+    run "$S" "${cmd[@]}"
+    wait "$fpid" || die "frag-flood-scan: the flood failed"
+    cap_end
+    expect_eq "incomplete first fragments from 198.19/16" "$(tcount 'ip.src == 198.19.0.0/16 && ip.flags.mf == 1')" 20000
+    expect_ge "SYN-ACKs from 22 and 80" "$(tcount 'tcp.flags == 0x012 && ip.src == 198.18.0.2')" 2
+    publish "nmap -f SYN scan of ports 1-200 of $TGT4 (200 probes/s, open 22, 80) run through a flood of 20,000 first fragments that never complete (8 bytes of TCP with MF set, each from its own spoofed 198.19.x.y source and ID, sent over 2 s from the scanner namespace by recon.py fragflood): an attempt to fill a sensor's reassembly memory so that the scan's own fragments are dropped. The target's ipfrag_high_thresh is raised in its namespace so the target itself keeps answering. Expected: the scan, found as without the flood; nothing from the flood's sources (one incomplete fragment each)." \
+        "${cmd[*]}  (during: recon.py fragflood scan0 $TGT_MAC $SCAN_MAC $TGT4 20000)" "[$(det "$SCAN4" tcp-syn vertical nmap 1 200 '[22,80]')]"
+    lab_down
+}
+
 # ---------------------------------------------------------------- 2 more techniques
-nmap_simple() { # NAME TYPE TOOL OPEN DESC NMAP-ARGS...
-    local name=$1 type=$2 tool=$3 open=$4 desc=$5 ports
-    shift 5
+# nmap_simple NAME TYPE TOOL OPEN PORTS CHECK-LABEL CHECK-FILTER CHECK-MIN DESC NMAP-ARGS...
+nmap_simple() {
+    local name=$1 type=$2 tool=$3 open=$4 ports=$5 clabel=$6 cfilter=$7 cmin=$8 desc=$9
+    shift 9
     lab_std
     local cmd=(nmap -n -Pn "$@" "$TGT4")
     cap_begin "$name"
     run "$S" "${cmd[@]}"
     cap_end
-    CHECK_CAP=$CAP
-    ports=$NPORTS
+    expect_ge "$clabel" "$(tcount "$cfilter")" "$cmin"
     publish "$desc" "${cmd[*]}" "[$(det "$SCAN4" "$type" vertical "$tool" 1 "$ports" "$open")]"
     lab_down
 }
 
 sc_nmap_sctp_init() {
-    NPORTS=100
-    nmap_simple nmap-sctp-init sctp-init null '[]' \
+    nmap_simple nmap-sctp-init sctp-init null '[]' 100 "SCTP INITs" "sctp.chunk_type == 1" 100 \
         "nmap SCTP INIT scan (-sY) of SCTP ports 1-100 of $TGT4. The recording kernel has no SCTP (CONFIG_IP_SCTP unset; no module to load), so the target answers every INIT with ICMP protocol unreachable (type 3 code 2): nmap reports all ports filtered; none open." \
         -sY -p 1-100
-    expect_ge "SCTP INITs" "$(tcount 'sctp.chunk_type == 1' "$OUT/nmap-sctp-init.pcap")" 100
 }
 sc_nmap_sctp_cookie() {
-    NPORTS=100
-    nmap_simple nmap-sctp-cookie sctp-cookie-echo null '[]' \
+    nmap_simple nmap-sctp-cookie sctp-cookie-echo null '[]' 100 "SCTP COOKIE ECHOs" "sctp.chunk_type == 10" 100 \
         "nmap SCTP COOKIE-ECHO scan (-sZ) of SCTP ports 1-100 of $TGT4. No SCTP in the recording kernel: the target answers each COOKIE ECHO with ICMP protocol unreachable; none open." \
         -sZ -p 1-100
-    expect_ge "SCTP COOKIE ECHOs" "$(tcount 'sctp.chunk_type == 10' "$OUT/nmap-sctp-cookie.pcap")" 100
 }
 nmap_sctp_answered() { # NAME SCAN TYPE OPEN DESC
     local name=$1 scan=$2 type=$3 open=$4 desc=$5
@@ -1003,15 +1105,12 @@ sc_nmap_sctp_cookie_answered() {
         "nmap SCTP COOKIE-ECHO scan (-sZ) of the same 103 SCTP ports of $TGT4: closed ports answer ABORT (T bit), the three listening ports drop the unknown cookie silently (nmap: open|filtered). Like a FIN scan, it cannot prove a port open: open_ports is empty."
 }
 sc_nmap_ipproto() {
-    NPORTS=256
-    nmap_simple nmap-ipproto ip-protocol null null \
+    nmap_simple nmap-ipproto ip-protocol null null 256 "protocol unreachables" "icmp.type == 3 && icmp.code == 2" 200 \
         "nmap IP protocol scan (-sO) of all 256 protocol numbers of $TGT4 ('ports' = protocol numbers). The target's kernel answers protocol unreachable for protocols it does not implement and answers ICMP/TCP/UDP in kind; open_ports is not asserted." \
         -sO -p 0-255
-    expect_ge "protocol unreachables" "$(tcount 'icmp.type == 3 && icmp.code == 2' "$OUT/nmap-ipproto.pcap")" 200
 }
 sc_nmap_window() {
-    NPORTS=200
-    nmap_simple nmap-window tcp-ack nmap '[]' \
+    nmap_simple nmap-window tcp-ack nmap '[]' 200 "RSTs to the ACK probes" "ip.src == 198.18.0.2 && tcp.flags.reset == 1" 200 \
         "nmap window scan (-sW) of ports 1-200 of $TGT4: bare ACK probes; Linux answers every one with RST (window 0), so nmap calls them all closed. A window scan is an ACK scan (tcp-ack); it cannot see open ports." \
         -sW -p 1-200
 }
@@ -1056,6 +1155,25 @@ sc_sweep_live_arp() {
     expect_eq "ARP replies" "$(tcount 'arp.opcode == 2' | tr -d ' ')" 32
     publish "nmap ping sweep (-sn) of the on-link /27 198.18.0.32-63 from $SCAN4: nmap uses ARP on-link; every one of the 32 addresses is on the target's interface, so all 32 answer (live_hosts = all 32), within well under a second." \
         "${cmd[*]}" "[$(det "$SCAN4" arp-sweep horizontal null 32 null '[]' "\"live_hosts\":$(jstrs "${live[@]}"),\"reason\":\"sweep-rate\"")]"
+    lab_down
+}
+
+sc_sweep_live_nd() {
+    lab_std
+    local a=() i live=()
+    for ((i = 0x20; i <= 0x3f; i++)); do
+        a+=("$(printf '2001:db8::%x/64' "$i")")
+        live+=("$(printf '2001:db8::%x' "$i")")
+    done
+    nl_addr "$T" tgt0 "${a[@]}"
+    local cmd=(nmap -6 -n -sn 2001:db8::20/123)
+    cap_begin sweep-live-nd
+    run "$S" "${cmd[@]}"
+    cap_end
+    grep -q '32 hosts up' "$LOG/sweep-live-nd.log" || die "sweep-live-nd: nmap did not find 32 hosts up"
+    expect_eq "neighbour advertisements" "$(tcount 'icmpv6.type == 136 && eth.src == 02:00:c6:12:00:02')" 32
+    publish "nmap IPv6 ping sweep (-6 -sn) of the on-link 2001:db8::20/123 (2001:db8::20 to ::3f) from $SCAN6: on-link, nmap sends neighbour solicitations to each address's solicited-node group; all 32 addresses are on the target's interface and answer (live_hosts = all 32) within well under a second. IPv6 neighbour discovery counts as an ARP sweep." \
+        "${cmd[*]}" "[$(det "$SCAN6" arp-sweep horizontal null 32 null '[]' "\"live_hosts\":$(jstrs "${live[@]}"),\"reason\":\"sweep-rate\"")]"
     lab_down
 }
 
@@ -1131,7 +1249,6 @@ sc_slow_day() {
 }
 
 # ---------------------------------------------------------------- 5 tunnels
-TUN_DET=""
 tunnel_det() { det "$IN_SCAN4" tcp-syn vertical nmap 1 100 '[22,80]' "${1:-}"; }
 TUN_CMD="nmap -n -Pn -sS -p 1-100 $IN_TGT4"
 
@@ -1198,13 +1315,14 @@ record_inner() {
 }
 
 encap_scenario() { # NAME KIND DESC
-    local name=$1 kind=$2 desc=$3
+    local name=$1 kind=$2 desc=$3 under="198.18.100.1 <-> 198.18.100.2"
+    [[ $kind == *-ip6 ]] && under="2001:db8:100::1 <-> 2001:db8:100::2"
     record_inner
     CUR=$name
     CAP="$TMP/$name.pcap"
     "$PY" "$TMP/recon.py" encap "$INNER" "$CAP" "$kind" "$IN_SCAN_MAC" >>"$LOG/$name.log"
     expect_ge "$kind frames" "$(capinfos -c -M "$CAP" | awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}')" 200
-    publish "$desc The inner traffic is a real nmap SYN scan of ports 1-100 of $IN_TGT4 from $IN_SCAN4 recorded in the lab (open 22, 80); the underlay (198.18.100.1 <-> 198.18.100.2) encapsulation is SYNTHESIZED by recon.py encap because the recording kernel has no $kind support (CONFIG_NET_IPGRE/GENEVE/MPLS_ROUTING unset)." \
+    publish "$desc The inner traffic is a real nmap SYN scan of ports 1-100 of $IN_TGT4 from $IN_SCAN4 recorded in the lab (open 22, 80); the underlay encapsulation is SYNTHESIZED by recon.py encap because the recording kernel cannot make it (CONFIG_NET_IPGRE_DEMUX, CONFIG_IPV6_GRE, CONFIG_GENEVE and CONFIG_MPLS_ROUTING are unset); the underlay is $under." \
         "$TUN_CMD  (inner; encapsulated by: recon.py encap inner.pcap out.pcap $kind)" "[$(tunnel_det)]"
 }
 sc_tunnel_geneve() { encap_scenario tunnel-geneve geneve "Geneve (RFC 8926, UDP 6081), VNI 77, protocol 0x6558 (Ethernet), with one 4-byte experimental option (class 0xFFF0) so the header length is not the minimum."; }
@@ -1213,6 +1331,8 @@ sc_tunnel_gretap() { encap_scenario tunnel-gretap gretap "GRE with key 9, protoc
 sc_tunnel_erspan1() { encap_scenario tunnel-erspan1 erspan1 "ERSPAN type I: GRE without flags or sequence, protocol 0x88BE, followed directly by the mirrored Ethernet frame (no ERSPAN header)."; }
 sc_tunnel_erspan2() { encap_scenario tunnel-erspan2 erspan2 "ERSPAN type II: GRE with the sequence-number bit, protocol 0x88BE, 8-byte ERSPAN header version 1, session ID 3, then the mirrored Ethernet frame."; }
 sc_tunnel_erspan3() { encap_scenario tunnel-erspan3 erspan3 "ERSPAN type III: GRE with sequence number, protocol 0x22EB, 12-byte ERSPAN header version 2, session ID 3, 32-bit timestamp (100 ns), hardware ID 1, direction bit set on the target's side, then the mirrored Ethernet frame."; }
+sc_tunnel_ip6erspan() { encap_scenario tunnel-ip6erspan erspan2-ip6 "ERSPAN type II over an IPv6 underlay (as Linux ip6erspan sends it: IPv6 next header 47, GRE with sequence, protocol 0x88BE, version 1 header, session ID 3) between 2001:db8:100::1 and ::2."; }
+sc_tunnel_ip6gre() { encap_scenario tunnel-ip6gre gre-ip6 "GRE with key 9, protocol 0x0800, over an IPv6 underlay (Linux ip6gre) between 2001:db8:100::1 and ::2: inner IPv4 without Ethernet."; }
 sc_tunnel_mpls() { encap_scenario tunnel-mpls mpls "MPLS over Ethernet (EtherType 0x8847), one label 100 with the bottom-of-stack bit and the inner TTL, then the inner IPv4 packet (no inner Ethernet; ARP is not carried)."; }
 
 tenants() { # NAME PORTS-A PORTS-B DETECTIONS DESC
@@ -1241,24 +1361,163 @@ sc_tenants_separate() {
         "Each tenant's scanner scans 100 ports (VNI 5001: 1-100, open 22 and 80; VNI 5002: 101-200, none open). Expected: two separate detections of the same inner source, one per tenant, never one of 200 ports."
 }
 
+# inner_scan PORTS OUT: one real nmap scan 198.18.10.1 -> 198.18.10.2 in a
+# throw-away lab, captured on the segment (for the synthesized VLAN trunk).
+inner_scan() {
+    local ports=$1 out=$2
+    hub_up
+    S="rrs$SEQ-$$"
+    T="rrt$SEQ-$$"
+    hub_join "$S" scan0 "$IN_SCAN_MAC"
+    hub_join "$T" tgt0 "$IN_TGT_MAC"
+    nl_addr "$S" scan0 "$IN_SCAN4/24"
+    nl_addr "$T" tgt0 "$IN_TGT4/24"
+    nl_neigh "$S" scan0 "$IN_TGT4" "$IN_TGT_MAC"
+    nl_neigh "$T" tgt0 "$IN_SCAN4" "$IN_SCAN_MAC"
+    tgt_common "$T"
+    local keep=$CUR
+    cap_begin "inner-$SEQ"
+    run "$S" nmap -n -Pn -sS -p "$ports" "$IN_TGT4"
+    cap_end
+    mv "$CAP" "$out"
+    CUR=$keep
+    lab_down
+}
+
+vlan_tenants() { # NAME PORTS-10 PORTS-20 DETECTIONS DESC
+    local name=$1 pa=$2 pb=$3 dets=$4 desc=$5
+    CUR=$name
+    inner_scan "$pa" "$TMP/vlan10.pcap"
+    inner_scan "$pb" "$TMP/vlan20.pcap"
+    CAP="$TMP/$name.pcap"
+    "$PY" "$TMP/recon.py" vlan-merge "$CAP" "$TMP/vlan10.pcap" 10 "$TMP/vlan20.pcap" 20 >>"$LOG/$name.log"
+    expect_ge "frames tagged VLAN 10" "$(tcount 'vlan.id == 10')" 10
+    expect_ge "frames tagged VLAN 20" "$(tcount 'vlan.id == 20')" 10
+    publish "$desc Two real nmap scans, each from $IN_SCAN4 to $IN_TGT4 (same addresses and MACs: two customers' overlapping address plans) recorded one after the other in the lab; the 802.1Q tags (VLAN 10 and 20) are SYNTHESIZED by recon.py vlan-merge because the recording kernel has no 802.1Q (CONFIG_VLAN_8021Q unset), and the two are merged in time order as one trunk capture." \
+        "[vlan 10] nmap -n -Pn -sS -p $pa $IN_TGT4 ; [vlan 20] nmap -n -Pn -sS -p $pb $IN_TGT4" "$dets"
+}
+sc_tenants_vlan_overlap() {
+    vlan_tenants tenants-vlan-overlap 1-5 6-10 '[]' \
+        "Each VLAN's scanner probes only 5 ports (VLAN 10: 1-5, VLAN 20: 6-10; all closed): below every threshold alone, 10 ports if merged. Expected: nothing."
+}
+sc_tenants_vlan_separate() {
+    vlan_tenants tenants-vlan-separate 1-100 101-200 \
+        "[$(det "$IN_SCAN4" tcp-syn vertical nmap 1 100 '[22,80]' '"tenant":"vlan:10"'),$(det "$IN_SCAN4" tcp-syn vertical nmap 1 100 '[]' '"tenant":"vlan:20"')]" \
+        "VLAN 10's scanner scans ports 1-100 (open 22, 80), VLAN 20's scans 101-200 (none open). Expected: two detections of the same inner source, one per VLAN."
+}
+
+sc_tunnel_vxlan_ipv6() {
+    hub_up
+    S="rrs$SEQ-$$"
+    T="rrt$SEQ-$$"
+    hub_join "$S" scan0 02:00:c6:12:64:01
+    hub_join "$T" tgt0 02:00:c6:12:64:02
+    nl_addr "$S" scan0 2001:db8:100::1/64
+    nl_addr "$T" tgt0 2001:db8:100::2/64
+    nl_neigh "$S" scan0 2001:db8:100::2 02:00:c6:12:64:02
+    nl_neigh "$T" tgt0 2001:db8:100::1 02:00:c6:12:64:01
+    ip -n "$S" link add vx0 address "$IN_SCAN_MAC" type vxlan id 5001 local 2001:db8:100::1 remote 2001:db8:100::2 dstport 4789 dev scan0
+    ip -n "$T" link add vx0 address "$IN_TGT_MAC" type vxlan id 5001 local 2001:db8:100::2 remote 2001:db8:100::1 dstport 4789 dev tgt0
+    ip -n "$S" link set vx0 up
+    ip -n "$T" link set vx0 up
+    nl_offload_off "$S" vx0
+    nl_offload_off "$T" vx0
+    nl_addr "$S" vx0 "$IN_SCAN4/24"
+    nl_addr "$T" vx0 "$IN_TGT4/24"
+    tgt_common "$T"
+    cap_begin tunnel-vxlan-ipv6
+    run "$S" nmap -n -Pn -sS -p 1-100 "$IN_TGT4"
+    cap_end
+    expect_ge "VXLAN over IPv6 packets" "$(tcount 'ipv6 && udp.dstport == 4789')" 200
+    publish "A real nmap SYN scan of ports 1-100 of $IN_TGT4 from $IN_SCAN4 in a real Linux VXLAN (VNI 5001, UDP 4789) over an IPv6 underlay (2001:db8:100::1 <-> ::2, UDP checksums set as IPv6 requires); captured on the underlay. Open: 22, 80." \
+        "$TUN_CMD  (over: ip link add vx0 type vxlan id 5001 local 2001:db8:100::1 remote 2001:db8:100::2 dstport 4789)" "[$(tunnel_det)]"
+    lab_down
+}
+
+# Item 7: probes only a scanner makes are probes even when every one succeeds.
+sc_zmap_all_open() {
+    lab_std
+    lo_addrs "$T" 198.18.3 32 63
+    : >"$TMP/zmap.conf"
+    : >"$TMP/zmap-blocklist.conf" # zmap's default blocklist excludes 198.18.0.0/15
+    local i live=()
+    for ((i = 32; i <= 63; i++)); do live+=("198.18.3.$i"); done
+    local cmd=(zmap -C "$TMP/zmap.conf" -b "$TMP/zmap-blocklist.conf" -p 80 -i scan0 -G "$TGT_MAC" -S "$SCAN4"
+        -r 200 -c 2 -q --disable-syslog -o "$TMP/zmap-results.csv" 198.18.3.32/27)
+    cap_begin zmap-all-open
+    run "$S" "${cmd[@]}"
+    cap_end
+    expect_eq "SYN-ACKs" "$(tcount 'tcp.flags == 0x012')" 32
+    expect_eq "zmap IP id 54321 on SYNs" "$(tcount 'tcp.flags == 0x002 && ip.id == 54321')" 32
+    publish "zmap -p 80 over the routed /27 198.18.3.32-63 (200 pps) from $SCAN4: all 32 hosts answer SYN-ACK (port 80 open everywhere), so no outcome test calls it a scan; zmap's IP ID 54321 on every probe does." \
+        "zmap -C zmap.conf -b empty-blocklist -p 80 -i scan0 -G $TGT_MAC -S $SCAN4 -r 200 -c 2 -q --disable-syslog -o results.csv 198.18.3.32/27" \
+        "[$(det "$SCAN4" tcp-syn horizontal zmap 32 1 '[80]' "\"live_hosts\":$(jstrs "${live[@]}")")]"
+    lab_down
+}
+sc_masscan_all_open() {
+    lab_std
+    lo_addrs "$T" 198.18.3 32 63
+    local i live=()
+    for ((i = 32; i <= 63; i++)); do live+=("198.18.3.$i"); done
+    local cmd=(masscan -p22,80 198.18.3.32/27 --rate 500 --wait 2
+        --adapter scan0 --adapter-ip "$SCAN4" --adapter-mac "$SCAN_MAC" --router-mac "$TGT_MAC")
+    CUR=masscan-all-open
+    cap_begin masscan-all-open
+    nl_bg "$S" "$LOG/$CUR.log" "${cmd[@]}"
+    local pid=$NL_LAST_PID
+    for ((i = 0; i < 600; i++)); do
+        grep -q 'waiting -1-secs' "$LOG/$CUR.log" && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    cap_end
+    expect_eq "SYN-ACKs" "$(tcount 'tcp.flags == 0x012')" 64
+    publish "masscan -p22,80 over the routed /27 198.18.3.32-63 from $SCAN4: all 32 hosts answer SYN-ACK on both ports (64 open services), so no outcome test calls it a scan; masscan's IP ID ((dst ^ dport ^ seq) & 0xffff) on every SYN does. The scanner's kernel and masscan reset the SYN-ACKs." \
+        "${cmd[*]}" "[$(det "$SCAN4" tcp-syn horizontal masscan 32 2 '[22,80]' "\"live_hosts\":$(jstrs "${live[@]}")")]"
+    lab_down
+}
+
+sc_darknet_ipv6_ping() {
+    lab_std
+    local cmd=(ping -6 -n -c 1 -W 1 2001:db8:9::7)
+    cap_begin darknet-ipv6-ping
+    run_any "$S" "${cmd[@]}"
+    cap_end
+    expect_eq "echo requests" "$(tcount 'icmpv6.type == 128')" 1
+    publish "One ICMPv6 echo request (ping -6 -c 1) to 2001:db8:9::7, an address in the dark net 2001:db8:9::/48 that no host uses (blackholed: no answer). Analysed with --dark-net 2001:db8:9::/48: a single probe is a detection with reason dark-net." \
+        "${cmd[*]}" "[$(det "$SCAN6" icmp-sweep horizontal null 1 null '[]' '"reason":"dark-net"')]" '["--dark-net", "2001:db8:9::/48"]'
+    lab_down
+}
+
 # ---------------------------------------------------------------- 6 many sources
 sc_distributed() {
     lab_std
-    local i a=() srcs=() first last
+    local i a=() srcs=()
     for ((i = 64; i <= 127; i++)); do
         a+=("198.18.0.$i/24")
         srcs+=("198.18.0.$i")
         nl_neigh "$T" tgt0 "198.18.0.$i" "$SCAN_MAC"
     done
     nl_addr "$S" scan0 "${a[@]}"
+    # 198.18.0.64 probes 1-3, 22 and 80: the only source that gets SYN-ACKs
+    # (and resets them itself). The 63 others probe 5 closed ports each, from
+    # 4-320 without 22 and 80 (315 ports). 320 ports in all; every source has
+    # 5, fewer than any threshold (and TRW needs 6 contacts). Eight nmap
+    # processes run at a time.
+    local rest=() p
+    for ((p = 4; p <= 320; p++)); do ((p == 22 || p == 80)) || rest+=("$p"); done
     cap_begin distributed
-    # 198.18.0.64 probes ports 1-8, every other source 5 ports of its own:
-    # 8 + 63 * 5 = 323 ports. Eight nmap processes run at a time.
-    local k=0 pids=()
+    local k=0 pids=() plist
     for ((i = 0; i < 64; i++)); do
-        if ((i == 0)); then first=1 last=8; else first=$((9 + 5 * (i - 1))) last=$((13 + 5 * (i - 1))); fi
+        if ((i == 0)); then
+            plist=1-3,22,80
+        else
+            plist=$(IFS=,; echo "${rest[*]:$((5 * (i - 1))):5}")
+        fi
         nl_check_args "${srcs[$i]}"
-        ip netns exec "$S" nmap -n -Pn -sS -e scan0 -S "${srcs[$i]}" --max-retries 1 -p "$first-$last" "$TGT4" >>"$LOG/distributed.log" 2>&1 &
+        ip netns exec "$S" nmap -n -Pn -sS -e scan0 -S "${srcs[$i]}" --max-retries 1 -p "$plist" "$TGT4" >>"$LOG/distributed.log" 2>&1 &
         pids+=($!)
         k=$((k + 1))
         if ((k % 8 == 0)); then
@@ -1269,10 +1528,13 @@ sc_distributed() {
     for p in "${pids[@]}"; do wait "$p" || die "distributed: an nmap failed"; done
     cap_end
     expect_eq "sources sending SYNs" "$(tshark -r "$CAP" -Y 'tcp.flags == 0x002' -T fields -e ip.src 2>/dev/null | sort -u | wc -l)" 64
-    expect_eq "distinct ports probed" "$(tshark -r "$CAP" -Y 'tcp.flags == 0x002' -T fields -e tcp.dstport 2>/dev/null | sort -u | wc -l)" 323
-    publish "A distributed SYN scan of $TGT4: 64 sources (198.18.0.64-127, all addresses of the scanner's interface) each run nmap -S SRC -e scan0 on a few ports of their own (198.18.0.64: 1-8, each other source 5 ports: 9-13, 14-18, ... 319-323), eight at a time, together 323 ports (open 22, 80). Every source resets its own SYN-ACKs; none reaches a threshold alone. Expected: ONE detection with all 64 sources; src = the most active (198.18.0.64, 8 ports)." \
+    expect_eq "distinct ports probed" "$(tshark -r "$CAP" -Y 'tcp.flags == 0x002' -T fields -e tcp.dstport 2>/dev/null | sort -u | wc -l)" 320
+    local resetters
+    resetters=$(tshark -r "$CAP" -Y 'tcp.flags == 0x004' -T fields -e ip.src 2>/dev/null | sort -u | paste -sd' ')
+    [[ $resetters == 198.18.0.64 ]] || { keep_failed; die "distributed: sources that reset SYN-ACKs: '$resetters', want only 198.18.0.64"; }
+    publish "A distributed SYN scan of $TGT4: 64 sources (198.18.0.64-127, all addresses of the scanner's interface) each run nmap -S SRC -e scan0 --max-retries 1 on 5 ports of their own, eight at a time: 198.18.0.64 probes 1-3, 22 and 80 (the open ones: it is the only source that receives SYN-ACKs, and it resets them itself), each other source 5 closed ports out of 4-320 without 22 and 80 (198.18.0.65: 4-8, .66: 9-13, ...). 320 ports in all, open 22 and 80; no source reaches a threshold alone. Expected: ONE detection with all 64 sources; src = 198.18.0.64, the one that answered SYN-ACKs itself (all sources are equally active)." \
         "for i in 0..63: nmap -n -Pn -sS -e scan0 -S 198.18.0.(64+i) --max-retries 1 -p PORTS(i) $TGT4" \
-        "[$(det 198.18.0.64 tcp-syn vertical nmap 1 323 '[22,80]' "\"sources\":$(jstrs "${srcs[@]}"),\"reason\":\"distributed\"")]"
+        "[$(det 198.18.0.64 tcp-syn vertical nmap 1 320 '[22,80]' "\"sources\":$(jstrs "${srcs[@]}"),\"reason\":\"distributed\"")]"
     lab_down
 }
 
@@ -1337,7 +1599,7 @@ sc_darknet_one_probe() {
     cap_end
     expect_eq "probes" "$(tcount 'ip.dst == 198.18.9.7')" 1
     publish "One SYN (hping3 -S -c 1) to 198.18.9.7:80, an address in the dark net 198.18.9.0/24 that no host uses (the target routes it to a blackhole: no answer). Analysed with --dark-net 198.18.9.0/24: a single probe is a detection with reason dark-net." \
-        "${cmd[*]}" "[$(det "$SCAN4" tcp-syn vertical null 1 1 '[]' '"reason":"dark-net"')]" '["--dark-net", "198.18.9.0/24"]'
+        "${cmd[*]}" "[$(det "$SCAN4" tcp-syn vertical hping3 1 1 '[]' '"reason":"dark-net"')]" '["--dark-net", "198.18.9.0/24"]'
     lab_down
 }
 sc_honeyport_one_probe() {
@@ -1348,7 +1610,7 @@ sc_honeyport_one_probe() {
     cap_end
     expect_eq "probes" "$(tcount 'tcp.dstport == 2323 && tcp.flags == 0x002')" 1
     publish "One SYN (hping3 -S -c 1) to $TGT4:2323 (closed: RST/ACK), a port no legitimate client uses (telnet-alt, a Mirai favourite). Analysed with --honey-port 2323: a single probe is a detection with reason honey-port." \
-        "${cmd[*]}" "[$(det "$SCAN4" tcp-syn vertical null 1 1 '[]' '"reason":"honey-port"')]" '["--honey-port", "2323"]'
+        "${cmd[*]}" "[$(det "$SCAN4" tcp-syn vertical hping3 1 1 '[]' '"reason":"honey-port"')]" '["--honey-port", "2323"]'
     lab_down
 }
 
@@ -1403,6 +1665,22 @@ sc_benign_p2p() {
     expect_ge "handshakes with payload" "$(tcount 'ip.src == 198.18.0.1 && tcp.len == 68')" 70
     publish "A BitTorrent-like client ($SCAN4) contacting 100 peers on tcp/6881 (8 at a time, shuffled peer list): 70 peers (198.18.6.1-70) accept, exchange 68-byte handshakes, interested/request messages; 30 (198.18.6.101-130) never answer (blackholed; the kernel retries the SYN until the 2.5 s timeout). Expected: nothing." \
         "python3 recon.py p2p-client PEERS(198.18.6.1-70 answering, 198.18.6.101-130 silent) 6881" "[]"
+    lab_down
+}
+
+sc_benign_day_checks() {
+    lab_std
+    CUR=benign-day-checks
+    local raw="$TMP/checks-raw.pcap"
+    cap_begin benign-day-checks
+    run "$S" "$PY" "$TMP/recon.py" checks "$TGT4" 40
+    cap_end
+    expect_eq "connection attempts" "$(tcount 'ip.src == 198.18.0.1 && tcp.flags == 0x002')" 160
+    expect_eq "refusals from 5432" "$(tcount 'tcp.srcport == 5432 && tcp.flags.reset == 1')" 40
+    mv "$CAP" "$raw"
+    "$PY" "$TMP/recon.py" retime-rounds "$raw" "$CAP" "$SCAN4" 4 1500 2 syn | tee -a "$LOG/$CUR.log"
+    publish "A monitoring agent on $SCAN4 checking $TGT4 every 25 minutes for 16.3 h (40 rounds): an SSH banner check on 22, an HTTP GET on 80, a TLS hello on 443 (all completed, with payload) and a check of the database port 5432, which is down all day (RST every time). Recorded as 40 real rounds 0.5 s apart, retimed by the script (recon.py retime-rounds ... syn) to one round every 1500 s, checks 2 s apart, every answer at its real delay. Four ports, one of them failing 40 times, over a day: not a slow scan. Expected: nothing." \
+        "python3 recon.py checks $TGT4 40  (retimed: one round every 1500 s)" "[]"
     lab_down
 }
 
