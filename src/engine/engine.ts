@@ -14,6 +14,7 @@ import { MemoryBudget } from '../state/memory-budget.js';
 import { Probation, ProbationFlag } from '../state/probation.js';
 import { type SourceRecord, SourceTable } from '../state/source-table.js';
 import type { TechniqueState } from '../state/technique-state.js';
+import { Recon } from './recon.js';
 
 const TCP_FLAGS = 0x3f; // FIN..URG; ECE and CWR (RFC 3168) do not change what a segment is
 const V6 = 0x100;
@@ -77,6 +78,8 @@ export class Engine implements PacketSink {
   private nextId = 1;
   /** 1 for techniques whose threshold is a single probe (see config.ts). */
   private readonly singlePacket: Uint8Array;
+  /** Sweep-rate, long-horizon and many-source tiers (issue 8 items 3, 4, 6). */
+  readonly recon: Recon;
 
   constructor(config: EngineConfig = defaultConfig()) {
     this.config = config;
@@ -88,6 +91,16 @@ export class Engine implements PacketSink {
     this.singlePacket = Uint8Array.from(config.thresholds, (t) => (t.hosts <= 1 || (t.ports > 0 && t.ports <= 1) ? 1 : 0));
     this.sources.onEvict = (rec) => this.retire(rec);
     this.flows.onEnd = (slot, now) => this.flowEnded(slot, now);
+    this.recon = new Recon(
+      {
+        sources: this.sources,
+        recordText: (rec) => this.recordText(rec),
+        newDetection: (src, tech, now, probes, reason) => this.newDetection(src, tech, now, probes, reason),
+        absorb: (d, into) => this.absorb(d, into),
+      },
+      config,
+      this.budget,
+    );
   }
 
   /** Sets the allow-lists; an empty list costs nothing per packet. */
@@ -269,6 +282,7 @@ export class Engine implements PacketSink {
     if (tool !== Tool.NONE) st.toolVotes[tool]!++;
     if (rejected) st.rejected++;
     else st.silent++;
+    this.recon.failure(rec, tech, host, port, rejected, now);
     if (added !== 0) this.afterProbe(st, tech, now, rec);
   }
 
@@ -392,7 +406,12 @@ export class Engine implements PacketSink {
       this.probe(p, now, Technique.ARP_SWEEP, 0, Tool.NONE, -1, p.arpTpa);
     } else if (p.arpOp === 2) {
       const st = this.sources.peek(p.arpTpa)?.activeTechnique(Technique.ARP_SWEEP) ?? null;
-      if (st === null) return;
+      if (st === null) {
+        // The asker is still in probation: its one question was answered (the host is alive).
+        const ps = this.probation.slotOf(p.arpTpa);
+        if (this.probation.holds(ps, p.arpTpa) && this.probation.sameProbe(ps, p.arpSpa, 0, Technique.ARP_SWEEP)) this.probation.addFlags(ps, ProbationFlag.ANSWERED);
+        return;
+      }
       if (st.addLiveHost(p.arpSpa, () => formatIpv4(p.arpSpa))) st.answered++;
     }
   }
@@ -447,6 +466,8 @@ export class Engine implements PacketSink {
     if (tool !== Tool.NONE) st.toolVotes[tool]!++;
     if (added & 1) st.sampleTarget(host, p.l3 === L3.IPV6 ? () => this.dstText(p) : null);
     if (added & 4 && slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
+    const icmp = p.proto === Proto.ICMP || p.proto === Proto.ICMPV6;
+    this.recon.afterProbe(rec, st, tech, host, port, added, p.l3 === L3.IPV6, icmp ? p.icmpType : -1, icmp ? p.l4Len - 8 : 0, now);
     if (added !== 0) this.afterProbe(st, tech, now, rec);
   }
 
@@ -469,6 +490,7 @@ export class Engine implements PacketSink {
     const st = this.stateFor(rec, tech, pr.time(ps));
     const host = pr.host(ps);
     st.addProbe(host, pr.port(ps), pr.time(ps));
+    this.recon.afterReplay(st, tech, host, pr.time(ps));
     st.probes += pr.packets(ps) - 1;
     if (pr.tool(ps) !== Tool.NONE) st.toolVotes[pr.tool(ps)]! += pr.packets(ps);
     if (!rec.isV6) st.sampleTarget(host, null);
@@ -476,7 +498,7 @@ export class Engine implements PacketSink {
     if (fl & ProbationFlag.ANSWERED) {
       st.answered++;
       if (!rec.isV6) {
-        if (tech === Technique.ICMP_SWEEP) st.addLiveHost(host, () => formatIpv4(host));
+        if (tech === Technique.ICMP_SWEEP || tech === Technique.ARP_SWEEP) st.addLiveHost(host, () => formatIpv4(host));
         else if (tech !== Technique.ARP_SWEEP) st.addOpenService(pr.port(ps), formatIpv4(host));
       }
       if (this.trwTechnique(tech)) st.trw = this.trw.step(st.trw, true);
@@ -556,11 +578,14 @@ export class Engine implements PacketSink {
       if (!this.probation.holds(ps, key)) return;
       this.probation.addFlags(ps, ProbationFlag.REJECTED);
       if (v6 && p === null) return;
-      this.evaluateNow(this.promote(ps, key, p, true), tech, now); // the promotion replays the refusal, TRW step included
+      rec = this.promote(ps, key, p, true); // the promotion replays the refusal, TRW step included
+      this.recon.failure(rec, tech, flows.responder(slot), this.flowPort(slot), true, now);
+      this.evaluateNow(rec, tech, now);
       return;
     }
     const st = rec.activeTechnique(tech);
     if (st === null) return;
+    this.recon.failure(rec, tech, flows.responder(slot), this.flowPort(slot), true, now);
     st.rejected++;
     this.outcome(slot, st, false, now, rec);
   }
@@ -596,6 +621,7 @@ export class Engine implements PacketSink {
     if (rec === null) return;
     const st = rec.activeTechnique(flows.technique(slot));
     if (st === null) return;
+    this.recon.failure(rec, st.technique, flows.responder(slot), this.flowPort(slot), false, now);
     st.silent++;
     this.outcome(slot, st, false, now, rec);
   }
@@ -633,6 +659,7 @@ export class Engine implements PacketSink {
         if (reason === null && st.trw >= this.trw.upper && st.pairCount >= this.config.trw.minContacts) reason = 'trw';
       }
     }
+    if (reason === null && this.recon.isRateSweep(rec, st, tech)) reason = 'sweep-rate';
     if (reason === null) return;
     if (this.detections.length >= this.config.maxDetections) {
       this.detectionsDropped++;
@@ -641,9 +668,37 @@ export class Engine implements PacketSink {
     const d = new Detection(this.nextId++, this.recordText(rec), tech, st, now, st.probes, reason);
     st.detection = d;
     st.detectedAfterProbes = st.probes;
+    if (this.recon.place(d, rec, st, tech) !== null) return; // a decoy copy or part of a distributed scan: reported with it
     this.detections.push(d);
     this.active.add(d);
     this.onDetection('start', d);
+  }
+
+  /** A detection made by the recon tiers (long-horizon, distributed), reported like any other. */
+  private newDetection(src: string, tech: number, now: number, probes: number, reason: DetectionReason): Detection | null {
+    if (this.detections.length >= this.config.maxDetections) {
+      this.detectionsDropped++;
+      return null;
+    }
+    const d = new Detection(this.nextId++, src, tech, null, now, probes, reason);
+    this.detections.push(d);
+    this.active.add(d);
+    this.onDetection('start', d);
+    return d;
+  }
+
+  /** A reported detection turned out to be part of another (a distributed scan): it leaves the report. */
+  private absorb(d: Detection, into: Detection): void {
+    d.absorbedBy = into;
+    const i = this.detections.indexOf(d);
+    if (i >= 0) this.detections.splice(i, 1);
+    this.endDetection(d);
+  }
+
+  /** A flow's responder port (0 for ICMP, whose flow key is id and sequence). */
+  private flowPort(slot: number): number {
+    const proto = this.flows.kind(slot) & 0xff;
+    return proto === Proto.TCP || proto === Proto.UDP ? this.flows.ports(slot) & 0xffff : 0;
   }
 
   /** Whether the source has a detection of another technique in its current window. */
@@ -665,8 +720,9 @@ export class Engine implements PacketSink {
   private endDetection(d: Detection): void {
     if (d.ended) return;
     d.ended = true;
-    this.active.delete(d);
-    this.onDetection('end', d);
+    this.recon.ended(d);
+    const wasActive = this.active.delete(d);
+    if (wasActive || d.absorbedBy === null) this.onDetection('end', d);
     if (!this.keepEndedDetections) {
       d.detach();
       this.endedSinceCompaction++;
@@ -698,7 +754,7 @@ export class Engine implements PacketSink {
     for (const d of [...this.active]) this.endDetection(d);
   }
 
-  private recordText(rec: SourceRecord): string {
+  recordText(rec: SourceRecord): string {
     if (!rec.isV6) return formatIpv4(rec.key);
     return formatIpv6Key(Buffer.from(rec.addr6!).toString('hex'));
   }

@@ -17,6 +17,8 @@ export interface FileSummary {
 export interface DetectionReport {
   id: number;
   src: string;
+  /** Every source of the scan, sorted: [src] for an ordinary scan; all of a distributed or decoy scan's. */
+  sources: string[];
   type: string;
   pattern: string;
   targets: number;
@@ -82,12 +84,14 @@ export function isoTime(seconds: number): string {
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 export function detectionReport(d: Detection, policy?: SitePolicy): DetectionReport {
-  const f = d.figures();
-  const direction = policy === undefined ? undefined : directionOf(policy.homeNet, d.src, f.targetSamples[0]);
+  const g = d.group();
+  const f = g.figures;
+  const direction = policy === undefined ? undefined : directionOf(policy.homeNet, g.src, f.targetSamples[0]);
   const duration = Math.max(0, f.lastSeen - f.firstSeen);
   return {
     id: d.id,
-    src: d.src,
+    src: g.src,
+    sources: g.sources,
     type: d.type,
     pattern: d.pattern(f),
     targets: f.targets,

@@ -1,3 +1,5 @@
+import { type LongHorizonConfig, defaultLongHorizonConfig } from '../state/long-horizon.js';
+import { type DistributedConfig, defaultDistributedConfig } from './distributed.js';
 import { TECHNIQUE_COUNT, Technique } from './techniques.js';
 
 export interface Threshold {
@@ -36,6 +38,10 @@ export interface EngineConfig {
   sketchBudgetBytes: number;
   /** Detections kept for the report; beyond this they are counted and dropped. */
   maxDetections: number;
+  /** The long-horizon tier of slow scans (state/long-horizon.ts). */
+  longHorizon: LongHorizonConfig;
+  /** Many-source scans (rules/distributed.ts); `targetCapacity`: targets correlated at once. */
+  distributed: DistributedConfig & { targetCapacity: number };
 }
 
 function thresholds(): Threshold[] {
@@ -92,5 +98,7 @@ export function defaultConfig(): EngineConfig {
     sourceCapacity: 16384,
     sketchBudgetBytes: 128 * 1024 * 1024,
     maxDetections: 100000,
+    longHorizon: defaultLongHorizonConfig(),
+    distributed: { ...defaultDistributedConfig(), targetCapacity: 2048 },
   };
 }

@@ -1,5 +1,6 @@
 import { TOOL_COUNT } from '../rules/techniques.js';
 import type { Detection } from '../rules/detection.js';
+import type { SweepRateState } from '../rules/sweep-rate.js';
 import { HostSet, PairFilter, PortSet } from './distinct.js';
 import type { MemoryBudget } from './memory-budget.js';
 
@@ -51,6 +52,8 @@ export class TechniqueState {
   sampleV6: string[] = [];
   detection: Detection | null = null;
   detectedAfterProbes = 0;
+  /** New-host rate and probe shapes for the sweep-rate test (rules/sweep-rate.ts); made on first use, pooled. */
+  sweepRate: SweepRateState | null = null;
 
   constructor(
     readonly technique: number,
@@ -85,6 +88,14 @@ export class TechniqueState {
       if (this.pairs.add(host, port)) result |= 4;
     }
     return result;
+  }
+
+  /** The first probe's host and port in this window. */
+  get firstContactHost(): number {
+    return this.firstHost;
+  }
+  get firstContactPort(): number {
+    return this.firstPort;
   }
 
   /** Distinct (host, port) pairs probed. */
@@ -155,5 +166,6 @@ export class TechniqueState {
     if (this.sampleV6.length > 0) this.sampleV6 = [];
     this.detection = null;
     this.detectedAfterProbes = 0;
+    if (this.sweepRate !== null) this.sweepRate.reset();
   }
 }
