@@ -6,13 +6,16 @@ import { SweepRateState, isRateSweep, sweepRateApplies } from '../rules/sweep-ra
 import { Technique, isSweep } from '../rules/techniques.js';
 import { LongHorizonTable } from '../state/long-horizon.js';
 import type { MemoryBudget } from '../state/memory-budget.js';
-import type { SourceRecord, SourceTable } from '../state/source-table.js';
-import { SAMPLE_LIMIT, type TechniqueState } from '../state/technique-state.js';
+import type { SourceRecord as AnyRecord, SourceTable } from '../state/source-table.js';
+import { SAMPLE_LIMIT, type TechniqueState as AnyState } from '../state/technique-state.js';
+
+type SourceRecord = AnyRecord<Detection>;
+type TechniqueState = AnyState<Detection>;
 import { TargetTable } from '../state/target-table.js';
 
 /** What the recon tiers need of the engine. */
 export interface ReconHost {
-  readonly sources: SourceTable;
+  readonly sources: SourceTable<Detection>;
   recordText(rec: SourceRecord): string;
   /** Creates and registers a detection not tied to one technique state; null when --max-detections is reached. */
   newDetection(src: string, technique: number, now: number, probes: number, reason: DetectionReason): Detection | null;

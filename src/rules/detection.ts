@@ -1,7 +1,8 @@
 import { formatIpv4 } from '../decode/address.js';
-import type { TechniqueState } from '../state/technique-state.js';
+import type { DetectionLink, TechniqueState } from '../state/technique-state.js';
 import { realMember } from './distributed.js';
-import { isSweep, type Pattern, TECHNIQUE_NAMES, type TechniqueName, TOOL_NAMES } from './techniques.js';
+import { isSweep, type Pattern, TECHNIQUE_NAMES, type TechniqueName } from './techniques.js';
+import { TOOL_NAMES } from './tools.js';
 
 /** The pattern of a scan from its distinct counts. */
 export function patternOf(technique: number, hosts: number, ports: number, pairs: number): Pattern {
@@ -87,8 +88,8 @@ export function figuresOf(s: TechniqueState): DetectionFigures {
  * detection reads its live state; when the source's window closes or its
  * record is evicted, the figures are frozen in `final`.
  */
-export class Detection {
-  live: TechniqueState | null;
+export class Detection implements DetectionLink {
+  live: TechniqueState<Detection> | null;
   final: DetectionFigures | null = null;
   /** Figures read from another table (long-horizon and distributed detections) while it holds them. */
   provider: (() => DetectionFigures) | null = null;
@@ -110,7 +111,7 @@ export class Detection {
     readonly id: number,
     public src: string,
     readonly technique: number,
-    state: TechniqueState | null,
+    state: TechniqueState<Detection> | null,
     readonly detectedAt: number,
     readonly detectedAfterProbes: number,
     readonly reason: DetectionReason,

@@ -1,3 +1,4 @@
+import { SWEEP_RATE_HOSTS, SWEEP_RATE_SPAN, SweepRateState } from '../state/sweep-rate-state.js';
 import { Technique } from './techniques.js';
 
 /**
@@ -28,84 +29,7 @@ import { Technique } from './techniques.js';
  *    without SACK/window-scale/timestamp options (fingerprint.ts).
  */
 
-/** A burst is this many new hosts... */
-export const SWEEP_RATE_HOSTS = 16;
-/** ...within this many seconds. */
-export const SWEEP_RATE_SPAN = 1;
-/** Hosts asked for by ARP whose later use is tracked exactly. */
-const ASKED_MAX = 64;
-
-/** Per source and technique: new-host arrival times and the shape of the probes. Allocated once per pooled state. */
-export class SweepRateState {
-  /** Times of the last SWEEP_RATE_HOSTS new hosts, as a ring. */
-  private readonly times = new Float64Array(SWEEP_RATE_HOSTS);
-  private next = 0;
-  private newHosts = 0;
-  /** Set once SWEEP_RATE_HOSTS new hosts arrived within SWEEP_RATE_SPAN seconds; stays set for the window. */
-  burst = false;
-  /** Echo requests without payload (nmap) and with (ping, fping, monitors). */
-  echoEmpty = 0;
-  echoData = 0;
-  /** Timestamp, information and address-mask requests: no monitor sends them. */
-  otherRequests = 0;
-  /** ARP: the first ASKED_MAX hosts asked for, and how many of them the source then sent IP traffic to. */
-  private readonly asked = new Int32Array(ASKED_MAX);
-  private readonly used = new Uint8Array(ASKED_MAX);
-  private askedCount = 0;
-  usedCount = 0;
-
-  /** A host this source had not probed before in its window. */
-  newHost(host: number, now: number): void {
-    const times = this.times;
-    times[this.next] = now;
-    this.next = this.next + 1 === times.length ? 0 : this.next + 1;
-    this.newHosts++;
-    // times[next] is now the oldest of the last SWEEP_RATE_HOSTS new hosts.
-    if (this.newHosts >= times.length && now - times[this.next]! <= SWEEP_RATE_SPAN) this.burst = true;
-    if (this.askedCount < ASKED_MAX) this.asked[this.askedCount++] = host | 0;
-  }
-
-  /** ICMP request kinds: 8 = echo (with `payloadLen`), 13/15/17 = timestamp, information, mask. */
-  icmpRequest(type: number, payloadLen: number): void {
-    if (type === 8 || type === 128) {
-      if (payloadLen === 0) this.echoEmpty++;
-      else this.echoData++;
-    } else {
-      this.otherRequests++;
-    }
-  }
-
-  /** The source sent an IP probe to `host`: if it had asked for it by ARP, the resolution was for use. */
-  markUsed(host: number): void {
-    const key = host | 0;
-    for (let i = 0; i < this.askedCount; i++) {
-      if (this.asked[i] === key) {
-        if (this.used[i] === 0) {
-          this.used[i] = 1;
-          this.usedCount++;
-        }
-        return;
-      }
-    }
-  }
-
-  /** Hosts asked for and tracked for use (at most ASKED_MAX). */
-  get trackedAsked(): number {
-    return this.askedCount;
-  }
-
-  reset(): void {
-    this.next = 0;
-    this.newHosts = 0;
-    this.burst = false;
-    this.echoEmpty = 0;
-    this.echoData = 0;
-    this.otherRequests = 0;
-    if (this.askedCount > 0) this.used.fill(0, 0, this.askedCount);
-    this.askedCount = 0;
-    this.usedCount = 0;
-  }
-}
+export { SWEEP_RATE_HOSTS, SWEEP_RATE_SPAN, SweepRateState };
 
 /** Techniques the rate test applies to. connect() and UDP are left out: browsers, NAT gateways and resolvers open many new destinations a second. */
 export function sweepRateApplies(technique: number): boolean {
