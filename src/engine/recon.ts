@@ -4,7 +4,8 @@ import { type DetectionFigures, Detection, type DetectionReason } from '../rules
 import { DECOY_SPAN, type DistributedConfig, decoyKey, isDistributedScan, realMember } from '../rules/distributed.js';
 import { SweepRateState, isRateSweep, sweepRateApplies } from '../rules/sweep-rate.js';
 import { Technique, isSweep } from '../rules/techniques.js';
-import { LongHorizonTable } from '../state/long-horizon.js';
+import { TOOL_NAMES } from '../rules/tools.js';
+import { LongHorizonTable, Outcome } from '../state/long-horizon.js';
 import type { MemoryBudget } from '../state/memory-budget.js';
 import type { SourceRecord as AnyRecord, SourceTable } from '../state/source-table.js';
 import { SAMPLE_LIMIT, type TechniqueState as AnyState } from '../state/technique-state.js';
@@ -81,7 +82,7 @@ export class Recon {
     if ((added & 4) === 0 || isSweep(tech)) return;
     if (tech === Technique.TCP_FIN || tech === Technique.TCP_NULL || tech === Technique.TCP_XMAS) {
       // Never valid in a connection, and no flow tells their outcome: each is a failed contact.
-      this.failure(rec, tech, host, port, false, now);
+      this.outcome(rec, tech, host, port, Outcome.SILENT, now);
     }
     const pairs = st.pairCount;
     if (pairs < 2) return; // one-probe sources (a spoofed flood) never reach the target table
@@ -108,19 +109,28 @@ export class Recon {
     return isRateSweep(tech, st.sweepRate, tcpDiscovery);
   }
 
-  /**
-   * A failed probe (refused, or unanswered at flow expiry) of a tracked
-   * source: the long-horizon tier counts it, and reports a slow scan the
-   * window did not.
-   */
+  /** A failed probe (refused, or unanswered at flow expiry) of a tracked source. */
   failure(rec: SourceRecord, tech: number, host: number, port: number, rejected: boolean, now: number): void {
+    this.outcome(rec, tech, host, port, rejected ? Outcome.REJECTED : Outcome.SILENT, now);
+  }
+
+  /** An answered probe (open port) of a tracked source. */
+  success(rec: SourceRecord, tech: number, host: number, port: number, now: number): void {
+    this.outcome(rec, tech, host, port, Outcome.ANSWERED, now);
+  }
+
+  /**
+   * A probe's outcome: the long-horizon tier counts it, and reports a slow
+   * scan the window did not.
+   */
+  private outcome(rec: SourceRecord, tech: number, host: number, port: number, outcome: number, now: number): void {
     if (isSweep(tech)) return;
     const lh = this.longHorizon;
     const key = rec.key * 16 + tech;
-    const slot = lh.failure(key, host, port, rejected, now);
+    const st0 = rec.activeTechnique(tech);
+    const slot = lh.contact(key, host, port, outcome, st0 === null ? 0 : dominantTool(st0), now);
     if (slot < 0 || !lh.crossed) return;
-    const st = rec.activeTechnique(tech);
-    if (st !== null && st.detection !== null) return; // the window already reported this scan
+    if (st0 !== null && st0.detection !== null) return; // the window already reported this scan
     const first = lh.summary(slot);
     const d = this.host.newDetection(this.host.recordText(rec), tech, now, first.probes, 'long-horizon');
     if (d === null) return;
@@ -280,7 +290,21 @@ function targetKey(host: number, tech: number, v6: boolean): number {
   return (host >>> 0) * 64 + tech * 2 + (v6 ? 1 : 0);
 }
 
+/** The tool most of a state's probes carry (0: none). */
+function dominantTool(st: TechniqueState): number {
+  let best = 0;
+  let votes = 0;
+  for (let t = 1; t < st.toolVotes.length; t++) {
+    if (st.toolVotes[t]! > votes) {
+      best = t;
+      votes = st.toolVotes[t]!;
+    }
+  }
+  return votes * 2 >= st.probes ? best : 0;
+}
+
 function longHorizonFigures(s: ReturnType<LongHorizonTable['summary']>, v6: boolean): DetectionFigures {
+  const oneHost = s.hostKeys.length === 1 && !v6 ? formatIpv4(s.hostKeys[0]!) : null;
   return {
     probes: s.probes,
     targets: s.hosts,
@@ -289,14 +313,15 @@ function longHorizonFigures(s: ReturnType<LongHorizonTable['summary']>, v6: bool
     firstSeen: s.firstSeen,
     lastSeen: s.lastSeen,
     countsExact: s.exact,
-    tool: null,
-    openPorts: [],
-    openServices: [],
-    openServiceCount: 0,
+    // As for every scan: a tool is named when at least half the probes carry its fingerprint.
+    tool: s.tool > 0 && s.toolVotes * 2 >= s.probes ? (TOOL_NAMES[s.tool] ?? null) : null,
+    openPorts: s.openPorts,
+    openServices: oneHost === null ? [] : s.openPorts.map((p) => `${oneHost}:${p}`),
+    openServiceCount: oneHost === null ? 0 : s.openPorts.length,
     liveHosts: [],
     liveHostCount: 0,
     targetSamples: v6 ? [] : s.hostKeys.map(formatIpv4),
-    answered: 0,
+    answered: s.answered,
     rejected: s.rejected,
     silent: s.silent,
     handshakes: 0,

@@ -3,7 +3,7 @@ import { L3, type Packet, Proto } from '../decode/packet.js';
 import type { CidrSet } from '../rules/cidr.js';
 import type { EngineConfig } from '../rules/config.js';
 import type { Detection } from '../rules/detection.js';
-import { Technique, Tool, usesTrw } from '../rules/techniques.js';
+import { Technique, Tool, isSweep, usesTrw } from '../rules/techniques.js';
 import { Trw } from '../rules/trw.js';
 import { Flow, type FlowTable } from '../state/flow-table.js';
 import { type Probation, ProbationFlag } from '../state/probation.js';
@@ -203,7 +203,10 @@ export class SourceTracker {
       st.answered++;
       if (!rec.isV6) {
         if (tech === Technique.ICMP_SWEEP || tech === Technique.ARP_SWEEP) st.addLiveHost(host, () => formatIpv4(host));
-        else if (tech !== Technique.ARP_SWEEP) st.addOpenService(pr.port(ps), formatIpv4(host));
+        else st.addOpenService(pr.port(ps), formatIpv4(host));
+      }
+      if (!isSweep(tech)) {
+        this.recon.success(rec, tech, host, pr.port(ps), pr.time(ps));
       }
       if (usesTrw(tech)) st.trw = this.trw.step(st.trw, true);
     }
@@ -252,7 +255,11 @@ export class SourceTracker {
     }
     st.answered++;
     if (st.technique === Technique.ICMP_SWEEP) st.addLiveHost(p.src, () => srcText(p));
-    else st.addOpenService(p.sport, srcText(p));
+    else {
+      st.addOpenService(p.sport, srcText(p));
+      const rec = this.sources.peek(this.initiatorKey(slot));
+      if (rec !== null) this.recon.success(rec, st.technique, flows.responder(slot), p.sport, now);
+    }
     this.outcome(slot, st, true, now, null);
   }
 

@@ -2,22 +2,22 @@ import { mix32 } from './distinct.js';
 
 /**
  * The long-horizon tier: compact per-(source, technique) summaries of
- * FAILED first contacts (refused or unanswered probes), kept for a day
- * beside the 900 s window, so that a scan of one probe every 20 to 30
- * minutes (slower than any window a per-source record can afford) still
- * adds up.
+ * first contacts and their outcomes, kept for a day beside the 900 s
+ * window, so that a scan of one probe every 20 to 30 minutes (slower than
+ * any window a per-source record can afford) still adds up.
  *
- * Only failures are summarised, as in the Threshold Random Walk (Jung et
- * al., IEEE S&P 2004): a benign client's contacts succeed, so a day of
- * ordinary traffic leaves few entries here, and those are small.
+ * Failures (refused or unanswered probes) are what count, as in the
+ * Threshold Random Walk (Jung et al., IEEE S&P 2004): a benign client's
+ * contacts succeed. Successes are summarised too (the report's ports and
+ * open ports), but give an entry no protection.
  *
  * Memory is fixed at construction: `capacity` entries of ENTRY_BYTES
  * (about 300 bytes) in typed arrays, set-associative (WAYS per set), no
  * object per entry and no allocation per update.
  *
  * Admission and eviction: an entry's value is its count of distinct failed
- * (host, port) pairs. A newcomer (one failure) takes an empty way, an
- * entry past the horizon, or an entry of value 1 (the least recently
+ * (host, port) pairs that FAILED. A newcomer takes an empty way, an
+ * entry past the horizon, or an entry of value 0 or 1 (the least recently
  * active); it may also take an entry of value 2 or more that has been idle
  * for `idleProtect` seconds. Otherwise it is refused. So a flood of
  * spoofed one-probe sources can churn only the value-1 entries: a source
@@ -49,18 +49,26 @@ const HOSTS_MAX = 16; // exact distinct hosts per entry, then linear counting
 const HOST_SKETCH_WORDS = 8; // 256 bits
 const PAIR_WORDS = 16; // 512-bit one-hash filter of (host, port) pairs
 /** Int32 counters per entry. */
-const C_PROBES = 0; // failed probe packets
-const C_PAIRS = 1; // distinct failed (host, port) pairs
+const C_PROBES = 0; // probe packets whose outcome is known
+const C_PAIRS = 1; // distinct (host, port) pairs
 const C_PORTS = 2; // distinct ports (exact up to PORTS_MAX; a lower bound beyond)
 const C_HOSTS = 3; // exact hosts held
 const C_SKETCH_BITS = 4; // bits set in the host sketch
 const C_REJECTED = 5;
 const C_SILENT = 6;
 const C_FLAGS = 7; // 1: ports past PORTS_MAX, 2: reported
-const COUNTERS = 8;
+const C_FAILED = 8; // distinct (host, port) pairs that failed: the entry's value
+const C_ANSWERED = 9;
+const C_OPEN = 10; // open ports held (at most OPEN_MAX)
+const C_TOOLS = 11; // 4 tool ids x 8-bit vote counters (saturating), see vote()
+const COUNTERS = 12;
+const OPEN_MAX = 8;
 const F_PORTS_OVER = 1;
 const F_REPORTED = 2;
-export const ENTRY_BYTES = 3 * 8 + PORTS_MAX * 2 + HOSTS_MAX * 4 + HOST_SKETCH_WORDS * 4 + PAIR_WORDS * 4 + COUNTERS * 4;
+export const ENTRY_BYTES = 3 * 8 + (PORTS_MAX + OPEN_MAX) * 2 + HOSTS_MAX * 4 + HOST_SKETCH_WORDS * 4 + PAIR_WORDS * 4 + COUNTERS * 4;
+
+/** What a contact's outcome was. */
+export const Outcome = { ANSWERED: 0, REJECTED: 1, SILENT: 2 } as const;
 
 /** What the report needs of one entry. */
 export interface LongHorizonSummary {
@@ -73,6 +81,13 @@ export interface LongHorizonSummary {
   exact: boolean;
   rejected: number;
   silent: number;
+  answered: number;
+  failedPairs: number;
+  /** Open ports seen (at most 8), sorted. */
+  openPorts: number[];
+  /** The tool id most probes carried (0: none named), and its votes. */
+  tool: number;
+  toolVotes: number;
   /** The exact hosts held (at most 16), as stored keys. */
   hostKeys: number[];
 }
@@ -83,6 +98,7 @@ export class LongHorizonTable {
   /** key, firstSeen, lastSeen; key NaN = empty. */
   private readonly keyTimes: Float64Array;
   private readonly ports: Uint16Array;
+  private readonly open: Uint16Array;
   private readonly hosts: Int32Array;
   private readonly hostSketch: Uint32Array;
   private readonly pairBits: Uint32Array;
@@ -94,7 +110,7 @@ export class LongHorizonTable {
   expired = 0;
   /** Newcomers turned away because every way of their set was protected. */
   refused = 0;
-  /** Set by `failure`: true when the update made the entry cross the slow-scan test for the first time. */
+  /** Set by `contact`: true when the update made the entry cross the slow-scan test for the first time. */
   crossed = false;
 
   constructor(readonly config: LongHorizonConfig = defaultLongHorizonConfig()) {
@@ -105,6 +121,7 @@ export class LongHorizonTable {
     const n = this.capacity;
     this.keyTimes = new Float64Array(n * 3).fill(NaN);
     this.ports = new Uint16Array(n * PORTS_MAX);
+    this.open = new Uint16Array(n * OPEN_MAX);
     this.hosts = new Int32Array(n * HOSTS_MAX);
     this.hostSketch = new Uint32Array(n * HOST_SKETCH_WORDS);
     this.pairBits = new Uint32Array(n * PAIR_WORDS);
@@ -117,11 +134,12 @@ export class LongHorizonTable {
   }
 
   /**
-   * One failed probe (refused or unanswered) from `key` (a source key
-   * combined with the technique by the caller) to (host, port). Returns the
-   * entry's slot, or -1 when the newcomer was refused. Sets `crossed`.
+   * One probe's outcome (Outcome.*) from `key` (a source key combined with
+   * the technique by the caller) to (host, port); `tool` is the tool id the
+   * source's probes carry (0: none, at most 15). Returns the entry's slot,
+   * or -1 when the newcomer was refused. Sets `crossed`.
    */
-  failure(key: number, host: number, port: number, rejected: boolean, now: number): number {
+  contact(key: number, host: number, port: number, outcome: number, tool: number, now: number): number {
     this.crossed = false;
     let slot = this.find(key);
     if (slot < 0) {
@@ -135,8 +153,13 @@ export class LongHorizonTable {
     const c = slot * COUNTERS;
     const ct = this.counters;
     ct[c + C_PROBES]!++;
-    if (rejected) ct[c + C_REJECTED]!++;
-    else ct[c + C_SILENT]!++;
+    if (outcome === Outcome.REJECTED) ct[c + C_REJECTED]!++;
+    else if (outcome === Outcome.SILENT) ct[c + C_SILENT]!++;
+    else {
+      ct[c + C_ANSWERED]!++;
+      this.addOpen(slot, port);
+    }
+    if (tool > 0) this.vote(slot, tool);
     // Ports and hosts are counted exactly (up to their lists); the pair filter
     // only tells retries from new pairs for the pairs-per-host test, where a
     // false "seen" can only make the test stricter.
@@ -144,6 +167,7 @@ export class LongHorizonTable {
     const newHost = this.addHost(slot, host);
     if (!this.addPair(slot, host, port) && !newPort && !newHost) return slot; // a retry of a pair already counted
     ct[c + C_PAIRS]!++;
+    if (outcome !== Outcome.ANSWERED) ct[c + C_FAILED]!++;
     if ((ct[c + C_FLAGS]! & F_REPORTED) === 0 && this.isSlowScan(slot)) {
       ct[c + C_FLAGS]! |= F_REPORTED;
       this.crossed = true;
@@ -188,19 +212,59 @@ export class LongHorizonTable {
       exact: (ct[c + C_FLAGS]! & F_PORTS_OVER) === 0 && ct[c + C_SKETCH_BITS] === 0,
       rejected: ct[c + C_REJECTED]!,
       silent: ct[c + C_SILENT]!,
+      answered: ct[c + C_ANSWERED]!,
+      failedPairs: ct[c + C_FAILED]!,
+      openPorts: Array.from(this.open.subarray(slot * OPEN_MAX, slot * OPEN_MAX + ct[c + C_OPEN]!)).sort((a, b) => a - b),
+      ...this.topTool(slot),
       hostKeys: Array.from(this.hosts.subarray(slot * HOSTS_MAX, slot * HOSTS_MAX + nHosts)),
     };
   }
 
   /**
-   * A slow vertical scan: many distinct failed ports, concentrated on a
-   * few hosts (a peer-to-peer client's failures spread one port per host).
+   * A slow vertical scan: many distinct ports, concentrated on a few hosts
+   * (a peer-to-peer client's contacts spread one port per host), and at
+   * least half of the contacts failed (a client's succeed).
    */
   private isSlowScan(slot: number): boolean {
     const c = slot * COUNTERS;
-    const ports = this.counters[c + C_PORTS]!;
-    if (ports < this.config.ports) return false;
-    return this.counters[c + C_PAIRS]! >= this.config.pairsPerHost * this.hostCount(slot);
+    const ct = this.counters;
+    if (ct[c + C_PORTS]! < this.config.ports) return false;
+    const pairs = ct[c + C_PAIRS]!;
+    return pairs >= this.config.pairsPerHost * this.hostCount(slot) && ct[c + C_FAILED]! * 2 >= pairs;
+  }
+
+  private addOpen(slot: number, port: number): void {
+    const c = slot * COUNTERS;
+    const n = this.counters[c + C_OPEN]!;
+    const base = slot * OPEN_MAX;
+    for (let i = 0; i < n; i++) if (this.open[base + i] === port) return;
+    if (n < OPEN_MAX) {
+      this.open[base + n] = port;
+      this.counters[c + C_OPEN] = n + 1;
+    }
+  }
+
+  /** Tool votes: four 8-bit saturating counters packed in one word, for tool ids 1 to 4. */
+  private vote(slot: number, tool: number): void {
+    if (tool > 4) return;
+    const i = slot * COUNTERS + C_TOOLS;
+    const shift = (tool - 1) * 8;
+    const v = (this.counters[i]! >>> shift) & 0xff;
+    if (v < 0xff) this.counters[i] = this.counters[i]! + (1 << shift);
+  }
+
+  private topTool(slot: number): { tool: number; toolVotes: number } {
+    const w = this.counters[slot * COUNTERS + C_TOOLS]!;
+    let tool = 0;
+    let votes = 0;
+    for (let t = 1; t <= 4; t++) {
+      const v = (w >>> ((t - 1) * 8)) & 0xff;
+      if (v > votes) {
+        tool = t;
+        votes = v;
+      }
+    }
+    return { tool, toolVotes: votes };
   }
 
   private setOf(key: number): number {
@@ -228,8 +292,8 @@ export class LongHorizonTable {
         this.clear(s, key, now);
         return s;
       }
-      // Displaceable: one failure only, or idle long enough. Least recently active first.
-      const value = this.counters[s * COUNTERS + C_PAIRS]!;
+      // Displaceable: at most one failure, or idle long enough. Least recently active first.
+      const value = this.counters[s * COUNTERS + C_FAILED]!;
       if ((value <= 1 || now - last > cfg.idleProtect) && last < victimRank) {
         victim = s;
         victimRank = last;
