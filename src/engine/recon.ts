@@ -1,7 +1,7 @@
 import { formatIpv4 } from '../decode/address.js';
 import type { EngineConfig } from '../rules/config.js';
 import { type DetectionFigures, Detection, type DetectionReason } from '../rules/detection.js';
-import { DECOY_SPAN, type DistributedConfig, decoyKey, isDistributedScan, realMember } from '../rules/distributed.js';
+import { DECOY_SPAN, type DistributedConfig, type MemberFigures, decoyKey, isDistributedScan, realMember } from '../rules/distributed.js';
 import { SweepRateState, isRateSweep, sweepRateApplies } from '../rules/sweep-rate.js';
 import { Technique, isSweep } from '../rules/techniques.js';
 import { TOOL_NAMES } from '../rules/tools.js';
@@ -235,7 +235,7 @@ export class Recon {
   private distributedFigures(d: Detection, slot: number, tech: number, host: number, v6: boolean): DetectionFigures {
     const t = this.targets;
     const n = t.members(slot);
-    const members: { src: string; probes: number; answeredItself: number }[] = [];
+    const members: MemberFigures[] = [];
     const f: DetectionFigures = {
       probes: t.contacts(slot),
       targets: 1,
@@ -264,7 +264,7 @@ export class Recon {
       const text = rec !== null ? this.host.recordText(rec) : isV6Key(key) ? null : formatIpv4(key);
       const st = rec?.activeTechnique(tech) ?? null;
       if (text === null) continue;
-      members.push({ src: text, probes: t.memberContactCount(slot, i), answeredItself: st === null ? 0 : st.halfOpen + st.handshakes });
+      members.push({ src: text, probes: t.memberContactCount(slot, i), answers: st === null ? 0 : st.answered, answeredItself: st === null ? 0 : st.halfOpen + st.handshakes });
       if (st === null) continue;
       f.answered += st.answered;
       f.rejected += st.rejected;

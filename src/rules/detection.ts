@@ -140,7 +140,7 @@ export class Detection implements DetectionLink {
     }
     const all = [this as Detection, ...this.members];
     const figs = all.map((d) => d.ownFigures());
-    const real = realMember(all.map((d, i) => ({ src: d.src, probes: figs[i]!.probes, answeredItself: figs[i]!.halfOpen + figs[i]!.handshakes })));
+    const real = realMember(all.map((d, i) => ({ src: d.src, probes: figs[i]!.probes, answers: figs[i]!.answered, answeredItself: figs[i]!.halfOpen + figs[i]!.handshakes })));
     const f = { ...figs[real]! };
     f.probes = figs.reduce((n, x) => n + x.probes, 0);
     f.firstSeen = Math.min(...figs.map((x) => x.firstSeen));

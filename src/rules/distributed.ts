@@ -69,17 +69,29 @@ export function decoyKey(technique: number, firstHost: number, firstPort: number
 export interface MemberFigures {
   src: string;
   probes: number;
-  /** SYN-ACKs the source reset itself plus handshakes it completed: only the real scanner sees the answers. */
+  /** Positive answers the target sent to this source (SYN-ACKs, UDP replies). */
+  answers: number;
+  /** SYN-ACKs the source reset itself plus handshakes it completed: only a source that receives the answers does this. */
   answeredItself: number;
 }
 
-/** The member judged real: the one that answered SYN-ACKs itself (most such answers), else the most active. */
+/**
+ * The member judged real. A member that was sent SYN-ACKs and never
+ * reacted to one is shown spoofed (a decoy never receives them; a real
+ * stack resets or completes every one). When some members are shown
+ * spoofed, the real one is a member that answered SYN-ACKs itself;
+ * otherwise (a distributed scan, where every source is real, or a decoy
+ * scan of a host with no open port) it is the most active one.
+ */
 export function realMember(members: MemberFigures[]): number {
+  const spoofed = (m: MemberFigures): boolean => m.answers > 0 && m.answeredItself === 0;
+  const someSpoofed = members.some(spoofed);
+  const rank = (m: MemberFigures): number => (spoofed(m) ? 0 : someSpoofed && m.answeredItself > 0 ? 2 : 1);
   let best = 0;
   for (let i = 1; i < members.length; i++) {
     const a = members[i]!;
     const b = members[best]!;
-    if (a.answeredItself > b.answeredItself || (a.answeredItself === b.answeredItself && a.probes > b.probes)) best = i;
+    if (rank(a) > rank(b) || (rank(a) === rank(b) && a.probes > b.probes)) best = i;
   }
   return best;
 }
