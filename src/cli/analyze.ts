@@ -18,6 +18,8 @@ export interface AnalyzeOptions {
   homeNet?: string[];
   allowScanners?: string[];
   allowTargets?: string[];
+  darkNet?: string[];
+  honeyPorts?: string[];
 }
 
 /** Fails early, before any work, on a file that cannot even be opened. */
@@ -38,12 +40,13 @@ export async function analyze(opts: AnalyzeOptions): Promise<{ report: Report; e
   if (opts.files.filter((f) => f === '-').length > 1) throw new UserError('standard input (-) can be read only once');
   let policy: SitePolicy;
   try {
-    policy = sitePolicy(opts.homeNet, opts.allowScanners, opts.allowTargets);
+    policy = sitePolicy(opts.homeNet, opts.allowScanners, opts.allowTargets, opts.darkNet, opts.honeyPorts);
   } catch (err) {
     throw new UserError((err as Error).message, EXIT_USAGE);
   }
   const engine = new Engine(opts.config);
   engine.useAllowLists(policy.allowScanners, policy.allowTargets);
+  engine.useDeception(policy.darkNet, policy.honeyPorts);
   const files: FileSummary[] = [];
   const warnings: string[] = [];
   for (const path of opts.files) {

@@ -42,7 +42,9 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('window', { type: 'number', describe: "seconds of quiet after which a source's counts restart", default: defaultConfig().window })
           .option('home-net', { type: 'string', array: true, describe: 'networks you defend (CIDR); each scan is then inbound, outbound, internal or external' })
           .option('allow-scanner', { type: 'string', array: true, default: [] as string[], describe: 'sources never reported (CIDR), e.g. your vulnerability scanner' })
-          .option('allow-target', { type: 'string', array: true, default: [] as string[], describe: 'targets whose probes are not counted (CIDR)' }),
+          .option('allow-target', { type: 'string', array: true, default: [] as string[], describe: 'targets whose probes are not counted (CIDR)' })
+          .option('dark-net', { type: 'string', array: true, default: [] as string[], describe: 'addresses no host uses (CIDR): one probe to them is a detection' })
+          .option('honey-port', { type: 'string', array: true, default: [] as string[], describe: 'ports nobody legitimate calls: one probe to them is a detection' }),
       async (args) => {
         const config = defaultConfig();
         if (!(args.window > 0)) throw new UserError('--window must be a positive number of seconds', EXIT_USAGE);
@@ -56,6 +58,8 @@ async function main(rawArgv: string[]): Promise<number> {
           homeNet: args['home-net'],
           allowScanners: args['allow-scanner'],
           allowTargets: args['allow-target'],
+          darkNet: args['dark-net'],
+          honeyPorts: args['honey-port'],
         });
         exitCode = result.exitCode;
       },
@@ -74,6 +78,8 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('home-net', { type: 'string', array: true, describe: 'networks you defend (CIDR); default RFC 1918, fc00::/7, fe80::/10' })
           .option('allow-scanner', { type: 'string', array: true, default: [] as string[], describe: 'sources never reported (CIDR)' })
           .option('allow-target', { type: 'string', array: true, default: [] as string[], describe: 'targets whose probes are not counted (CIDR)' })
+          .option('dark-net', { type: 'string', array: true, default: [] as string[], describe: 'addresses no host uses (CIDR): one probe to them is a detection' })
+          .option('honey-port', { type: 'string', array: true, default: [] as string[], describe: 'ports nobody legitimate calls: one probe to them is a detection' })
           .option('window', { type: 'number', default: defaultConfig().window, describe: "seconds of quiet after which a source's counts restart" })
           .option('progress-interval', { type: 'number', default: 60, describe: 'seconds between log lines for a scan that keeps growing' })
           .option('log-level', { choices: ['debug', 'info', 'warn', 'error'], default: 'info' })
@@ -107,6 +113,8 @@ async function main(rawArgv: string[]): Promise<number> {
           homeNet: args['home-net'],
           allowScanners: args['allow-scanner'],
           allowTargets: args['allow-target'],
+          darkNet: args['dark-net'],
+          honeyPorts: args['honey-port'],
           logLevel: args['log-level'],
           logFormat: format,
           progressInterval: args['progress-interval'],

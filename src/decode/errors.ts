@@ -16,6 +16,7 @@ export const DecodeError = {
   TRUNCATED_UDP: 10,
   TRUNCATED_ICMP: 11,
   BAD_IP_VERSION: 12,
+  TOO_MANY_LAYERS: 13,
 } as const;
 
 export const DECODE_ERROR_NAMES: readonly string[] = [
@@ -32,6 +33,7 @@ export const DECODE_ERROR_NAMES: readonly string[] = [
   'truncated_udp',
   'truncated_icmp',
   'bad_ip_version',
+  'too_many_layers',
 ];
 
 export type DecodeErrorCounts = Record<string, number>;

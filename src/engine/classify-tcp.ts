@@ -1,6 +1,6 @@
 import { L3, type Packet, Proto, TcpFlag } from '../decode/packet.js';
 import { isKernelSyn, tcpTool } from '../rules/fingerprint.js';
-import { Technique } from '../rules/techniques.js';
+import { Technique, Tool } from '../rules/techniques.js';
 import type { CaptureLossEstimator } from '../state/capture-loss.js';
 import { Flow, type FlowTable } from '../state/flow-table.js';
 import { V6 } from './keys.js';
@@ -37,10 +37,14 @@ export class TcpClassifier {
 
     if ((f & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN) {
       this.segments[Seg.SYN]!++;
-      const tech = isKernelSyn(p) ? Technique.TCP_CONNECT : Technique.TCP_SYN;
+      // A scanner's fingerprint decides (issue 8 item 7); else the kernel's
+      // option set says connect() (the source's handshake behaviour may still
+      // rename it: rules/detection.ts synOrConnect).
+      const tool = tcpTool(p);
+      const tech = tool === Tool.NONE && isKernelSyn(p) ? Technique.TCP_CONNECT : Technique.TCP_SYN;
       const slot = flows.findOrInsert(p.src, p.dst, fwd, kind, Flow.PROBE, tech, now);
       if (!flows.inserted) flows.touch(slot, now, true);
-      tracker.probe(p, now, tech, p.dport, tcpTool(p), slot, p.dst);
+      tracker.probe(p, now, tech, p.dport, tool, slot, p.dst);
       return;
     }
     if ((f & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
@@ -76,6 +80,7 @@ export class TcpClassifier {
           const st = tracker.flowState(slot, now);
           if (st !== null) st.halfOpen++;
         }
+        tracker.contactEnded(slot, now);
       }
       return;
     }
@@ -117,6 +122,8 @@ export class TcpClassifier {
         // A second segment from the same side: a conversation, not a lone probe.
         flows.setFlags(slot, (fl & ~Flow.CANDIDATE) | Flow.MIDSTREAM);
       }
+      if (p.payloadLen > 0) tracker.contactData(slot, now);
+      else if (finAck) tracker.contactEnded(slot, now);
       return;
     }
     slot = flows.find(p.dst, p.src, rev, kind);

@@ -33,6 +33,7 @@ export class UdpClassifier {
     // question we did not see (DNS, NTP, SNMP replies), not a probe.
     if (p.sport < 1024 && p.dport >= 1024) return;
     slot = flows.insert(p.src, p.dst, fwd, kind, Flow.PROBE, Technique.UDP, now);
+    if (p.payloadLen > 0) flows.markInitiatorData(slot); // a request (DNS, NTP...) or nmap's empty probe
     this.tracker.probe(p, now, Technique.UDP, p.dport, udpTool(p), slot, p.dst);
   }
 }

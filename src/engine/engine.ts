@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { PacketSink } from '../capture/types.js';
 import { Decoder } from '../decode/decoder.js';
 import { L3, Proto } from '../decode/packet.js';
@@ -43,6 +44,8 @@ export class Engine implements PacketSink {
   readonly tracker: SourceTracker;
   /** Sweep-rate, long-horizon and many-source tiers (issue 8 items 3, 4, 6). */
   readonly recon: Recon;
+  /** The key of this engine's hash tables (config.hashSeed, or random). */
+  readonly hashSeed: number;
   packets = 0;
   bytes = 0;
   /** Latest packet time seen (seconds); the clock for every expiry. */
@@ -59,9 +62,10 @@ export class Engine implements PacketSink {
   constructor(config: EngineConfig = defaultConfig()) {
     this.config = config;
     this.budget = new MemoryBudget(config.sketchBudgetBytes);
-    this.probation = new Probation(Math.max(1, config.probationCapacity));
-    this.sources = new SourceTable<Detection>(Math.max(1, config.sourceCapacity), this.budget);
-    this.flows = new FlowTable(config.flowCapacity, config.flowTimeout);
+    this.hashSeed = (config.hashSeed ?? randomInt(0, 2 ** 32)) | 0;
+    this.probation = new Probation(Math.max(1, config.probationCapacity), this.hashSeed);
+    this.sources = new SourceTable<Detection>(Math.max(1, config.sourceCapacity), this.budget, this.hashSeed);
+    this.flows = new FlowTable(config.flowCapacity, config.flowTimeout, this.hashSeed);
     this.book = new DetectionBook(config.maxDetections);
     this.tracker = new SourceTracker(config, this.probation, this.sources, this.flows, this.book, this.probes);
     this.tcp = new TcpClassifier(this.flows, this.tracker, this.captureLoss, this.segments);
@@ -79,6 +83,7 @@ export class Engine implements PacketSink {
       },
       config,
       this.budget,
+      this.hashSeed,
     );
     this.tracker.recon = this.recon;
     this.book.onEnded = (d) => this.recon.ended(d);
@@ -130,6 +135,21 @@ export class Engine implements PacketSink {
   }
   set ignoreTargets(set: CidrSet | null) {
     this.tracker.ignoreTargets = set;
+  }
+
+  /**
+   * Sets the decoys (--dark-net, --honey-port): one probe to them is a
+   * detection. Empty lists cost nothing per packet.
+   */
+  useDeception(darkNet: CidrSet, honeyPorts: readonly number[]): void {
+    this.tracker.darkNet = darkNet.empty ? null : darkNet;
+    if (honeyPorts.length === 0) {
+      this.tracker.honeyPorts = null;
+      return;
+    }
+    const ports = new Uint8Array(65536);
+    for (const port of honeyPorts) ports[port] = 1;
+    this.tracker.honeyPorts = ports;
   }
 
   /** Sets the allow-lists; an empty list costs nothing per packet. */

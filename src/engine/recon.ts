@@ -4,7 +4,7 @@ import { type DetectionFigures, Detection, type DetectionReason } from '../rules
 import { DECOY_SPAN, type DistributedConfig, type MemberFigures, decoyKey, isDistributedScan, realMember } from '../rules/distributed.js';
 import { SweepRateState, isRateSweep, sweepRateApplies } from '../rules/sweep-rate.js';
 import { Technique, isSweep } from '../rules/techniques.js';
-import { TOOL_NAMES } from '../rules/tools.js';
+import { TOOL_COUNT, TOOL_NAMES, majorityTool } from '../rules/tools.js';
 import { LongHorizonTable, Outcome } from '../state/long-horizon.js';
 import type { MemoryBudget } from '../state/memory-budget.js';
 import type { SourceRecord as AnyRecord, SourceTable } from '../state/source-table.js';
@@ -46,9 +46,10 @@ export class Recon {
     private readonly host: ReconHost,
     config: EngineConfig,
     budget: MemoryBudget,
+    seed: number,
   ) {
-    this.longHorizon = new LongHorizonTable(config.longHorizon);
-    this.targets = new TargetTable({ capacity: config.distributed.targetCapacity, window: config.window, memberIdle: config.scanEndAfter }, budget);
+    this.longHorizon = new LongHorizonTable(config.longHorizon, seed);
+    this.targets = new TargetTable({ capacity: config.distributed.targetCapacity, window: config.window, memberIdle: config.scanEndAfter }, budget, seed);
     this.distributed = config.distributed;
     this.targetDetections = new Array<Detection | null>(this.targets.capacity).fill(null);
     this.targets.onEvict = (slot) => {
@@ -128,7 +129,7 @@ export class Recon {
     const lh = this.longHorizon;
     const key = rec.key * 16 + tech;
     const st0 = rec.activeTechnique(tech);
-    const slot = lh.contact(key, host, port, outcome, st0 === null ? 0 : dominantTool(st0), now);
+    const slot = lh.contact(key, host, port, outcome, st0 === null ? 0 : majorityTool(st0.toolVotes, st0.probes), now);
     if (slot < 0 || !lh.crossed) return;
     if (st0 !== null && st0.detection !== null) return; // the window already reported this scan
     const first = lh.summary(slot);
@@ -258,6 +259,8 @@ export class Recon {
       halfOpen: 0,
     };
     const open = new Set<number>();
+    const votes = new Uint32Array(TOOL_COUNT);
+    let probes = 0;
     for (let i = 0; i < n; i++) {
       const key = t.memberKey(slot, i);
       const rec = this.host.sources.peek(key);
@@ -266,6 +269,8 @@ export class Recon {
       if (text === null) continue;
       members.push({ src: text, probes: t.memberContactCount(slot, i), answers: st === null ? 0 : st.answered, answeredItself: st === null ? 0 : st.halfOpen + st.handshakes });
       if (st === null) continue;
+      for (let t = 0; t < votes.length && t < st.toolVotes.length; t++) votes[t]! += st.toolVotes[t]!;
+      probes += st.probes;
       f.answered += st.answered;
       f.rejected += st.rejected;
       f.silent += st.silent;
@@ -276,6 +281,8 @@ export class Recon {
       if (v6 && f.targetSamples.length === 0 && st.sampleV6.length > 0) f.targetSamples.push(st.sampleV6[0]!);
     }
     f.openPorts = [...open].sort((a, b) => a - b);
+    // As for one source: a tool is named when at least half of the sources' probes carry its fingerprint.
+    f.tool = TOOL_NAMES[majorityTool(votes, probes)] ?? null;
     f.openServiceCount = f.openServices.length;
     if (members.length > 0) {
       d.src = members[realMember(members)]!.src;
@@ -288,19 +295,6 @@ export class Recon {
 /** Target table key: host, technique and family. */
 function targetKey(host: number, tech: number, v6: boolean): number {
   return (host >>> 0) * 64 + tech * 2 + (v6 ? 1 : 0);
-}
-
-/** The tool most of a state's probes carry (0: none). */
-function dominantTool(st: TechniqueState): number {
-  let best = 0;
-  let votes = 0;
-  for (let t = 1; t < st.toolVotes.length; t++) {
-    if (st.toolVotes[t]! > votes) {
-      best = t;
-      votes = st.toolVotes[t]!;
-    }
-  }
-  return votes * 2 >= st.probes ? best : 0;
 }
 
 function longHorizonFigures(s: ReturnType<LongHorizonTable['summary']>, v6: boolean): DetectionFigures {

@@ -2,8 +2,8 @@ import { formatIpv4, formatIpv6Key } from '../decode/address.js';
 import { L3, type Packet, Proto } from '../decode/packet.js';
 import type { CidrSet } from '../rules/cidr.js';
 import type { EngineConfig } from '../rules/config.js';
-import type { Detection } from '../rules/detection.js';
-import { Technique, Tool, isSweep, usesTrw } from '../rules/techniques.js';
+import type { Detection, DetectionReason } from '../rules/detection.js';
+import { isSweep, Technique, Tool, usesTrw } from '../rules/techniques.js';
 import { Trw } from '../rules/trw.js';
 import { Flow, type FlowTable } from '../state/flow-table.js';
 import { type Probation, ProbationFlag } from '../state/probation.js';
@@ -37,6 +37,10 @@ export class SourceTracker {
   allowListed = 0;
   /** The sweep-rate, long-horizon and many-source tiers (recon.ts); set by the engine. */
   recon!: Recon;
+  /** Deception (--dark-net): targets no host uses; null: none (nothing is checked per packet). */
+  darkNet: CidrSet | null = null;
+  /** Deception (--honey-port): 1 for each port nobody legitimate calls; null: none. */
+  honeyPorts: Uint8Array | null = null;
 
   constructor(
     private readonly config: EngineConfig,
@@ -51,6 +55,7 @@ export class SourceTracker {
     this.params = {
       thresholds: config.thresholds,
       overwhelmingFactor: config.overwhelmingFactor,
+      clientFailureFraction: config.clientFailureFraction,
       confirmedScannerThreshold: config.confirmedScannerThreshold,
       sweepUnansweredFraction: config.sweepUnansweredFraction,
       trwUpper: this.trw.upper,
@@ -85,6 +90,7 @@ export class SourceTracker {
       return;
     }
     this.probes[tech]!++;
+    const lure = this.darkNet === null && this.honeyPorts === null ? null : this.lureOf(p, tech, port);
     const key = sourceKey(p);
     let rec = this.sources.get(key, now);
     if (rec === null) {
@@ -93,11 +99,12 @@ export class SourceTracker {
       if (!pr.holds(ps, key)) {
         pr.put(ps, key, host, port, tech, tool, now);
         if (slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
-        // A technique reported from its first packet (NULL, XMAS) cannot wait in probation.
-        if (this.singlePacket[tech] === 1) this.evaluateNow(this.promote(ps, key, p, false), tech, now);
+        // A technique reported from its first packet (NULL, XMAS, a decoy) cannot wait in probation.
+        if (lure !== null) this.openLure(this.promote(ps, key, p, false), tech, now, lure);
+        else if (this.singlePacket[tech] === 1) this.evaluateNow(this.promote(ps, key, p, false), tech, now);
         return;
       }
-      if (pr.sameProbe(ps, host, port, tech)) {
+      if (pr.sameProbe(ps, host, port, tech) && lure === null) {
         pr.addPacket(ps); // a retransmission
         return;
       }
@@ -111,7 +118,35 @@ export class SourceTracker {
     if (added & 4 && slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
     const icmp = p.proto === Proto.ICMP || p.proto === Proto.ICMPV6;
     this.recon.afterProbe(rec, st, tech, host, port, added, p.l3 === L3.IPV6, icmp ? p.icmpType : -1, icmp ? p.l4Len - 8 : 0, now);
-    if (added !== 0 && st.detection === null) this.evaluate(rec, st, tech, now);
+    if (st.detection !== null) return;
+    if (lure !== null) this.openLure(rec, tech, now, lure);
+    else if (added !== 0) this.evaluate(rec, st, tech, now);
+  }
+
+  /** Whether a probe went to a decoy: a dark-net address or a honey port. */
+  private lureOf(p: Packet, tech: number, port: number): DetectionReason | null {
+    const dark = this.darkNet;
+    if (dark !== null) {
+      // An IPv6 neighbour solicitation asks for its target, not its (multicast) destination.
+      const hit = p.l3 === L3.IPV6 && tech === Technique.ARP_SWEEP ? dark.hasV6(p.buf, p.ndTargetOff) : dark.hasPacketAddress(p, false);
+      if (hit) return 'dark-net';
+    }
+    if (this.honeyPorts !== null && !isSweep(tech) && this.honeyPorts[port] === 1) return 'honey-port';
+    return null;
+  }
+
+  /** lureOf for a lone ACK/FIN-ACK known from its flow (IPv6 needs the target's reply for its address). */
+  private candidateLure(v6: boolean, host: number, port: number, reply: Packet | null): DetectionReason | null {
+    const dark = this.darkNet;
+    if (dark !== null && (v6 ? reply !== null && dark.hasPacketAddress(reply, true) : dark.hasV4(host))) return 'dark-net';
+    if (this.honeyPorts !== null && this.honeyPorts[port] === 1) return 'honey-port';
+    return null;
+  }
+
+  /** A decoy was probed: reported on this first probe. */
+  private openLure(rec: Record, tech: number, now: number, reason: DetectionReason): void {
+    const st = rec.activeTechnique(tech);
+    if (st !== null && st.detection === null) this.book.open(recordText(rec), tech, st, now, reason);
   }
 
   /**
@@ -158,7 +193,10 @@ export class SourceTracker {
     if (rejected) st.rejected++;
     else st.silent++;
     this.recon.failure(rec, tech, host, port, rejected, now);
-    if (added !== 0 && st.detection === null) this.evaluate(rec, st, tech, now);
+    if (st.detection !== null) return;
+    const lure = this.darkNet === null && this.honeyPorts === null ? null : this.candidateLure(v6, host, port, reply);
+    if (lure !== null) this.openLure(rec, tech, now, lure);
+    else if (added !== 0) this.evaluate(rec, st, tech, now);
   }
 
   /**
@@ -210,6 +248,8 @@ export class SourceTracker {
       }
       if (usesTrw(tech)) st.trw = this.trw.step(st.trw, true);
     }
+    if (fl & ProbationFlag.DATA) st.dataContacts++;
+    if (fl & ProbationFlag.EMPTY) st.emptyContacts++;
     if (fl & ProbationFlag.REJECTED) {
       st.rejected++;
       if (usesTrw(tech)) st.trw = this.trw.step(st.trw, false);
@@ -246,14 +286,22 @@ export class SourceTracker {
     flows.setFlags(slot, flows.flags(slot) | Flow.ANSWERED);
     if ((flows.flags(slot) & Flow.PROBE) === 0) return;
     const st = this.flowState(slot, now);
+    // A UDP contact is judged on its answer: its one datagram carried a request or nothing.
+    const udp = (flows.kind(slot) & 0xff) === Proto.UDP;
+    if (udp) flows.markContactJudged(slot);
     if (st === null) {
       // A source in probation: its one contact succeeded; remember it for promotion.
       const key = this.initiatorKey(slot);
       const ps = this.probation.slotOf(key);
-      if (this.probation.holds(ps, key)) this.probation.addFlags(ps, ProbationFlag.ANSWERED);
+      const payload = !udp ? 0 : flows.initiatorData(slot) ? ProbationFlag.DATA : ProbationFlag.EMPTY;
+      if (this.probation.holds(ps, key)) this.probation.addFlags(ps, ProbationFlag.ANSWERED | payload);
       return;
     }
     st.answered++;
+    if (udp) {
+      if (flows.initiatorData(slot)) st.dataContacts++;
+      else st.emptyContacts++;
+    }
     if (st.technique === Technique.ICMP_SWEEP) st.addLiveHost(p.src, () => srcText(p));
     else {
       st.addOpenService(p.sport, srcText(p));
@@ -261,6 +309,27 @@ export class SourceTracker {
       if (rec !== null) this.recon.success(rec, st.technique, flows.responder(slot), p.sport, now);
     }
     this.outcome(slot, st, true, now, null);
+  }
+
+  /** The initiator sent payload on an answered TCP contact: a client's request (Zeek orig_bytes > 0). */
+  contactData(slot: number, now: number): void {
+    const flows = this.flows;
+    if ((flows.flags(slot) & (Flow.ANSWERED | Flow.PROBE)) !== (Flow.ANSWERED | Flow.PROBE) || flows.contactJudged(slot)) return;
+    flows.markContactJudged(slot);
+    const st = this.flowState(slot, now);
+    if (st !== null) st.dataContacts++;
+  }
+
+  /**
+   * The initiator ended an answered TCP contact (RST, FIN), or it expired,
+   * without sending payload: what a scanner does (Zeek orig_bytes = 0).
+   */
+  contactEnded(slot: number, now: number): void {
+    const flows = this.flows;
+    if ((flows.flags(slot) & (Flow.ANSWERED | Flow.PROBE)) !== (Flow.ANSWERED | Flow.PROBE) || flows.contactJudged(slot)) return;
+    flows.markContactJudged(slot);
+    const st = this.flowState(slot, now);
+    if (st !== null) st.emptyContacts++;
   }
 
   /** A refusal (RST, ICMP unreachable) of a probe. `p` is the refusal when it was sent to the prober. */
@@ -310,6 +379,13 @@ export class SourceTracker {
       // A lone segment never answered: nmap reads this as "filtered". (A second
       // segment from the initiator would have turned the flow into MIDSTREAM.)
       this.confirmCandidate(slot, now, null, false);
+      return;
+    }
+    if ((fl & (Flow.PROBE | Flow.ANSWERED)) === (Flow.PROBE | Flow.ANSWERED) && !flows.contactJudged(slot)) {
+      // An answered contact that ends without the initiator's payload is empty.
+      flows.markContactJudged(slot);
+      const st = this.sources.peek(this.initiatorKey(slot))?.activeTechnique(flows.technique(slot)) ?? null;
+      if (st !== null) st.emptyContacts++;
       return;
     }
     if ((fl & Flow.PROBE) === 0 || (fl & (Flow.ANSWERED | Flow.REJECTED)) !== 0) return;

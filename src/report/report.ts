@@ -131,7 +131,7 @@ export function detectionReport(d: Detection, policy?: SitePolicy): DetectionRep
     detected_after_probes: d.detectedAfterProbes,
     detected_at: isoTime(d.detectedAt),
     reason: d.reason,
-    ...(direction === undefined ? {} : { direction, severity: severityOf(direction) }),
+    ...(direction === undefined ? {} : { direction, severity: severityOf(direction, d.reason) }),
     answered: f.answered,
     rejected: f.rejected,
     unanswered: f.silent,

@@ -18,8 +18,15 @@ export interface EngineConfig {
   sweepUnansweredFraction: number;
   /** Distinct hosts or ports at which a source already detected for one technique is reported for another. */
   confirmedScannerThreshold: number;
-  /** ...unless it reaches this multiple of its threshold. Likewise for a source TRW finds benign. */
+  /** ...unless it reaches this multiple of its threshold. */
   overwhelmingFactor: number;
+  /**
+   * A source whose successful contacts mostly carry its own payload is a
+   * client (a NAT gateway, a resolver, a peer-to-peer node), not a
+   * scanner; it is reported only if at least this fraction of its first
+   * contacts fail (a worm spraying exploits), and never by the TRW run alone.
+   */
+  clientFailureFraction: number;
   /** Seconds after which a silent probe counts as unanswered and an idle flow is forgotten. */
   flowTimeout: number;
   /** Seconds without a new probe after which a detection is reported as ended. */
@@ -37,6 +44,13 @@ export interface EngineConfig {
   longHorizon: LongHorizonConfig;
   /** Many-source scans (rules/distributed.ts); `targetCapacity`: targets correlated at once. */
   distributed: DistributedConfig & { targetCapacity: number };
+  /**
+   * The 32-bit key of the flow, probation and source hash tables. Unset (the
+   * default), each Engine draws one with crypto.randomInt, so that nobody can
+   * craft packets that collide with a scanner's entries; tests set it to
+   * reproduce a layout.
+   */
+  hashSeed?: number;
 }
 
 /** Default thresholds, from the technique registry (each entry cites its source). */
@@ -56,6 +70,7 @@ export function defaultConfig(): EngineConfig {
     sweepUnansweredFraction: 0.5,
     confirmedScannerThreshold: 3,
     overwhelmingFactor: 4,
+    clientFailureFraction: 0.9,
     // nmap's default maximum RTT timeout is 10 s (--max-rtt-timeout); a
     // probe still unanswered after that is taken as filtered.
     flowTimeout: 10,

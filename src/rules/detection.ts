@@ -1,8 +1,25 @@
 import { formatIpv4 } from '../decode/address.js';
 import type { DetectionLink, TechniqueState } from '../state/technique-state.js';
 import { realMember } from './distributed.js';
-import { isSweep, type Pattern, TECHNIQUE_NAMES, type TechniqueName } from './techniques.js';
-import { TOOL_NAMES } from './tools.js';
+import { isSweep, type Pattern, TECHNIQUE_NAMES, Technique, type TechniqueName } from './techniques.js';
+import { majorityTool, Tool, TOOL_NAMES } from './tools.js';
+
+/**
+ * tcp-syn or tcp-connect (issue 8 item 7). A SYN is filed by its packet:
+ * a scanner's fingerprint (masscan's IP ID, zmap's 54321, nmap's raw
+ * windows) makes it tcp-syn, else the kernel's option set makes it
+ * tcp-connect. The name then follows what the source did after SYN-ACKs,
+ * when it has shown it: resetting them (half-open: the raw socket had no
+ * connection, so the initiator's kernel answered RST) is a SYN scan
+ * whatever options the SYNs carried; completing them with an ACK is the
+ * kernel's connect(), unless a scanner's fingerprint says its own stack
+ * did it (masscan --banners).
+ */
+export function synOrConnect(technique: number, s: TechniqueState): number {
+  if (technique === Technique.TCP_CONNECT) return s.halfOpen > s.handshakes ? Technique.TCP_SYN : technique;
+  if (technique === Technique.TCP_SYN && s.handshakes > s.halfOpen && majorityTool(s.toolVotes, s.probes) === Tool.NONE) return Technique.TCP_CONNECT;
+  return technique;
+}
 
 /** The pattern of a scan from its distinct counts. */
 export function patternOf(technique: number, hosts: number, ports: number, pairs: number): Pattern {
@@ -19,9 +36,17 @@ export type DetectionReason =
   | 'distinct-hosts'
   | 'trw'
   | 'confirmed-scanner'
-  | 'sweep-rate'
+  /** A probe to an address no host uses (--dark-net) or a port nobody legitimate calls (--honey-port). */
+  | 'dark-net'
+  | 'honey-port'
   | 'long-horizon'
-  | 'distributed';
+  | 'distributed'
+  | 'sweep-rate';
+
+/** Reasons that are deception hits: reported on the first probe, with a high severity. */
+export function isLure(reason: string): boolean {
+  return reason === 'dark-net' || reason === 'honey-port';
+}
 
 /** The figures of a detection at one moment, as reports carry them. */
 export interface DetectionFigures {
@@ -47,16 +72,7 @@ export interface DetectionFigures {
 }
 
 function toolOf(state: TechniqueState): string | null {
-  let best = 0;
-  let bestVotes = 0;
-  for (let t = 1; t < state.toolVotes.length; t++) {
-    if (state.toolVotes[t]! > bestVotes) {
-      best = t;
-      bestVotes = state.toolVotes[t]!;
-    }
-  }
-  // A tool is named when at least half of the probes carry its fingerprint.
-  return bestVotes * 2 >= state.probes && bestVotes > 0 ? TOOL_NAMES[best]! : null;
+  return TOOL_NAMES[majorityTool(state.toolVotes, state.probes)] ?? null;
 }
 
 export function figuresOf(s: TechniqueState): DetectionFigures {
@@ -91,6 +107,8 @@ export function figuresOf(s: TechniqueState): DetectionFigures {
 export class Detection implements DetectionLink {
   live: TechniqueState<Detection> | null;
   final: DetectionFigures | null = null;
+  /** The technique once frozen (see `technique`). */
+  private finalTechnique = -1;
   /** Figures read from another table (long-horizon and distributed detections) while it holds them. */
   provider: (() => DetectionFigures) | null = null;
   /** Every source of a scan made from several (distributed scans); null: see `members`, else [src]. */
@@ -101,7 +119,6 @@ export class Detection implements DetectionLink {
   absorbedBy: Detection | null = null;
   /** Key of this detection in the engine's decoy index, when it leads one. */
   decoyKey: string | null = null;
-  readonly type: TechniqueName;
   ended = false;
   /** Probes at the last progress report (live mode reports growth at bounded intervals). */
   reportedProbes = 0;
@@ -109,15 +126,28 @@ export class Detection implements DetectionLink {
 
   constructor(
     readonly id: number,
+    /** Mutable for a distributed scan, whose real source is judged as its figures grow. */
     public src: string,
-    readonly technique: number,
+    /** The technique whose state this detection reads (tcp-syn and tcp-connect may trade names: see synOrConnect). */
+    readonly stateTechnique: number,
+    /** Null for a detection whose figures come from a provider (long-horizon, distributed). */
     state: TechniqueState<Detection> | null,
     readonly detectedAt: number,
     readonly detectedAfterProbes: number,
     readonly reason: DetectionReason,
   ) {
     this.live = state;
-    this.type = TECHNIQUE_NAMES[technique]!;
+    if (state === null) this.finalTechnique = stateTechnique;
+  }
+
+  /** The technique reported: the state's, with tcp-syn/tcp-connect decided by the source's behaviour. */
+  get technique(): number {
+    if (this.live !== null) return synOrConnect(this.stateTechnique, this.live);
+    return this.finalTechnique;
+  }
+
+  get type(): TechniqueName {
+    return TECHNIQUE_NAMES[this.technique]!;
   }
 
   /** This detection's own figures (without merged decoys). */
@@ -167,11 +197,12 @@ export class Detection implements DetectionLink {
     }
     if (this.live === null) return;
     this.final = figuresOf(this.live);
+    this.finalTechnique = synOrConnect(this.stateTechnique, this.live);
     this.live.detection = null;
     this.live = null;
   }
 
   pattern(f: DetectionFigures = this.figures()): Pattern {
-    return patternOf(this.technique, f.targets, f.ports, f.pairs);
+    return patternOf(this.stateTechnique, f.targets, f.ports, f.pairs);
   }
 }

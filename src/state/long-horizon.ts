@@ -113,7 +113,11 @@ export class LongHorizonTable {
   /** Set by `contact`: true when the update made the entry cross the slow-scan test for the first time. */
   crossed = false;
 
-  constructor(readonly config: LongHorizonConfig = defaultLongHorizonConfig()) {
+  /** `seed` keys the set hash (the engine's per-process key), so nobody can aim a flood at one source's set. */
+  constructor(
+    readonly config: LongHorizonConfig = defaultLongHorizonConfig(),
+    private readonly seed = 0,
+  ) {
     let sets = 1;
     while (sets * WAYS < config.capacity) sets *= 2;
     this.capacity = sets * WAYS;
@@ -270,7 +274,7 @@ export class LongHorizonTable {
   private setOf(key: number): number {
     const lo = key % 4294967296 | 0;
     const hi = Math.floor(key / 4294967296) | 0;
-    return mix32(lo ^ Math.imul(hi, 0x5bd1e995)) & this.setMask;
+    return mix32(lo ^ Math.imul(hi, 0x5bd1e995) ^ this.seed) & this.setMask;
   }
 
   private admit(key: number, now: number): number {

@@ -68,8 +68,10 @@ export class SourceTable<D extends DetectionLink = DetectionLink> {
   constructor(
     readonly capacity: number,
     private readonly budget: MemoryBudget,
+    /** Hash key of the index (see KeyIndex). */
+    seed = 0,
   ) {
-    this.index = new KeyIndex(capacity);
+    this.index = new KeyIndex(capacity, seed);
   }
 
   get size(): number {

@@ -60,6 +60,8 @@ export class TargetTable {
   constructor(
     readonly config: TargetTableConfig,
     private readonly budget: MemoryBudget,
+    /** Keys the set hash (the engine's per-process key). */
+    private readonly seed = 0,
   ) {
     let sets = 1;
     while (sets * WAYS < config.capacity) sets *= 2;
@@ -192,7 +194,7 @@ export class TargetTable {
   private setOf(key: number): number {
     const lo = key % 4294967296 | 0;
     const hi = Math.floor(key / 4294967296) | 0;
-    return mix32(lo ^ Math.imul(hi, 0x27d4eb2f)) & this.setMask;
+    return mix32(lo ^ Math.imul(hi, 0x27d4eb2f) ^ this.seed) & this.setMask;
   }
 
   private admit(key: number, now: number): number {

@@ -42,6 +42,13 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
   handshakes = 0;
   /** SYN-ACKs the source answered with a RST (half-open evidence). */
   halfOpen = 0;
+  /**
+   * Successful contacts in which the source sent payload (a client's
+   * request) and those it ended without sending any: Zeek's orig_bytes > 0
+   * and orig_bytes = 0. A scanner's contacts are empty; a client's are not.
+   */
+  dataContacts = 0;
+  emptyContacts = 0;
   /** TRW log-likelihood ratio of "scanner" over "benign" (Jung et al. 2004). */
   trw = 0;
   readonly toolVotes = new Uint32Array(TOOL_COUNT);
@@ -158,6 +165,8 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
     this.silent = 0;
     this.handshakes = 0;
     this.halfOpen = 0;
+    this.dataContacts = 0;
+    this.emptyContacts = 0;
     this.trw = 0;
     this.toolVotes.fill(0);
     if (this.openPorts !== null) {
