@@ -1,10 +1,24 @@
+import { ENCAPSULATION_NAMES } from './encapsulation.js';
 import { DecodeError, DECODE_ERROR_NAMES } from './errors.js';
 import { ACCEPT, type LayerFn } from './layer.js';
-import { LAYERS, DEFAULT_TABLES } from './layer-table.js';
+import { DEFAULT_TABLES, GENEVE_PORT, LAYERS, udpPortTable, VXLAN_PORT } from './layer-table.js';
 import { L3, Packet } from './packet.js';
+import { Reassembler, type ReassemblyOptions } from './reassembly.js';
 
 /** Layers one frame may stack before we call it malformed (a loop guard; real frames use under ten). */
 export const MAX_LAYERS = 24;
+
+export interface DecoderOptions {
+  /** UDP destination ports decoded as VXLAN (default [4789]; --vxlan-port). */
+  vxlanPorts?: readonly number[];
+  /** UDP destination ports decoded as Geneve (default [6081]; --geneve-port). */
+  genevePorts?: readonly number[];
+  reassembly?: ReassemblyOptions;
+}
+
+function samePorts(a: readonly number[] | undefined, dflt: number): boolean {
+  return a === undefined || (a.length === 1 && a[0] === dflt);
+}
 
 /**
  * Decodes frames into the reused `packet`, defensively: every length is
@@ -13,8 +27,9 @@ export const MAX_LAYERS = 24;
  *
  * The decoder is a table of layers (layer-table.ts): each layer decodes its
  * header and names the next layer by looking its payload's key up in one of
- * the tables below (EtherType, IP protocol, ...), so the dispatch is data,
- * not code.
+ * the tables below (EtherType, IP protocol, UDP port, tunnel protocol type),
+ * so the dispatch is data, not code. Tunnels are opened and the inner packet
+ * analysed (layers/tunnel.ts); fragments are reassembled (reassembly.ts).
  */
 export class Decoder {
   readonly packet = new Packet();
@@ -22,33 +37,69 @@ export class Decoder {
   readonly errors = new Float64Array(DECODE_ERROR_NAMES.length);
   /** Frames that decoded but carry a protocol we do not analyse (LLDP, STP, IPX...). */
   otherProtocol = 0;
+  /** Frames by encapsulation opened (ENCAPSULATION_NAMES), once per layer of it. */
+  readonly encapsulations = new Float64Array(ENCAPSULATION_NAMES.length);
+  readonly reassembly: Reassembler;
 
   // Next-layer tables: key -> layer id (0: none), see layer-table.ts.
   readonly linkTypes: Uint8Array = DEFAULT_TABLES.linkTypes;
   readonly etherTypes: Uint8Array = DEFAULT_TABLES.etherTypes;
   readonly ipProtocols: Uint8Array = DEFAULT_TABLES.ipProtocols;
+  readonly tunnelTypes: Uint8Array = DEFAULT_TABLES.tunnelTypes;
+  readonly udpPorts: Uint8Array;
 
   // Per-frame cursor and state, written by the layers.
   /** Where the next layer's header starts, and where the current payload ends. */
   pos = 0;
   end = 0;
+  /** Packet time (seconds) of the frame: the clock of fragment timeouts. */
+  now = 0;
   /** Next-header value carried from the IPv6 fixed header into its extension chain. */
   nextHeader = 0;
+  /** True when the capture holds less of the current IP datagram than its header states. */
+  ipTruncated = false;
+  /** The EtherType that named the current layer (a VLAN tag's TPID). */
+  etherType = 0;
   vlanTags = 0;
+  /** Tunnels opened in this frame. */
+  depth = 0;
+  /** True once a tunnel named the network (a VLAN inside it then does not). */
+  tunnelTenant = false;
+  /** The GRE header had a sequence number (tells ERSPAN type II from type I). */
+  greSequence = false;
 
   private readonly layers: readonly LayerFn[] = LAYERS;
 
-  /** Returns true when `packet` holds an IPv4, IPv6 or ARP packet worth analysing. */
-  decode(linkType: number, buf: Buffer, off: number, capLen: number): boolean {
+  constructor(options: DecoderOptions = {}) {
+    this.udpPorts =
+      samePorts(options.vxlanPorts, VXLAN_PORT) && samePorts(options.genevePorts, GENEVE_PORT)
+        ? DEFAULT_TABLES.udpPorts
+        : udpPortTable(options.vxlanPorts ?? [VXLAN_PORT], options.genevePorts ?? [GENEVE_PORT]);
+    this.reassembly = new Reassembler(options.reassembly);
+  }
+
+  /**
+   * Returns true when `packet` holds an IPv4, IPv6 or ARP packet worth
+   * analysing. `now` is the frame's time in seconds (fragments expire on it).
+   */
+  decode(linkType: number, buf: Buffer, off: number, capLen: number, now = 0): boolean {
     const p = this.packet;
     p.buf = buf;
     p.l3 = L3.NONE;
     p.l2Broadcast = false;
     p.vlan = -1;
+    p.tenant = 0;
     p.hasL4 = false;
+    p.completeDatagram = false;
+    p.reassembled = false;
     p.proto = -1;
     p.quotedValid = false;
+    p.sctpChunkType = -1;
     this.vlanTags = 0;
+    this.depth = 0;
+    this.tunnelTenant = false;
+    this.now = now;
+    this.reassembly.releasePinned();
     let layer = linkType >= 0 && linkType < this.linkTypes.length ? this.linkTypes[linkType]! : 0;
     if (layer === 0) {
       this.errors[DecodeError.UNSUPPORTED_LINKTYPE]!++;

@@ -33,7 +33,7 @@ export type { DetectionEvent } from './detection-book.js';
  */
 export class Engine implements PacketSink {
   readonly config: EngineConfig;
-  readonly decoder = new Decoder();
+  readonly decoder: Decoder;
   readonly budget: MemoryBudget;
   readonly probation: Probation;
   readonly sources: SourceTable<Detection>;
@@ -61,6 +61,7 @@ export class Engine implements PacketSink {
 
   constructor(config: EngineConfig = defaultConfig()) {
     this.config = config;
+    this.decoder = new Decoder({ vxlanPorts: config.vxlanPorts, genevePorts: config.genevePorts });
     this.budget = new MemoryBudget(config.sketchBudgetBytes);
     this.hashSeed = (config.hashSeed ?? randomInt(0, 2 ** 32)) | 0;
     this.probation = new Probation(Math.max(1, config.probationCapacity), this.hashSeed);
@@ -164,7 +165,7 @@ export class Engine implements PacketSink {
     const now = tsSec + tsNsec * 1e-9;
     if (now > this.now) this.now = now;
     if (this.firstPacketTime < 0) this.firstPacketTime = now;
-    if (!this.decoder.decode(linkType, data, offset, capLen)) return;
+    if (!this.decoder.decode(linkType, data, offset, capLen, now)) return;
     const p = this.decoder.packet;
     if (p.l3 === L3.ARP) {
       this.arp.classify(p, now);

@@ -14,7 +14,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { ENCAPSULATION_NAMES } from '../decode/encapsulation.js';
 import { DECODE_ERROR_NAMES } from '../decode/errors.js';
+import { FRAGMENT_STAT_NAMES } from '../decode/reassembly.js';
 import { type Engine, SEGMENT_KINDS } from '../engine/engine.js';
 import type { Detection } from '../rules/detection.js';
 import { isSweep, type Pattern, TECHNIQUE_NAMES } from '../rules/techniques.js';
@@ -128,6 +130,41 @@ export function createMetrics(engine: Engine, opts: MetricsOptions): SensorMetri
       for (let i = 0; i < DECODE_ERROR_NAMES.length; i++) {
         synced.sync(`scanwatch_decode_errors_total/${DECODE_ERROR_NAMES[i]}`, this, { reason: DECODE_ERROR_NAMES[i]! }, errors[i] ?? 0);
       }
+    },
+  });
+
+  new Counter({
+    name: 'scanwatch_encapsulated_packets_total',
+    help: 'Frames by encapsulation the decoder opened to analyse the packet inside (a frame counts once per layer of each kind).',
+    labelNames: ['encapsulation'],
+    registers,
+    collect() {
+      const counts = engine.decoder.encapsulations;
+      for (let i = 0; i < ENCAPSULATION_NAMES.length; i++) {
+        synced.sync(`scanwatch_encapsulated_packets_total/${ENCAPSULATION_NAMES[i]}`, this, { encapsulation: ENCAPSULATION_NAMES[i]! }, counts[i] ?? 0);
+      }
+    },
+  });
+
+  new Counter({
+    name: 'scanwatch_ip_fragments_total',
+    help: 'IP fragment reassembly: fragments seen, datagrams reassembled, and datagrams lost to timeouts, evictions, overlaps (RFC 5722), oversize and malformed fragments.',
+    labelNames: ['event'],
+    registers,
+    collect() {
+      const stats = engine.decoder.reassembly.stats;
+      for (let i = 0; i < FRAGMENT_STAT_NAMES.length; i++) {
+        synced.sync(`scanwatch_ip_fragments_total/${FRAGMENT_STAT_NAMES[i]}`, this, { event: FRAGMENT_STAT_NAMES[i]! }, stats[i] ?? 0);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'scanwatch_ip_fragment_datagrams_pending',
+    help: 'Datagrams waiting for fragments (at most the reassembly capacity, 64 by default).',
+    registers,
+    collect() {
+      this.set(engine.decoder.reassembly.pending);
     },
   });
 

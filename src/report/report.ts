@@ -1,4 +1,6 @@
+import { encapsulationCounts } from '../decode/encapsulation.js';
 import { decodeErrorCounts } from '../decode/errors.js';
+import { FRAGMENT_STAT_NAMES } from '../decode/reassembly.js';
 import type { Engine } from '../engine/engine.js';
 import type { Detection } from '../rules/detection.js';
 import { directionOf, type SitePolicy, severityOf } from '../rules/policy.js';
@@ -59,6 +61,10 @@ export interface Report {
   decode_errors: Record<string, number>;
   decode_errors_total: number;
   other_protocols: number;
+  /** Frames by encapsulation opened (vlan, qinq, mpls, gre, erspan_i/ii/iii, vxlan, geneve); non-zero ones only. */
+  encapsulation: Record<string, number>;
+  /** IPv4/IPv6 fragment reassembly: fragments seen and what became of them, datagrams pending, memory bound. */
+  fragments: Record<string, number>;
   evictions: {
     probation: number;
     sources: number;
@@ -141,6 +147,15 @@ export function detectionReport(d: Detection, policy?: SitePolicy): DetectionRep
   };
 }
 
+function fragmentReport(engine: Engine): Record<string, number> {
+  const r = engine.decoder.reassembly;
+  const out: Record<string, number> = {};
+  FRAGMENT_STAT_NAMES.forEach((n, i) => (out[n] = r.stats[i]!));
+  out.pending = r.pending;
+  out.capacity = r.capacity;
+  return out;
+}
+
 export function buildReport(engine: Engine, files: FileSummary[], version: string, policy?: SitePolicy): Report {
   const errors = decodeErrorCounts(engine.decoder.errors);
   const probes: Record<string, number> = {};
@@ -161,6 +176,8 @@ export function buildReport(engine: Engine, files: FileSummary[], version: strin
     decode_errors: errors,
     decode_errors_total: Object.values(errors).reduce((a, b) => a + b, 0),
     other_protocols: engine.decoder.otherProtocol,
+    encapsulation: encapsulationCounts(engine.decoder.encapsulations),
+    fragments: fragmentReport(engine),
     evictions: {
       probation: engine.probation.overwritten,
       sources: s.evicted,

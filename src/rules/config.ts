@@ -51,6 +51,9 @@ export interface EngineConfig {
    * reproduce a layout.
    */
   hashSeed?: number;
+  /** UDP destination ports decoded as VXLAN (default [4789]) and Geneve (default [6081]); see decode/layer-table.ts. */
+  vxlanPorts?: number[];
+  genevePorts?: number[];
 }
 
 /** Default thresholds, from the technique registry (each entry cites its source). */

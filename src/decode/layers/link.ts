@@ -2,6 +2,7 @@
 import { i32, u16, u32, u32le } from '../bytes.js';
 import type { Decoder } from '../decoder.js';
 import { DecodeError } from '../errors.js';
+import { Encap, TenantKind, tenantOf } from '../encapsulation.js';
 import { ACCEPT, Layer, REJECT } from '../layer.js';
 import { L3 } from '../packet.js';
 
@@ -12,6 +13,7 @@ export const MAX_VLAN_TAGS = 4;
 /** The payload named by an EtherType (or a cooked header's protocol type). */
 export function etherNext(d: Decoder, type: number, off: number, end: number): number {
   const next = d.etherTypes[type]!;
+  d.etherType = type;
   if (next === 0) {
     d.otherProtocol++;
     return REJECT;
@@ -27,11 +29,22 @@ export function ethernet(d: Decoder, buf: Buffer, off: number, end: number): num
   return etherNext(d, u16(buf, off + 12), off + 14, end);
 }
 
-/** One IEEE 802.1Q or 802.1ad tag: the VLAN id, then the EtherType of what follows. */
+/**
+ * One IEEE 802.1Q or 802.1ad tag: the VLAN id, then the EtherType of what
+ * follows. The VLAN is the packet's tenant unless a tunnel around it names
+ * the network (VNI, GRE key...); a service tag over a customer tag (QinQ)
+ * makes the pair the tenant ("vlan:100.20"), VLAN 0 (priority only) none.
+ */
 export function vlan(d: Decoder, buf: Buffer, off: number, end: number): number {
   if (d.vlanTags === MAX_VLAN_TAGS || end - off < 4) return d.fail(DecodeError.TRUNCATED_VLAN);
   d.vlanTags++;
-  d.packet.vlan = u16(buf, off) & 0x0fff;
+  const p = d.packet;
+  const outer = p.vlan;
+  const vid = u16(buf, off) & 0x0fff;
+  p.vlan = vid;
+  // The EtherType that announced the tag is its TPID (0x8100: 802.1Q; else a service tag).
+  d.encapsulations[d.etherType === 0x8100 ? Encap.VLAN : Encap.QINQ]!++;
+  if (!d.tunnelTenant && vid !== 0) p.tenant = tenantOf(TenantKind.VLAN, outer > 0 && d.vlanTags === 2 ? (outer << 12) | vid : vid);
   return etherNext(d, u16(buf, off + 2), off + 4, end);
 }
 

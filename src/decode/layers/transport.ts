@@ -57,7 +57,30 @@ export function udp(d: Decoder, buf: Buffer, off: number, end: number): number {
   const p = d.packet;
   p.sport = u16(buf, off);
   p.dport = u16(buf, off + 2);
-  p.payloadLen = Math.max(0, Math.min(u16(buf, off + 4), end - off) - 8);
+  const payloadLen = Math.max(0, Math.min(u16(buf, off + 4), end - off) - 8);
+  p.payloadLen = payloadLen;
+  // A tunnel registered on the destination port (VXLAN, Geneve) opens the payload.
+  const next = d.udpPorts[p.dport]!;
+  if (next === 0 || payloadLen === 0) return ACCEPT;
+  d.pos = off + 8;
+  d.end = off + 8 + payloadLen;
+  return next;
+}
+
+/**
+ * SCTP (RFC 9260 section 3): the 12-byte common header (ports, verification
+ * tag, checksum) and the type of the first chunk, which tells an INIT (nmap
+ * -sY) or COOKIE ECHO (nmap -sZ) probe from the INIT ACK or ABORT answering it.
+ */
+export function sctp(d: Decoder, buf: Buffer, off: number, end: number): number {
+  if (end - off < 12) return d.fail(DecodeError.TRUNCATED_SCTP);
+  const p = d.packet;
+  p.sport = u16(buf, off);
+  p.dport = u16(buf, off + 2);
+  p.sctpVtag = i32(buf, off + 4);
+  p.payloadLen = end - off - 12;
+  // A chunk header is 4 bytes: type, flags, length (section 3.2).
+  p.sctpChunkType = end - off >= 16 ? buf[off + 12]! : -1;
   return ACCEPT;
 }
 
@@ -80,23 +103,43 @@ export function icmp(d: Decoder, buf: Buffer, off: number, end: number): number 
   return ACCEPT;
 }
 
+/** Quoted protocols whose first 4 bytes are source and destination ports. */
+function hasPorts(proto: number): boolean {
+  return proto === 6 || proto === 17 || proto === 132;
+}
+
+/**
+ * The quoted ports (or echo identifier and sequence) at buf[at]; for
+ * protocols without ports they are 0 and the quote is valid with its IP
+ * header alone: a protocol unreachable (type 3 code 2) answering an nmap -sO
+ * probe quotes an IP header with nothing after it.
+ */
+function quotedTransport(p: Packet, buf: Buffer, at: number, end: number, echoProto: number): void {
+  const proto = p.quotedProto;
+  if (proto === echoProto) {
+    // a quoted ICMP echo: identifier and sequence sit 4 bytes into its header
+    if (end - at < 8) return;
+    p.quotedSport = u16(buf, at + 4);
+    p.quotedDport = u16(buf, at + 6);
+  } else if (hasPorts(proto)) {
+    if (end - at < 4) return;
+    p.quotedSport = u16(buf, at);
+    p.quotedDport = u16(buf, at + 2);
+  } else {
+    p.quotedSport = 0;
+    p.quotedDport = 0;
+  }
+  p.quotedValid = true;
+}
+
 function quotedIpv4(p: Packet, buf: Buffer, off: number, end: number): void {
   if (end - off < 20 || buf[off]! >> 4 !== 4) return;
   const hlen = (buf[off]! & 15) * 4;
-  if (hlen < 20 || end - off < hlen + 4) return;
+  if (hlen < 20 || end - off < hlen) return;
   p.quotedProto = buf[off + 9]!;
   p.quotedSrc = i32(buf, off + 12);
   p.quotedDst = i32(buf, off + 16);
-  if (p.quotedProto === 1) {
-    // a quoted ICMP echo: identifier and sequence sit 4 bytes into its header
-    if (end - off < hlen + 8) return;
-    p.quotedSport = u16(buf, off + hlen + 4);
-    p.quotedDport = u16(buf, off + hlen + 6);
-  } else {
-    p.quotedSport = u16(buf, off + hlen);
-    p.quotedDport = u16(buf, off + hlen + 2);
-  }
-  p.quotedValid = true;
+  quotedTransport(p, buf, off + hlen, end, 1);
 }
 
 export function icmpv6(d: Decoder, buf: Buffer, off: number, end: number): number {
@@ -104,21 +147,17 @@ export function icmpv6(d: Decoder, buf: Buffer, off: number, end: number): numbe
   const p = d.packet;
   const type = icmpHeader(p, buf, off);
   p.ndTargetOff = -1;
-  if (type === 1 || type === 3) {
-    // RFC 4443: the invoking packet follows the 8-byte header. Quoted
-    // transport ports are taken only when no extension header intervenes.
+  if (type === 1 || type === 3 || type === 4) {
+    // RFC 4443: destination unreachable, time exceeded and parameter problem
+    // (code 1: unrecognized next header, the answer to an nmap -sO probe)
+    // quote the invoking packet after the 8-byte header. The quoted protocol
+    // is the fixed header's next header: no extension header is walked.
     const q = off + 8;
-    if (end - q >= 44 && buf[q]! >> 4 === 6) {
+    if (end - q >= 40 && buf[q]! >> 4 === 6) {
       p.quotedProto = buf[q + 6]!;
       p.quotedSrc = hashIpv6(buf, q + 8);
       p.quotedDst = hashIpv6(buf, q + 24);
-      // a quoted echo request is matched by identifier and sequence (4 bytes in)
-      const at = p.quotedProto === 58 ? q + 44 : q + 40;
-      if (end - at >= 4) {
-        p.quotedSport = u16(buf, at);
-        p.quotedDport = u16(buf, at + 2);
-        p.quotedValid = true;
-      }
+      quotedTransport(p, buf, q + 40, end, 58);
     }
   } else if (type === 135 && end - off >= 24) {
     p.ndTargetOff = off + 8; // neighbour solicitation target (RFC 4861 section 4.3)
