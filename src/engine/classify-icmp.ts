@@ -67,6 +67,7 @@ export class IcmpClassifier {
     const fl = flows.flags(slot);
     flows.touch(slot, now, false);
     if (fl & Flow.CANDIDATE) {
+      if (flows.technique(slot) === Technique.IDLE_SCAN) return; // no zombie there: not an IP ID probe
       // nmap -sA reads an ICMP unreachable as "filtered": still a probe.
       flows.setFlags(slot, (fl & ~Flow.CANDIDATE) | Flow.PROBE | Flow.REJECTED);
       this.tracker.confirmCandidate(slot, now, null, true);

@@ -53,6 +53,13 @@ export class TcpClassifier {
       if (slot >= 0) {
         flows.touch(slot, now, false);
         if ((flows.flags(slot) & (Flow.ANSWERED | Flow.REJECTED)) === 0) tracker.answered(slot, p, now);
+      } else if (p.sport >= 1024 && !p.dstMulticast && flows.find(p.src, p.dst, fwd, kind) < 0) {
+        // A SYN-ACK nobody asked for, from an ephemeral port: how an idle scan
+        // (nmap -sI) reads a zombie's IP ID. It is a probe only if the zombie
+        // answers RST; a client that missed our view of its SYN ACKs instead
+        // (MIDSTREAM). Backscatter from spoofed floods comes from service ports.
+        const cand = flows.insert(p.src, p.dst, fwd, kind, Flow.CANDIDATE, Technique.IDLE_SCAN, now);
+        flows.setTool(cand, tcpTool(p));
       }
       return;
     }

@@ -13,6 +13,8 @@ import { Probation } from '../state/probation.js';
 import { SourceTable } from '../state/source-table.js';
 import { ArpClassifier } from './classify-arp.js';
 import { UdpClassifier } from './classify-udp.js';
+import { IpProtocolClassifier } from './classify-ip.js';
+import { SctpClassifier } from './classify-sctp.js';
 import { IcmpClassifier } from './classify-icmp.js';
 import { SEGMENT_KINDS, TcpClassifier } from './classify-tcp.js';
 import { DetectionBook, type DetectionEvent } from './detection-book.js';
@@ -58,6 +60,8 @@ export class Engine implements PacketSink {
   private readonly udp: UdpClassifier;
   private readonly icmp: IcmpClassifier;
   private readonly arp: ArpClassifier;
+  private readonly sctp: SctpClassifier;
+  private readonly ipProto: IpProtocolClassifier;
 
   constructor(config: EngineConfig = defaultConfig()) {
     this.config = config;
@@ -73,6 +77,8 @@ export class Engine implements PacketSink {
     this.udp = new UdpClassifier(this.flows, this.tracker);
     this.icmp = new IcmpClassifier(this.flows, this.tracker);
     this.arp = new ArpClassifier(this.tracker);
+    this.sctp = new SctpClassifier(this.flows, this.tracker);
+    this.ipProto = new IpProtocolClassifier(this.flows, this.tracker);
     this.sources.onEvict = (rec) => this.book.retire(rec);
     this.flows.onEnd = (slot, now) => this.tracker.flowEnded(slot, now);
     this.recon = new Recon(
@@ -171,11 +177,15 @@ export class Engine implements PacketSink {
       this.arp.classify(p, now);
       return;
     }
-    if (!p.hasL4) return;
+    if (!p.hasL4) {
+      if (p.completeDatagram) this.ipProto.classify(p, now);
+      return;
+    }
     if (p.proto === Proto.TCP) this.tcp.classify(p, now);
     else if (p.proto === Proto.UDP) this.udp.classify(p, now);
     else if (p.proto === Proto.ICMP) this.icmp.classifyV4(p, now);
     else if (p.proto === Proto.ICMPV6) this.icmp.classifyV6(p, now);
+    else if (p.proto === Proto.SCTP) this.sctp.classify(p, now);
   }
 
   /**

@@ -61,6 +61,8 @@ export function evaluate(params: EvaluationParams, tech: number, st: EvaluationF
     const failed = st.rejected + st.silent;
     if (failed < params.clientFailureFraction * (failed + st.answered)) return null;
   }
+  // Probes that repeat one target (an idle scan's) count by packets.
+  if (th.probes !== undefined && st.probes < th.probes) return null;
   if (confirmed) {
     // A source already reported for another technique has shown what it is:
     // its other probing is reported from a few targets on, with no outcome
@@ -69,7 +71,7 @@ export function evaluate(params: EvaluationParams, tech: number, st: EvaluationF
     // first: a scanner that then browses the web is a client again.
     const low = params.confirmedScannerThreshold;
     const probing = !trw || fingerprinted || st.rejected + st.silent + st.emptyContacts > 0;
-    if (probing && (ports >= Math.min(low, th.ports || low) || hosts >= Math.min(low, th.hosts))) return 'confirmed-scanner';
+    if (probing && (ports >= Math.min(low, th.ports || low) || hosts >= Math.min(low, th.hosts || low))) return 'confirmed-scanner';
   }
   let reason: DetectionReason | null = null;
   if (isSweep(tech)) {
@@ -80,7 +82,7 @@ export function evaluate(params: EvaluationParams, tech: number, st: EvaluationF
     return reason;
   }
   if (th.ports > 0 && ports >= th.ports) reason = 'distinct-ports';
-  else if (hosts >= th.hosts) reason = 'distinct-hosts';
+  else if (th.hosts > 0 && hosts >= th.hosts) reason = 'distinct-hosts';
   if (trw && !fingerprinted) {
     // A source whose first contacts mostly succeed is benign by TRW, unless
     // its successful contacts are empty (a connect scan of open services).

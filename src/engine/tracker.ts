@@ -3,7 +3,7 @@ import { L3, type Packet, Proto } from '../decode/packet.js';
 import type { CidrSet } from '../rules/cidr.js';
 import type { EngineConfig } from '../rules/config.js';
 import type { Detection, DetectionReason } from '../rules/detection.js';
-import { isSweep, Technique, Tool, usesTrw } from '../rules/techniques.js';
+import { hasTransportPorts, Technique, Tool, usesTrw } from '../rules/techniques.js';
 import { Trw } from '../rules/trw.js';
 import { Flow, type FlowTable } from '../state/flow-table.js';
 import { type Probation, ProbationFlag } from '../state/probation.js';
@@ -29,6 +29,8 @@ export class SourceTracker {
   private readonly params: EvaluationParams;
   /** 1 for techniques whose threshold is a single probe (see the registry). */
   private readonly singlePacket: Uint8Array;
+  /** 1 for techniques judged on every probe packet, not only on new targets (a probe-count threshold). */
+  private readonly countsPackets: Uint8Array;
   /** Sources whose probes are not counted (allow-listed scanners); null: none. */
   ignoreSources: CidrSet | null = null;
   /** Targets whose probes are not counted; null: none. */
@@ -62,7 +64,8 @@ export class SourceTracker {
       trwLower: this.trw.lower,
       trwMinContacts: config.trw.minContacts,
     };
-    this.singlePacket = Uint8Array.from(config.thresholds, (t) => (t.hosts <= 1 || (t.ports > 0 && t.ports <= 1) ? 1 : 0));
+    this.singlePacket = Uint8Array.from(config.thresholds, (t) => ((t.hosts > 0 && t.hosts <= 1) || (t.ports > 0 && t.ports <= 1) ? 1 : 0));
+    this.countsPackets = Uint8Array.from(config.thresholds, (t) => (t.probes !== undefined && t.probes > 1 ? 1 : 0));
   }
 
   /** The source key of a flow's initiator (the prober), as sourceKey gives it for its packets. */
@@ -120,7 +123,7 @@ export class SourceTracker {
     this.recon.afterProbe(rec, st, tech, host, port, added, p.l3 === L3.IPV6, icmp ? p.icmpType : -1, icmp ? p.l4Len - 8 : 0, now);
     if (st.detection !== null) return;
     if (lure !== null) this.openLure(rec, tech, now, lure);
-    else if (added !== 0) this.evaluate(rec, st, tech, now);
+    else if (added !== 0 || this.countsPackets[tech] === 1) this.evaluate(rec, st, tech, now);
   }
 
   /** Whether a probe went to a decoy: a dark-net address or a honey port. */
@@ -131,7 +134,7 @@ export class SourceTracker {
       const hit = p.l3 === L3.IPV6 && tech === Technique.ARP_SWEEP ? dark.hasV6(p.buf, p.ndTargetOff) : dark.hasPacketAddress(p, false);
       if (hit) return 'dark-net';
     }
-    if (this.honeyPorts !== null && !isSweep(tech) && this.honeyPorts[port] === 1) return 'honey-port';
+    if (this.honeyPorts !== null && hasTransportPorts(tech) && this.honeyPorts[port] === 1) return 'honey-port';
     return null;
   }
 
@@ -176,6 +179,8 @@ export class SourceTracker {
       if (!pr.holds(ps, key)) {
         pr.put(ps, key, host, port, tech, tool, t);
         pr.addFlags(ps, outcome);
+        // A technique judged from one target (an idle scan's zombie) leaves probation at once.
+        if (this.singlePacket[tech] === 1 && !(v6 && reply === null)) this.evaluateNow(this.promote(ps, key, reply, true), tech, now);
         return;
       }
       if (pr.sameProbe(ps, host, port, tech)) {
@@ -196,7 +201,7 @@ export class SourceTracker {
     if (st.detection !== null) return;
     const lure = this.darkNet === null && this.honeyPorts === null ? null : this.candidateLure(v6, host, port, reply);
     if (lure !== null) this.openLure(rec, tech, now, lure);
-    else if (added !== 0) this.evaluate(rec, st, tech, now);
+    else if (added !== 0 || this.countsPackets[tech] === 1) this.evaluate(rec, st, tech, now);
   }
 
   /**
@@ -378,7 +383,8 @@ export class SourceTracker {
     if (fl & Flow.CANDIDATE) {
       // A lone segment never answered: nmap reads this as "filtered". (A second
       // segment from the initiator would have turned the flow into MIDSTREAM.)
-      this.confirmCandidate(slot, now, null, false);
+      // An unsolicited SYN-ACK counts only when a RST answers it (idle scan).
+      if (flows.technique(slot) !== Technique.IDLE_SCAN) this.confirmCandidate(slot, now, null, false);
       return;
     }
     if ((fl & (Flow.PROBE | Flow.ANSWERED)) === (Flow.PROBE | Flow.ANSWERED) && !flows.contactJudged(slot)) {

@@ -58,7 +58,7 @@ export interface EngineConfig {
 
 /** Default thresholds, from the technique registry (each entry cites its source). */
 function thresholds(): Threshold[] {
-  return TECHNIQUES.map((t) => ({ ports: t.threshold.ports, hosts: t.threshold.hosts }));
+  return TECHNIQUES.map((t) => ({ ...t.threshold }));
 }
 
 export function defaultConfig(): EngineConfig {

@@ -13,12 +13,14 @@ export { TOOL_COUNT, TOOL_NAMES, Tool } from './tools.js';
 export interface Threshold {
   /** Distinct destination ports that make a vertical scan (0: not applicable). */
   ports: number;
-  /** Distinct destination hosts that make a horizontal scan or sweep. */
+  /** Distinct destination hosts that make a horizontal scan or sweep (0: not applicable). */
   hosts: number;
+  /** Probe packets needed besides (for probes that repeat one target, as an idle scan's do). */
+  probes?: number;
 }
 
 /** Which protocol classifier recognises the technique's probes (src/engine/classify-*.ts). */
-export type Classification = 'tcp' | 'udp' | 'icmp' | 'arp';
+export type Classification = 'tcp' | 'udp' | 'icmp' | 'arp' | 'sctp' | 'ip';
 
 /**
  * How outcomes weigh on the verdict:
@@ -55,6 +57,10 @@ export const Technique = {
   UDP: 7,
   ICMP_SWEEP: 8,
   ARP_SWEEP: 9,
+  SCTP_INIT: 10,
+  SCTP_COOKIE_ECHO: 11,
+  IP_PROTOCOL: 12,
+  IDLE_SCAN: 13,
 } as const;
 
 export const TECHNIQUES: readonly TechniqueSpec[] = [
@@ -162,6 +168,50 @@ export const TECHNIQUES: readonly TechniqueSpec[] = [
     outcome: 'sweep',
     sweep: true,
   },
+  {
+    id: Technique.SCTP_INIT,
+    name: 'sctp-init',
+    classification: 'sctp',
+    threshold: { ports: 10, hosts: 10 },
+    citation:
+      "An INIT opens an SCTP association (RFC 9260 section 5.1); nmap -sY sends it and reads INIT ACK (open) or ABORT (closed), SCTP's half-open scan. As raw SYN, with TRW: Diameter, SIGTRAN and S1AP peers associate with a few fixed peers, and their INITs are answered.",
+    fingerprint: null,
+    outcome: 'trw',
+    sweep: false,
+  },
+  {
+    id: Technique.SCTP_COOKIE_ECHO,
+    name: 'sctp-cookie-echo',
+    classification: 'sctp',
+    threshold: { ports: 5, hosts: 5 },
+    citation:
+      'A COOKIE ECHO is only valid with the cookie of an INIT ACK just received (RFC 9260 section 5.1); one without an INIT exchange is a probe (nmap -sZ: closed ports ABORT, open ones drop it silently), like a FIN without ACK: five targets.',
+    fingerprint: null,
+    outcome: 'none',
+    sweep: false,
+  },
+  {
+    id: Technique.IP_PROTOCOL,
+    name: 'ip-protocol',
+    classification: 'ip',
+    threshold: { ports: 10, hosts: 0 },
+    citation:
+      "nmap -sO sends a bare datagram (no payload, or a bare IGMP header) for each IP protocol number and reads ICMP protocol unreachable; 'ports' are protocol numbers. Ten distinct protocols to one host; no host threshold (an IPsec or GRE gateway speaks one protocol to many peers, with payload).",
+    fingerprint: null,
+    outcome: 'none',
+    sweep: false,
+  },
+  {
+    id: Technique.IDLE_SCAN,
+    name: 'idle-scan',
+    classification: 'tcp',
+    threshold: { ports: 0, hosts: 1, probes: 6 },
+    citation:
+      "nmap -sI reads a zombie's IP ID through SYN-ACKs nobody asked for, each answered by the zombie's RST; it starts by testing the zombie with six of them (Nmap Network Scanning, 'TCP Idle Scan'). Six unsolicited SYN-ACKs from an ephemeral port answered by RST from one host; backscatter comes from service ports.",
+    fingerprint: tcpTool,
+    outcome: 'none',
+    sweep: false,
+  },
 ];
 
 TECHNIQUES.forEach((t, i) => {
@@ -178,6 +228,12 @@ export type Pattern = 'vertical' | 'horizontal' | 'block';
 
 const SWEEP = Uint8Array.from(TECHNIQUES, (t) => (t.sweep ? 1 : 0));
 const TRW = Uint8Array.from(TECHNIQUES, (t) => (t.outcome === 'trw' ? 1 : 0));
+const PORTED = Uint8Array.from(TECHNIQUES, (t) => (t.classification === 'tcp' || t.classification === 'udp' || t.classification === 'sctp' ? 1 : 0));
+
+/** Whether the technique's "port" is a transport port (not a protocol number, not none). */
+export function hasTransportPorts(technique: number): boolean {
+  return PORTED[technique] === 1;
+}
 
 /** Sweeps have no ports: their pattern is horizontal by nature. */
 export function isSweep(technique: number): boolean {

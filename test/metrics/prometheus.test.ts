@@ -12,7 +12,7 @@ import { DECODE_ERROR_NAMES } from '../../src/decode/errors.js';
 import { Engine, SEGMENT_KINDS } from '../../src/engine/engine.js';
 import { startMetricsServer, type MetricsServer } from '../../src/metrics/http-server.js';
 import { createMetrics, type SensorMetrics } from '../../src/metrics/prometheus.js';
-import { TECHNIQUE_NAMES } from '../../src/rules/techniques.js';
+import { isSweep, TECHNIQUE_NAMES } from '../../src/rules/techniques.js';
 import { linesOf, parseExposition, promtool, series, value, type Sample } from './exposition.js';
 
 const pcap = fileURLToPath(new URL('../pcaps/nmap-syn.pcap', import.meta.url));
@@ -94,7 +94,9 @@ describe('metrics of a real capture (nmap -sS of 1000 ports)', () => {
     expect(value(samples, 'scanwatch_scans_detected_total', { type: 'tcp-syn', pattern: 'vertical', direction: 'inbound' })).toBe(1);
     expect(all.filter((s) => s.value !== 0)).toHaveLength(1);
     // 8 port-scan techniques x 3 patterns + 2 sweeps x horizontal, in 4 directions.
-    expect(all).toHaveLength((8 * 3 + 2) * 4);
+    // every technique by pattern (sweeps are only horizontal) and direction, from the registry
+    const sweeps = TECHNIQUE_NAMES.filter((_, t) => isSweep(t)).length;
+    expect(all).toHaveLength(((TECHNIQUE_NAMES.length - sweeps) * 3 + sweeps) * 4);
     expect(series(samples, 'scanwatch_scans_detected_total', { type: 'icmp-sweep', pattern: 'vertical' })).toHaveLength(0);
     // Ended: nothing active any more.
     expect(series(samples, 'scanwatch_scans_active').every((s) => s.value === 0)).toBe(true);

@@ -33,7 +33,7 @@ describe('technique registry', () => {
 
   it('the default config takes its thresholds from the registry', () => {
     const cfg = defaultConfig();
-    expect(cfg.thresholds).toEqual(TECHNIQUES.map((t) => ({ ports: t.threshold.ports, hosts: t.threshold.hosts })));
+    expect(cfg.thresholds).toEqual(TECHNIQUES.map((t) => ({ ...t.threshold })));
     // a copy: changing the config does not change the registry
     cfg.thresholds[0]!.ports = 999;
     expect(TECHNIQUES[0]!.threshold.ports).not.toBe(999);
@@ -41,7 +41,7 @@ describe('technique registry', () => {
 
   it('sweeps and TRW techniques are what the registry says', () => {
     expect(TECHNIQUES.filter((t) => isSweep(t.id)).map((t) => t.name)).toEqual(['icmp-sweep', 'arp-sweep']);
-    expect(TECHNIQUES.filter((t) => usesTrw(t.id)).map((t) => t.name)).toEqual(['tcp-syn', 'tcp-connect', 'udp']);
+    expect(TECHNIQUES.filter((t) => usesTrw(t.id)).map((t) => t.name)).toEqual(['tcp-syn', 'tcp-connect', 'udp', 'sctp-init']);
   });
 
   it("the README's thresholds table lists every technique with the registry's thresholds", () => {
