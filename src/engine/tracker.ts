@@ -3,7 +3,7 @@ import { L3, type Packet, Proto } from '../decode/packet.js';
 import type { CidrSet } from '../rules/cidr.js';
 import type { EngineConfig } from '../rules/config.js';
 import type { Detection, DetectionReason } from '../rules/detection.js';
-import { hasTransportPorts, Technique, Tool, usesTrw } from '../rules/techniques.js';
+import { hasTransportPorts, isSweep, Technique, Tool, usesTrw } from '../rules/techniques.js';
 import { Trw } from '../rules/trw.js';
 import { Flow, type FlowTable } from '../state/flow-table.js';
 import { type Probation, ProbationFlag } from '../state/probation.js';
