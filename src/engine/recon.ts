@@ -66,12 +66,11 @@ export class Recon {
   /**
    * A probe from a tracked source has been added to its state. `added` is
    * TechniqueState.addProbe's bit set; `icmpType`/`icmpPayload` describe
-   * ICMP requests (-1 otherwise); `v6` the address family; `flowless` a
-   * technique with no flow to learn an outcome from (FIN, NULL, XMAS).
+   * ICMP requests (-1 otherwise); `v6` the address family.
    */
   afterProbe(rec: SourceRecord, st: TechniqueState, tech: number, host: number, port: number, added: number, v6: boolean, icmpType: number, icmpPayload: number, now: number): void {
     if (sweepRateApplies(tech)) {
-      const sr = st.sweepRate ?? (st.sweepRate = new SweepRateState());
+      const sr = st.sweepRate ?? (st.sweepRate = new SweepRateState(tech === Technique.ARP_SWEEP));
       if (added & 1) sr.newHost(host, now);
       if (icmpType >= 0) sr.icmpRequest(icmpType, icmpPayload);
     }
@@ -94,7 +93,7 @@ export class Recon {
   /** A probation source's first probe, replayed into its new record. */
   afterReplay(st: TechniqueState, tech: number, host: number, time: number): void {
     if (!sweepRateApplies(tech)) return;
-    const sr = st.sweepRate ?? (st.sweepRate = new SweepRateState());
+    const sr = st.sweepRate ?? (st.sweepRate = new SweepRateState(tech === Technique.ARP_SWEEP));
     sr.newHost(host, time);
   }
 
@@ -127,7 +126,7 @@ export class Recon {
   private outcome(rec: SourceRecord, tech: number, host: number, port: number, outcome: number, now: number): void {
     if (isSweep(tech)) return;
     const lh = this.longHorizon;
-    const key = rec.key * 16 + tech;
+    const key = rec.key * 32 + tech; // TECHNIQUE_COUNT <= 32; exact in a double (keys < 3 * 2^31)
     const st0 = rec.activeTechnique(tech);
     const slot = lh.contact(key, host, port, outcome, st0 === null ? 0 : majorityTool(st0.toolVotes, st0.probes), now);
     if (slot < 0 || !lh.crossed) return;

@@ -26,11 +26,17 @@ export class SweepRateState {
   echoData = 0;
   /** Timestamp, information and address-mask requests: no monitor sends them. */
   otherRequests = 0;
-  /** ARP: the first ASKED_MAX hosts asked for, and how many of them the source then sent IP traffic to. */
-  private readonly asked = new Int32Array(ASKED_MAX);
-  private readonly used = new Uint8Array(ASKED_MAX);
+  /** ARP only (null otherwise): the first ASKED_MAX hosts asked for, and how many of them the source then sent IP traffic to. */
+  private readonly asked: Int32Array | null;
+  private readonly used: Uint8Array | null;
   private askedCount = 0;
   usedCount = 0;
+
+  /** `trackUse`: an ARP state, which remembers the hosts it asked for (320 bytes more). */
+  constructor(trackUse: boolean) {
+    this.asked = trackUse ? new Int32Array(ASKED_MAX) : null;
+    this.used = trackUse ? new Uint8Array(ASKED_MAX) : null;
+  }
 
   /** A host this source had not probed before in its window. */
   newHost(host: number, now: number): void {
@@ -40,7 +46,7 @@ export class SweepRateState {
     this.newHosts++;
     // times[next] is now the oldest of the last SWEEP_RATE_HOSTS new hosts.
     if (this.newHosts >= times.length && now - times[this.next]! <= SWEEP_RATE_SPAN) this.burst = true;
-    if (this.askedCount < ASKED_MAX) this.asked[this.askedCount++] = host | 0;
+    if (this.asked !== null && this.askedCount < ASKED_MAX) this.asked[this.askedCount++] = host | 0;
   }
 
   /** ICMP request kinds: 8 = echo (with `payloadLen`), 13/15/17 = timestamp, information, mask. */
@@ -55,11 +61,14 @@ export class SweepRateState {
 
   /** The source sent an IP probe to `host`: if it had asked for it by ARP, the resolution was for use. */
   markUsed(host: number): void {
+    const asked = this.asked;
+    const used = this.used;
+    if (asked === null || used === null) return;
     const key = host | 0;
     for (let i = 0; i < this.askedCount; i++) {
-      if (this.asked[i] === key) {
-        if (this.used[i] === 0) {
-          this.used[i] = 1;
+      if (asked[i] === key) {
+        if (used[i] === 0) {
+          used[i] = 1;
           this.usedCount++;
         }
         return;
@@ -79,7 +88,7 @@ export class SweepRateState {
     this.echoEmpty = 0;
     this.echoData = 0;
     this.otherRequests = 0;
-    if (this.askedCount > 0) this.used.fill(0, 0, this.askedCount);
+    if (this.askedCount > 0 && this.used !== null) this.used.fill(0, 0, this.askedCount);
     this.askedCount = 0;
     this.usedCount = 0;
   }

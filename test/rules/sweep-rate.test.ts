@@ -4,7 +4,7 @@ import { SWEEP_RATE_HOSTS, SWEEP_RATE_SPAN, SweepRateState, isRateSweep } from '
 import { Technique } from '../../src/rules/techniques.js';
 
 function burst(n: number, gap: number): SweepRateState {
-  const s = new SweepRateState();
+  const s = new SweepRateState(true);
   for (let i = 0; i < n; i++) s.newHost(1000 + i, i * gap);
   return s;
 }
