@@ -18,7 +18,10 @@ export class ArpClassifier {
       this.tracker.probe(p, now, Technique.ARP_SWEEP, 0, Tool.NONE, -1, p.arpTpa);
     } else if (p.arpOp === 2) {
       const st = this.tracker.peekState(p.arpTpa, Technique.ARP_SWEEP);
-      if (st === null) return;
+      if (st === null) {
+        this.tracker.probationAnswered(p.arpTpa, p.arpSpa, Technique.ARP_SWEEP);
+        return;
+      }
       if (st.addLiveHost(p.arpSpa, () => formatIpv4(p.arpSpa))) st.answered++;
     }
   }

@@ -33,8 +33,15 @@ export class DetectionBook {
     private readonly tenants: TenantTable,
   ) {}
 
-  /** Opens a detection on a technique state; null when the bound is reached (counted). */
-  open(src: string, tenant: number, technique: number, st: TechniqueState<Detection>, now: number, reason: DetectionReason): Detection | null {
+  /** Called when a detection ends (the recon tiers forget it as a decoy leader). */
+  onEnded: (d: Detection) => void = () => {};
+
+  /**
+   * Opens a detection on a technique state; null when the bound is reached
+   * (counted). `merged` may fold it into a scan already reported (decoys,
+   * distributed scans): it is then not reported on its own.
+   */
+  open(src: string, tenant: number, technique: number, st: TechniqueState<Detection>, now: number, reason: DetectionReason, merged?: (d: Detection) => boolean): Detection | null {
     if (this.detections.length >= this.maxDetections) {
       this.dropped++;
       return null;
@@ -43,10 +50,32 @@ export class DetectionBook {
     d.tenant = formatTenant(this.tenants.tenantAt(tenant));
     st.detection = d;
     st.detectedAfterProbes = st.probes;
+    if (merged !== undefined && merged(d)) return d;
     this.detections.push(d);
     this.active.add(d);
     this.onDetection('start', d);
     return d;
+  }
+
+  /** Opens a detection that reads its figures from elsewhere (long-horizon, distributed); null when the bound is reached. */
+  openDerived(src: string, technique: number, now: number, probes: number, reason: DetectionReason): Detection | null {
+    if (this.detections.length >= this.maxDetections) {
+      this.dropped++;
+      return null;
+    }
+    const d = new Detection(this.nextId++, src, technique, null, now, probes, reason);
+    this.detections.push(d);
+    this.active.add(d);
+    this.onDetection('start', d);
+    return d;
+  }
+
+  /** A reported detection turned out to be part of another (a distributed scan): it leaves the report. */
+  absorb(d: Detection, into: Detection): void {
+    d.absorbedBy = into;
+    const i = this.detections.indexOf(d);
+    if (i >= 0) this.detections.splice(i, 1);
+    this.end(d);
   }
 
   /** The state's window has passed: its detection (if any) is frozen and ended. */
@@ -60,8 +89,9 @@ export class DetectionBook {
   end(d: Detection): void {
     if (d.ended) return;
     d.ended = true;
-    this.active.delete(d);
-    this.onDetection('end', d);
+    this.onEnded(d);
+    // A decoy copy merged at its opening was never reported, so it does not end either.
+    if (this.active.delete(d) || d.absorbedBy === null) this.onDetection('end', d);
     if (!this.keepEnded) {
       d.detach();
       this.endedSinceCompaction++;

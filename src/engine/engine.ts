@@ -19,7 +19,8 @@ import { IcmpClassifier } from './classify-icmp.js';
 import { SEGMENT_KINDS, TcpClassifier } from './classify-tcp.js';
 import { DetectionBook, type DetectionEvent } from './detection-book.js';
 import { TENANT_SHIFT } from './keys.js';
-import { SourceTracker } from './tracker.js';
+import { Recon } from './recon.js';
+import { SourceTracker, recordText } from './tracker.js';
 import { TenantTable } from '../state/tenants.js';
 
 export { SEGMENT_KINDS } from './classify-tcp.js';
@@ -47,6 +48,8 @@ export class Engine implements PacketSink {
   readonly tracker: SourceTracker;
   /** Tenants (VLAN, VNI...) seen, as small indices for the table keys. */
   readonly tenants = new TenantTable();
+  /** Sweep-rate, long-horizon and many-source tiers (issue 8 items 3, 4, 6). */
+  readonly recon: Recon;
   /** The key of this engine's hash tables (config.hashSeed, or random). */
   readonly hashSeed: number;
   packets = 0;
@@ -82,6 +85,19 @@ export class Engine implements PacketSink {
     this.ipProto = new IpProtocolClassifier(this.flows, this.tracker);
     this.sources.onEvict = (rec) => this.book.retire(rec);
     this.flows.onEnd = (slot, now) => this.tracker.flowEnded(slot, now);
+    this.recon = new Recon(
+      {
+        sources: this.sources,
+        recordText,
+        newDetection: (src, tech, now, probes, reason) => this.book.openDerived(src, tech, now, probes, reason),
+        absorb: (d, into) => this.book.absorb(d, into),
+      },
+      config,
+      this.budget,
+      this.hashSeed,
+    );
+    this.tracker.recon = this.recon;
+    this.book.onEnded = (d) => this.recon.ended(d);
   }
 
   /** Detections, in order of detection. The live sensor drops ended ones (see keepEndedDetections). */

@@ -3,13 +3,14 @@ import { L3, type Packet, Proto } from '../decode/packet.js';
 import type { CidrSet } from '../rules/cidr.js';
 import type { EngineConfig } from '../rules/config.js';
 import type { Detection, DetectionReason } from '../rules/detection.js';
-import { hasTransportPorts, Technique, Tool, usesTrw } from '../rules/techniques.js';
+import { hasTransportPorts, isSweep, Technique, Tool, usesTrw } from '../rules/techniques.js';
 import { Trw } from '../rules/trw.js';
 import { Flow, type FlowTable } from '../state/flow-table.js';
 import { type Probation, ProbationFlag } from '../state/probation.js';
 import type { SourceRecord, SourceTable } from '../state/source-table.js';
 import type { TechniqueState } from '../state/technique-state.js';
 import type { DetectionBook } from './detection-book.js';
+import type { Recon } from './recon.js';
 import { type EvaluationParams, evaluate } from './evaluate.js';
 import { flowSourceKey, isV6Key, keyTenant, sourceKey, V6 } from './keys.js';
 
@@ -39,6 +40,8 @@ export class SourceTracker {
   /** The current packet's tenant index (state/tenants.ts), and it shifted into flow kinds. */
   tenant = 0;
   tenantBits = 0;
+  /** The sweep-rate, long-horizon and many-source tiers (recon.ts); set by the engine. */
+  recon!: Recon;
   /** Deception (--dark-net): targets no host uses; null: none (nothing is checked per packet). */
   darkNet: CidrSet | null = null;
   /** Deception (--honey-port): 1 for each port nobody legitimate calls; null: none. */
@@ -119,6 +122,8 @@ export class SourceTracker {
     if (tool !== Tool.NONE) st.toolVotes[tool]!++;
     if (added & 1) st.sampleTarget(host, p.l3 === L3.IPV6 ? () => dstText(p) : null);
     if (added & 4 && slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
+    const icmp = p.proto === Proto.ICMP || p.proto === Proto.ICMPV6;
+    this.recon.afterProbe(rec, st, tech, host, port, added, p.l3 === L3.IPV6, icmp ? p.icmpType : -1, icmp ? p.l4Len - 8 : 0, now);
     if (st.detection !== null) return;
     if (lure !== null) this.openLure(rec, tech, now, lure);
     else if (added !== 0 || this.countsPackets[tech] === 1) this.evaluate(rec, st, tech, now);
@@ -195,6 +200,7 @@ export class SourceTracker {
     if (tool !== Tool.NONE) st.toolVotes[tool]!++;
     if (rejected) st.rejected++;
     else st.silent++;
+    this.recon.failure(rec, tech, host, port, rejected, now);
     if (st.detection !== null) return;
     const lure = this.darkNet === null && this.honeyPorts === null ? null : this.candidateLure(v6, host, port, reply);
     if (lure !== null) this.openLure(rec, tech, now, lure);
@@ -234,6 +240,7 @@ export class SourceTracker {
     const st = this.stateFor(rec, tech, pr.time(ps));
     const host = pr.host(ps);
     st.addProbe(host, pr.port(ps), pr.time(ps));
+    this.recon.afterReplay(st, tech, host, pr.time(ps));
     st.probes += pr.packets(ps) - 1;
     if (pr.tool(ps) !== Tool.NONE) st.toolVotes[pr.tool(ps)]! += pr.packets(ps);
     if (!rec.isV6) st.sampleTarget(host, null);
@@ -241,8 +248,11 @@ export class SourceTracker {
     if (fl & ProbationFlag.ANSWERED) {
       st.answered++;
       if (!rec.isV6) {
-        if (tech === Technique.ICMP_SWEEP) st.addLiveHost(host, () => formatIpv4(host));
-        else if (tech !== Technique.ARP_SWEEP) st.addOpenService(pr.port(ps), formatIpv4(host));
+        if (tech === Technique.ICMP_SWEEP || tech === Technique.ARP_SWEEP) st.addLiveHost(host, () => formatIpv4(host));
+        else st.addOpenService(pr.port(ps), formatIpv4(host));
+      }
+      if (!isSweep(tech)) {
+        this.recon.success(rec, tech, host, pr.port(ps), pr.time(ps));
       }
       if (usesTrw(tech)) st.trw = this.trw.step(st.trw, true);
     }
@@ -301,7 +311,11 @@ export class SourceTracker {
       else st.emptyContacts++;
     }
     if (st.technique === Technique.ICMP_SWEEP) st.addLiveHost(p.src, () => srcText(p));
-    else st.addOpenService(p.sport, srcText(p));
+    else {
+      st.addOpenService(p.sport, srcText(p));
+      const rec = this.sources.peek(this.initiatorKey(slot));
+      if (rec !== null) this.recon.success(rec, st.technique, flows.responder(slot), p.sport, now);
+    }
     this.outcome(slot, st, true, now, null);
   }
 
@@ -342,11 +356,14 @@ export class SourceTracker {
       if (!this.probation.holds(ps, key)) return;
       this.probation.addFlags(ps, ProbationFlag.REJECTED);
       if (v6 && p === null) return;
-      this.evaluateNow(this.promote(ps, key, p, true), tech, now); // the promotion replays the refusal, TRW step included
+      const promoted = this.promote(ps, key, p, true); // the promotion replays the refusal, TRW step included
+      this.recon.failure(promoted, tech, flows.responder(slot), this.flowPort(slot), true, now);
+      this.evaluateNow(promoted, tech, now);
       return;
     }
     const st = rec.activeTechnique(tech);
     if (st === null) return;
+    this.recon.failure(rec, tech, flows.responder(slot), this.flowPort(slot), true, now);
     st.rejected++;
     this.outcome(slot, st, false, now, rec);
   }
@@ -390,14 +407,29 @@ export class SourceTracker {
     if (rec === null) return;
     const st = rec.activeTechnique(flows.technique(slot));
     if (st === null) return;
+    this.recon.failure(rec, st.technique, flows.responder(slot), this.flowPort(slot), false, now);
     st.silent++;
     this.outcome(slot, st, false, now, rec);
   }
 
   /** Runs the verdict and, when it finds a scan, opens a detection in the book. */
   private evaluate(rec: Record, st: State, tech: number, now: number): void {
-    const reason = evaluate(this.params, tech, st, isConfirmedScanner(rec, tech));
-    if (reason !== null) this.book.open(recordText(rec), keyTenant(rec.key), tech, st, now, reason);
+    const reason = evaluate(this.params, tech, st, isConfirmedScanner(rec, tech)) ?? (this.recon.isRateSweep(rec, st, tech) ? 'sweep-rate' : null);
+    // A decoy copy or a part of a distributed scan is reported with the scan it belongs to.
+    if (reason !== null) this.book.open(recordText(rec), keyTenant(rec.key), tech, st, now, reason, (d) => this.recon.place(d, rec, st, tech) !== null);
+  }
+
+  /** An ARP reply to a source still in probation: its one question was answered (the host is alive). */
+  probationAnswered(key: number, host: number, tech: number): void {
+    key += this.tenant * 2 ** 33; // see keys.ts
+    const ps = this.probation.slotOf(key);
+    if (this.probation.holds(ps, key) && this.probation.sameProbe(ps, host, 0, tech)) this.probation.addFlags(ps, ProbationFlag.ANSWERED);
+  }
+
+  /** A flow's responder port (0 for ICMP, whose flow key is id and sequence). */
+  private flowPort(slot: number): number {
+    const proto = this.flows.kind(slot) & 0xff;
+    return proto === Proto.TCP || proto === Proto.UDP ? this.flows.ports(slot) & 0xffff : 0;
   }
 }
 
@@ -411,7 +443,7 @@ function isConfirmedScanner(rec: Record, tech: number): boolean {
 }
 
 /** The text of a source's address (its key's address part: formatIpv4 reads the low 32 bits). */
-function recordText(rec: Record): string {
+export function recordText(rec: Record): string {
   if (!rec.isV6) return formatIpv4(rec.key);
   return formatIpv6Key(Buffer.from(rec.addr6!).toString('hex'));
 }

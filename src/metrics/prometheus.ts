@@ -227,6 +227,8 @@ export function createMetrics(engine: Engine, opts: MetricsOptions): SensorMetri
       this.set({ table: 'flows' }, engine.flows.size);
       this.set({ table: 'probation' }, engine.probation.size);
       this.set({ table: 'sources' }, engine.sources.size);
+      this.set({ table: 'long_horizon' }, engine.recon.longHorizon.size);
+      this.set({ table: 'targets' }, engine.recon.targets.size);
     },
   });
 
@@ -239,6 +241,8 @@ export function createMetrics(engine: Engine, opts: MetricsOptions): SensorMetri
       this.set({ table: 'flows' }, engine.flows.capacity);
       this.set({ table: 'probation' }, engine.probation.capacity);
       this.set({ table: 'sources' }, engine.sources.capacity);
+      this.set({ table: 'long_horizon' }, engine.recon.longHorizon.capacity);
+      this.set({ table: 'targets' }, engine.recon.targets.capacity);
     },
   });
 
@@ -251,6 +255,8 @@ export function createMetrics(engine: Engine, opts: MetricsOptions): SensorMetri
       synced.sync('scanwatch_state_evictions_total/flows', this, { table: 'flows' }, engine.flows.evicted);
       synced.sync('scanwatch_state_evictions_total/probation', this, { table: 'probation' }, engine.probation.overwritten);
       synced.sync('scanwatch_state_evictions_total/sources', this, { table: 'sources' }, engine.sources.evicted);
+      synced.sync('scanwatch_state_evictions_total/long_horizon', this, { table: 'long_horizon' }, engine.recon.longHorizon.evicted + engine.recon.longHorizon.expired);
+      synced.sync('scanwatch_state_evictions_total/targets', this, { table: 'targets' }, engine.recon.targets.evicted + engine.recon.targets.membersEvicted);
     },
   });
 

@@ -67,7 +67,21 @@ export interface Report {
   encapsulation: Record<string, number>;
   /** IPv4/IPv6 fragment reassembly: fragments seen and what became of them, datagrams pending, memory bound. */
   fragments: Record<string, number>;
-  evictions: { probation: number; sources: number; flows: number; flows_expired: number; sketch_allocations_refused: number };
+  evictions: {
+    probation: number;
+    sources: number;
+    flows: number;
+    flows_expired: number;
+    sketch_allocations_refused: number;
+    /** Long-horizon tier: entries displaced, entries past the horizon replaced, newcomers refused. */
+    long_horizon: number;
+    long_horizon_expired: number;
+    long_horizon_refused: number;
+    /** Per-target correlation: targets displaced, member sources displaced, member sources refused. */
+    targets: number;
+    target_members: number;
+    target_members_refused: number;
+  };
   state: {
     probation_capacity: number;
     probation_entries: number;
@@ -77,6 +91,12 @@ export interface Report {
     flows_tracked: number;
     sketch_budget_bytes: number;
     sketch_bytes_used: number;
+    long_horizon_capacity: number;
+    long_horizon_entries: number;
+    long_horizon_bytes: number;
+    target_capacity: number;
+    targets_tracked: number;
+    target_bytes: number;
   };
   probes: Record<string, number>;
   detections_dropped: number;
@@ -92,13 +112,14 @@ export function isoTime(seconds: number): string {
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 export function detectionReport(d: Detection, policy?: SitePolicy): DetectionReport {
-  const f = d.figures();
-  const direction = policy === undefined ? undefined : directionOf(policy.homeNet, d.src, f.targetSamples[0]);
+  const g = d.group();
+  const f = g.figures;
+  const direction = policy === undefined ? undefined : directionOf(policy.homeNet, g.src, f.targetSamples[0]);
   const duration = Math.max(0, f.lastSeen - f.firstSeen);
   return {
     id: d.id,
-    src: d.src,
-    sources: d.sources ?? [d.src],
+    src: g.src,
+    sources: g.sources,
     tenant: d.tenant,
     type: d.type,
     pattern: d.pattern(f),
@@ -166,6 +187,12 @@ export function buildReport(engine: Engine, files: FileSummary[], version: strin
       flows: engine.flows.evicted,
       flows_expired: engine.flows.expired,
       sketch_allocations_refused: engine.budget.refused,
+      long_horizon: engine.recon.longHorizon.evicted,
+      long_horizon_expired: engine.recon.longHorizon.expired,
+      long_horizon_refused: engine.recon.longHorizon.refused,
+      targets: engine.recon.targets.evicted,
+      target_members: engine.recon.targets.membersEvicted,
+      target_members_refused: engine.recon.targets.membersRefused,
     },
     state: {
       probation_capacity: engine.probation.capacity,
@@ -176,6 +203,12 @@ export function buildReport(engine: Engine, files: FileSummary[], version: strin
       flows_tracked: engine.flows.size,
       sketch_budget_bytes: engine.budget.limitBytes,
       sketch_bytes_used: engine.budget.used,
+      long_horizon_capacity: engine.recon.longHorizon.capacity,
+      long_horizon_entries: engine.recon.longHorizon.size,
+      long_horizon_bytes: engine.recon.longHorizon.bytes,
+      target_capacity: engine.recon.targets.capacity,
+      targets_tracked: engine.recon.targets.size,
+      target_bytes: engine.recon.targets.bytes,
     },
     probes,
     detections_dropped: engine.detectionsDropped,

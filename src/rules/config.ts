@@ -1,3 +1,5 @@
+import { type LongHorizonConfig, defaultLongHorizonConfig } from '../state/long-horizon.js';
+import { type DistributedConfig, defaultDistributedConfig } from './distributed.js';
 import { TECHNIQUES, type Threshold } from './techniques.js';
 
 export type { Threshold };
@@ -38,6 +40,10 @@ export interface EngineConfig {
   sketchBudgetBytes: number;
   /** Detections kept for the report; beyond this they are counted and dropped. */
   maxDetections: number;
+  /** The long-horizon tier of slow scans (state/long-horizon.ts). */
+  longHorizon: LongHorizonConfig;
+  /** Many-source scans (rules/distributed.ts); `targetCapacity`: targets correlated at once. */
+  distributed: DistributedConfig & { targetCapacity: number };
   /**
    * The 32-bit key of the flow, probation and source hash tables. Unset (the
    * default), each Engine draws one with crypto.randomInt, so that nobody can
@@ -77,5 +83,7 @@ export function defaultConfig(): EngineConfig {
     sourceCapacity: 16384,
     sketchBudgetBytes: 128 * 1024 * 1024,
     maxDetections: 100000,
+    longHorizon: defaultLongHorizonConfig(),
+    distributed: { ...defaultDistributedConfig(), targetCapacity: 2048 },
   };
 }

@@ -1,5 +1,6 @@
 import { formatIpv4 } from '../decode/address.js';
 import type { DetectionLink, TechniqueState } from '../state/technique-state.js';
+import { realMember } from './distributed.js';
 import { isSweep, type Pattern, TECHNIQUE_NAMES, Technique, type TechniqueName } from './techniques.js';
 import { majorityTool, Tool, TOOL_NAMES } from './tools.js';
 
@@ -119,13 +120,18 @@ export class Detection implements DetectionLink {
   final: DetectionFigures | null = null;
   /** The encapsulation or VLAN separating this source's address space ("vni:5001"), or null. */
   tenant: string | null = null;
-  /**
-   * Every source of the scan, when several are one scan (a distributed or
-   * decoy scan, see engine/recon); null for an ordinary scan (just `src`).
-   */
-  sources: string[] | null = null;
   /** The technique once frozen (see `technique`). */
   private finalTechnique = -1;
+  /** Figures read from another table (long-horizon and distributed detections) while it holds them. */
+  provider: (() => DetectionFigures) | null = null;
+  /** Every source of a scan made from several (distributed scans); null: see `members`, else [src]. */
+  sourceList: string[] | null = null;
+  /** Decoy copies merged into this detection (nmap -D); null when there are none. */
+  members: Detection[] | null = null;
+  /** The detection this one was merged into; it is then not reported on its own. */
+  absorbedBy: Detection | null = null;
+  /** Key of this detection in the engine's decoy index, when it leads one. */
+  decoyKey: string | null = null;
   ended = false;
   /** Probes at the last progress report (live mode reports growth at bounded intervals). */
   reportedProbes = 0;
@@ -133,15 +139,18 @@ export class Detection implements DetectionLink {
 
   constructor(
     readonly id: number,
-    readonly src: string,
+    /** Mutable for a distributed scan, whose real source is judged as its figures grow. */
+    public src: string,
     /** The technique whose state this detection reads (tcp-syn and tcp-connect may trade names: see synOrConnect). */
     readonly stateTechnique: number,
-    state: TechniqueState<Detection>,
+    /** Null for a detection whose figures come from a provider (long-horizon, distributed). */
+    state: TechniqueState<Detection> | null,
     readonly detectedAt: number,
     readonly detectedAfterProbes: number,
     readonly reason: DetectionReason,
   ) {
     this.live = state;
+    if (state === null) this.finalTechnique = stateTechnique;
   }
 
   /** The technique reported: the state's, with tcp-syn/tcp-connect decided by the source's behaviour. */
@@ -154,21 +163,51 @@ export class Detection implements DetectionLink {
     return TECHNIQUE_NAMES[this.technique]!;
   }
 
-  figures(): DetectionFigures {
+  /** This detection's own figures (without merged decoys). */
+  ownFigures(): DetectionFigures {
     if (this.live !== null) return figuresOf(this.live);
+    if (this.provider !== null) return this.provider();
     return this.final!;
   }
 
+  /** The scan's figures: its own, or for merged decoys the real source's with every copy's probes and times. */
+  figures(): DetectionFigures {
+    return this.members === null ? this.ownFigures() : this.group().figures;
+  }
+
+  /** Source judged real and the sorted list of every source of the scan. */
+  group(): { src: string; sources: string[]; figures: DetectionFigures } {
+    if (this.members === null) {
+      const figures = this.ownFigures(); // first: a distributed scan's provider sets src and sourceList
+      return { src: this.src, sources: this.sourceList ?? [this.src], figures };
+    }
+    const all = [this as Detection, ...this.members];
+    const figs = all.map((d) => d.ownFigures());
+    const real = realMember(all.map((d, i) => ({ src: d.src, probes: figs[i]!.probes, answers: figs[i]!.answered, answeredItself: figs[i]!.halfOpen + figs[i]!.handshakes })));
+    const f = { ...figs[real]! };
+    f.probes = figs.reduce((n, x) => n + x.probes, 0);
+    f.firstSeen = Math.min(...figs.map((x) => x.firstSeen));
+    f.lastSeen = Math.max(...figs.map((x) => x.lastSeen));
+    return { src: all[real]!.src, sources: [...new Set(all.map((d) => d.src))].sort(), figures: f };
+  }
+
   get lastSeen(): number {
-    return this.live !== null ? this.live.lastSeen : this.final!.lastSeen;
+    if (this.live !== null) return this.live.lastSeen;
+    return this.final !== null ? this.final.lastSeen : this.ownFigures().lastSeen;
   }
 
   get probes(): number {
-    return this.live !== null ? this.live.probes : this.final!.probes;
+    if (this.live !== null) return this.live.probes;
+    return this.final !== null ? this.final.probes : this.ownFigures().probes;
   }
 
-  /** Freezes the figures: the technique state is about to be reset or reused. */
+  /** Freezes the figures: the technique state (or the table behind the provider) is about to be reset or reused. */
   detach(): void {
+    if (this.provider !== null && this.live === null) {
+      this.final = this.provider();
+      this.provider = null;
+      return;
+    }
     if (this.live === null) return;
     this.final = figuresOf(this.live);
     this.finalTechnique = synOrConnect(this.stateTechnique, this.live);

@@ -1,4 +1,5 @@
 import { TOOL_COUNT } from '../rules/tools.js';
+import type { SweepRateState } from './sweep-rate-state.js';
 import { HostSet, PairFilter, PortSet } from './distinct.js';
 import type { MemoryBudget } from './memory-budget.js';
 
@@ -67,6 +68,8 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
   sampleV6: string[] = [];
   detection: D | null = null;
   detectedAfterProbes = 0;
+  /** New-host rate and probe shapes for the sweep-rate test (rules/sweep-rate.ts); made on first use, pooled. */
+  sweepRate: SweepRateState | null = null;
 
   constructor(
     readonly technique: number,
@@ -101,6 +104,14 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
       if (this.pairs.add(host, port)) result |= 4;
     }
     return result;
+  }
+
+  /** The first probe's host and port in this window. */
+  get firstContactHost(): number {
+    return this.firstHost;
+  }
+  get firstContactPort(): number {
+    return this.firstPort;
   }
 
   /** Distinct (host, port) pairs probed. */
@@ -173,5 +184,6 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
     if (this.sampleV6.length > 0) this.sampleV6 = [];
     this.detection = null;
     this.detectedAfterProbes = 0;
+    if (this.sweepRate !== null) this.sweepRate.reset();
   }
 }

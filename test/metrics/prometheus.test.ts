@@ -104,8 +104,8 @@ describe('metrics of a real capture (nmap -sS of 1000 ports)', () => {
 
   it('reports the state tables, capture-loss sample, clock, budget and build', async () => {
     const { samples } = await scrape(server);
-    const tables = { flows: engine.flows, probation: engine.probation, sources: engine.sources };
-    expect(series(samples, 'scanwatch_state_entries').map((s) => s.labels.table).sort()).toEqual(['flows', 'probation', 'sources']);
+    const tables = { flows: engine.flows, probation: engine.probation, sources: engine.sources, long_horizon: engine.recon.longHorizon, targets: engine.recon.targets };
+    expect(series(samples, 'scanwatch_state_entries').map((s) => s.labels.table).sort()).toEqual(['flows', 'long_horizon', 'probation', 'sources', 'targets']);
     for (const [table, t] of Object.entries(tables)) {
       expect(value(samples, 'scanwatch_state_entries', { table })).toBe(t.size);
       expect(value(samples, 'scanwatch_state_capacity', { table })).toBe(t.capacity);
@@ -115,6 +115,8 @@ describe('metrics of a real capture (nmap -sS of 1000 ports)', () => {
     expect(value(samples, 'scanwatch_state_evictions_total', { table: 'flows' })).toBe(engine.flows.evicted);
     expect(value(samples, 'scanwatch_state_evictions_total', { table: 'probation' })).toBe(engine.probation.overwritten);
     expect(value(samples, 'scanwatch_state_evictions_total', { table: 'sources' })).toBe(engine.sources.evicted);
+    expect(value(samples, 'scanwatch_state_evictions_total', { table: 'long_horizon' })).toBe(engine.recon.longHorizon.evicted + engine.recon.longHorizon.expired);
+    expect(value(samples, 'scanwatch_state_evictions_total', { table: 'targets' })).toBe(engine.recon.targets.evicted + engine.recon.targets.membersEvicted);
 
     expect(value(samples, 'scanwatch_capture_acks_total')).toBe(engine.captureLoss.acks);
     expect(value(samples, 'scanwatch_capture_ack_gaps_total')).toBe(engine.captureLoss.gaps);
