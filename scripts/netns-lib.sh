@@ -151,6 +151,22 @@ nl_ns_add() {
         >/dev/null
 }
 
+# nl_ns_del NAME: delete one lab namespace before the end of the run (kills
+# what still runs inside it first). Scripts that build a fresh lab per
+# scenario use it; nl_teardown still deletes whatever is left on exit.
+nl_ns_del() {
+    local ns=$1 p keep=() n
+    nl_assert_lab_ns "$ns"
+    for p in $(ip netns pids "$ns" 2>/dev/null); do
+        kill -KILL "$p" 2>/dev/null
+    done
+    ip netns del "$ns" 2>/dev/null || nl_log "could not delete namespace $ns"
+    for n in "${NL_NAMESPACES[@]}"; do
+        [[ $n == "$ns" ]] || keep+=("$n")
+    done
+    NL_NAMESPACES=("${keep[@]}")
+}
+
 # nl_veth NS1 IF1 MAC1 NS2 IF2 MAC2: veth pair between two lab namespaces.
 # MACs may be "" for random ones. Both ends are brought up.
 nl_veth() {

@@ -33,6 +33,8 @@ export interface AnalyzeOptions {
   quiet?: boolean;
   /** Write each scan's packets to DIR/<id>-<src>-<type>.pcap. */
   extract?: string;
+  darkNet?: string[];
+  honeyPorts?: string[];
 }
 
 /**
@@ -115,7 +117,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<{ report: Report; e
   if (opts.files.filter((f) => f === '-').length > 1) throw new UserError('standard input (-) can be read only once');
   let policy: SitePolicy;
   try {
-    policy = sitePolicy(opts.homeNet, opts.allowScanners, opts.allowTargets);
+    policy = sitePolicy(opts.homeNet, opts.allowScanners, opts.allowTargets, opts.darkNet, opts.honeyPorts);
   } catch (err) {
     throw new UserError((err as Error).message, EXIT_USAGE);
   }
@@ -162,6 +164,7 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
   const newEngine = (): Engine => {
     const engine = new Engine(opts.config);
     engine.useAllowLists(policy.allowScanners, policy.allowTargets);
+    engine.useDeception(policy.darkNet, policy.honeyPorts);
     return engine;
   };
   const builder = new ReportBuilder(opts.version, policy, opts.merge === true);

@@ -16,6 +16,9 @@ export interface LiveOptions {
   homeNet: string[] | undefined;
   allowScanners: string[];
   allowTargets: string[];
+  /** Decoys (--dark-net, --honey-port): one probe to them is a detection. */
+  darkNet?: string[];
+  honeyPorts?: string[];
   logLevel: string;
   logFormat: LogFormat;
   progressInterval: number;
@@ -79,6 +82,12 @@ export async function runLive(opts: LiveOptions): Promise<number> {
   const engine = new Engine(opts.config);
   engine.keepEndedDetections = false;
   engine.useAllowLists(policy.allowScanners, policy.allowTargets);
+  try {
+    const decoys = sitePolicy(undefined, [], [], opts.darkNet, opts.honeyPorts);
+    engine.useDeception(decoys.darkNet, decoys.honeyPorts);
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
   const detections = new DetectionLog(log, policy);
   const metrics = createMetrics(engine, { version: opts.version, interface: opts.interface });
   let capture: LiveCapture | null = null;

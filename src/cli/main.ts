@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { defaultConfig } from '../rules/config.js';
+import { defaultConfig, type EngineConfig } from '../rules/config.js';
+import { GENEVE_PORT, VXLAN_PORT } from '../decode/layer-table.js';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_BUFFER_BYTES, parseSize } from '../capture/live-capture.js';
 import { analyze, FORMATS, type Format } from './analyze.js';
@@ -24,6 +25,16 @@ const STDIN_TOKEN = '\u0000stdin';
 /** Not an option: SCANWATCH_DEBUG asks for stack traces of internal errors. */
 const DEBUG = Boolean(process.env.SCANWATCH_DEBUG);
 delete process.env.SCANWATCH_DEBUG;
+
+/** --vxlan-port and --geneve-port: one UDP port each, 1-65535. */
+function setTunnelPorts(config: EngineConfig, vxlan: number, geneve: number): void {
+  for (const [name, port] of [['--vxlan-port', vxlan], ['--geneve-port', geneve]] as const) {
+    if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) throw new UserError(`${name} must be a UDP port number (1-65535)`, EXIT_USAGE);
+  }
+  if (vxlan === geneve) throw new UserError('--vxlan-port and --geneve-port must differ', EXIT_USAGE);
+  config.vxlanPorts = [vxlan];
+  config.genevePorts = [geneve];
+}
 
 async function main(rawArgv: string[]): Promise<number> {
   const argv = rawArgv.map((a) => (a === '-' ? STDIN_TOKEN : a));
@@ -54,11 +65,16 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('home-net', { type: 'string', array: true, requiresArg: true, coerce: listValues, describe: 'networks you defend (CIDR list); each scan is then inbound, outbound, internal or external' })
           .option('allow-scanner', { type: 'string', array: true, requiresArg: true, coerce: listValues, default: [] as string[], describe: 'sources never reported (CIDR list), e.g. your vulnerability scanner' })
           .option('allow-target', { type: 'string', array: true, requiresArg: true, coerce: listValues, default: [] as string[], describe: 'targets whose probes are not counted (CIDR list)' })
+          .option('dark-net', { type: 'string', array: true, requiresArg: true, coerce: listValues, default: [] as string[], describe: 'addresses no host uses (CIDR list): one probe to them is a detection' })
+          .option('honey-port', { type: 'string', array: true, requiresArg: true, coerce: listValues, default: [] as string[], describe: 'ports nobody legitimate calls (list): one probe to them is a detection' })
+          .option('vxlan-port', { type: 'number', requiresArg: true, default: VXLAN_PORT, describe: 'UDP port decoded as VXLAN (inner traffic analysed)' })
+          .option('geneve-port', { type: 'number', requiresArg: true, default: GENEVE_PORT, describe: 'UDP port decoded as Geneve (inner traffic analysed)' })
           .epilog(epilog()),
       async (args) => {
         const config = defaultConfig();
         if (!(args.window > 0)) throw new UserError('--window must be a positive number of seconds', EXIT_USAGE);
         config.window = args.window;
+        setTunnelPorts(config, args['vxlan-port'], args['geneve-port']);
         const files = (args.files as string[]).map((f) => (f === STDIN_TOKEN ? '-' : f));
         const result = await analyze({
           files,
@@ -71,6 +87,8 @@ async function main(rawArgv: string[]): Promise<number> {
           merge: args.merge,
           quiet: args.quiet,
           extract: args.extract,
+          darkNet: args['dark-net'],
+          honeyPorts: args['honey-port'],
         });
         exitCode = result.exitCode;
       },
@@ -89,7 +107,11 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('home-net', { type: 'string', array: true, coerce: listValues, describe: 'networks you defend (CIDR list); default RFC 1918, fc00::/7, fe80::/10' })
           .option('allow-scanner', { type: 'string', array: true, coerce: listValues, default: [] as string[], describe: 'sources never reported (CIDR list)' })
           .option('allow-target', { type: 'string', array: true, coerce: listValues, default: [] as string[], describe: 'targets whose probes are not counted (CIDR list)' })
+          .option('dark-net', { type: 'string', array: true, coerce: listValues, default: [] as string[], describe: 'addresses no host uses (CIDR list): one probe to them is a detection' })
+          .option('honey-port', { type: 'string', array: true, coerce: listValues, default: [] as string[], describe: 'ports nobody legitimate calls (list): one probe to them is a detection' })
           .option('window', { type: 'number', default: defaultConfig().window, describe: "seconds of quiet after which a source's counts restart" })
+          .option('vxlan-port', { type: 'number', default: VXLAN_PORT, describe: 'UDP port decoded as VXLAN (inner traffic analysed)' })
+          .option('geneve-port', { type: 'number', default: GENEVE_PORT, describe: 'UDP port decoded as Geneve (inner traffic analysed)' })
           .option('progress-interval', { type: 'number', default: 60, describe: 'seconds between log lines for a scan that keeps growing' })
           .option('log-level', { choices: ['debug', 'info', 'warn', 'error'], default: 'info' })
           .option('log-format', { choices: ['auto', 'json', 'pretty'], default: 'auto', describe: 'auto: pretty on a terminal, JSON otherwise' })
@@ -105,6 +127,7 @@ async function main(rawArgv: string[]): Promise<number> {
         if (!(args.window > 0)) throw new UserError('--window must be a positive number of seconds', EXIT_USAGE);
         if (!(args['progress-interval'] > 0)) throw new UserError('--progress-interval must be a positive number of seconds', EXIT_USAGE);
         config.window = args.window;
+        setTunnelPorts(config, args['vxlan-port'], args['geneve-port']);
         let bufferBytes: number;
         try {
           bufferBytes = parseSize(args['buffer-size']);
@@ -122,6 +145,8 @@ async function main(rawArgv: string[]): Promise<number> {
           homeNet: args['home-net'],
           allowScanners: args['allow-scanner'],
           allowTargets: args['allow-target'],
+          darkNet: args['dark-net'],
+          honeyPorts: args['honey-port'],
           logLevel: args['log-level'],
           logFormat: format,
           progressInterval: args['progress-interval'],

@@ -16,6 +16,15 @@ export const DecodeError = {
   TRUNCATED_UDP: 10,
   TRUNCATED_ICMP: 11,
   BAD_IP_VERSION: 12,
+  TOO_MANY_LAYERS: 13,
+  TRUNCATED_SCTP: 14,
+  TRUNCATED_MPLS: 15,
+  TRUNCATED_GRE: 16,
+  TRUNCATED_ERSPAN: 17,
+  BAD_ERSPAN_HEADER: 18,
+  TRUNCATED_GENEVE: 19,
+  TUNNEL_TOO_DEEP: 20,
+  TRUNCATED_FRAGMENT: 21,
 } as const;
 
 export const DECODE_ERROR_NAMES: readonly string[] = [
@@ -32,6 +41,15 @@ export const DECODE_ERROR_NAMES: readonly string[] = [
   'truncated_udp',
   'truncated_icmp',
   'bad_ip_version',
+  'too_many_layers',
+  'truncated_sctp',
+  'truncated_mpls',
+  'truncated_gre',
+  'truncated_erspan',
+  'bad_erspan_header',
+  'truncated_geneve',
+  'tunnel_too_deep',
+  'truncated_fragment',
 ];
 
 export type DecodeErrorCounts = Record<string, number>;

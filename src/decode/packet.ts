@@ -5,7 +5,10 @@
  */
 
 export const L3 = { NONE: 0, IPV4: 4, IPV6: 6, ARP: 1 } as const;
-export const Proto = { ICMP: 1, TCP: 6, UDP: 17, ICMPV6: 58 } as const;
+export const Proto = { ICMP: 1, TCP: 6, UDP: 17, ICMPV6: 58, SCTP: 132 } as const;
+
+/** SCTP chunk types of the first chunk (RFC 9260 section 3.2). */
+export const SctpChunk = { DATA: 0, INIT: 1, INIT_ACK: 2, ABORT: 6, SHUTDOWN_ACK: 8, COOKIE_ECHO: 10, COOKIE_ACK: 11 } as const;
 
 export const TcpFlag = {
   FIN: 0x01,
@@ -27,6 +30,14 @@ export class Packet {
   l2Broadcast = false;
   /** VLAN ID of the innermost 802.1Q/802.1ad tag, or -1. */
   vlan = -1;
+  /**
+   * The virtual network the analysed (innermost) packet belongs to, so that
+   * tenants with overlapping addresses are kept apart: 0 for none, else an
+   * encapsulation kind and its id (VLAN, VNI, GRE key, ERSPAN session, MPLS
+   * label) packed by tenantOf() in encapsulation.ts; formatTenant() renders it
+   * ("vlan:20", "vni:5001"). A number, so that keys stay unboxed.
+   */
+  tenant = 0;
 
   // --- network layer ---
   /**
@@ -42,8 +53,21 @@ export class Packet {
   proto = -1;
   ttl = 0;
   ipId = 0;
-  /** False for a non-first fragment: it has no transport header. */
+  /**
+   * True when a transport header was decoded (TCP, UDP, ICMP, ICMPv6, SCTP):
+   * false for a fragment still waiting for the rest of its datagram and for
+   * protocols without a decoder.
+   */
   hasL4 = false;
+  /**
+   * True when the packet is a whole IP datagram of protocol `proto`: not
+   * fragmented, or reassembled here. With hasL4 false it is a datagram of a
+   * protocol we do not decode further (IGMP, GRE that is no tunnel, ...),
+   * which is what an IP protocol scan (nmap -sO) sends.
+   */
+  completeDatagram = false;
+  /** True when the datagram was rebuilt from fragments (buf is then the reassembly buffer). */
+  reassembled = false;
   /** IP payload length as the IP header states it (bounded by what was captured). */
   l4Off = 0;
   l4Len = 0;
@@ -62,13 +86,22 @@ export class Packet {
   tcpMss = -1;
   payloadLen = 0;
 
+  /** SCTP: type of the first chunk (SctpChunk), -1 when the packet has none; verification tag. */
+  sctpChunkType = -1;
+  sctpVtag = 0;
+
   icmpType = -1;
   icmpCode = -1;
   /** Echo/timestamp/mask identifier and sequence number. */
   icmpId = 0;
   icmpSeq = 0;
 
-  /** For ICMP errors: the quoted original datagram (RFC 792, RFC 4443 section 3.1). */
+  /**
+   * For ICMP errors: the quoted original datagram (RFC 792, RFC 4443 section
+   * 3.1). Ports (or echo identifier/sequence) are those of TCP, UDP, SCTP and
+   * ICMP quotes; for other protocols (an nmap -sO probe answered by protocol
+   * unreachable) only the addresses and protocol, with ports 0.
+   */
   quotedValid = false;
   quotedProto = -1;
   quotedSrc = 0;

@@ -14,7 +14,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { ENCAPSULATION_NAMES } from '../decode/encapsulation.js';
 import { DECODE_ERROR_NAMES } from '../decode/errors.js';
+import { FRAGMENT_STAT_NAMES } from '../decode/reassembly.js';
 import { type Engine, SEGMENT_KINDS } from '../engine/engine.js';
 import type { Detection } from '../rules/detection.js';
 import { isSweep, type Pattern, TECHNIQUE_NAMES } from '../rules/techniques.js';
@@ -132,6 +134,41 @@ export function createMetrics(engine: Engine, opts: MetricsOptions): SensorMetri
   });
 
   new Counter({
+    name: 'scanwatch_encapsulated_packets_total',
+    help: 'Frames by encapsulation the decoder opened to analyse the packet inside (a frame counts once per layer of each kind).',
+    labelNames: ['encapsulation'],
+    registers,
+    collect() {
+      const counts = engine.decoder.encapsulations;
+      for (let i = 0; i < ENCAPSULATION_NAMES.length; i++) {
+        synced.sync(`scanwatch_encapsulated_packets_total/${ENCAPSULATION_NAMES[i]}`, this, { encapsulation: ENCAPSULATION_NAMES[i]! }, counts[i] ?? 0);
+      }
+    },
+  });
+
+  new Counter({
+    name: 'scanwatch_ip_fragments_total',
+    help: 'IP fragment reassembly: fragments seen, datagrams reassembled, and datagrams lost to timeouts, evictions, overlaps (RFC 5722), oversize and malformed fragments.',
+    labelNames: ['event'],
+    registers,
+    collect() {
+      const stats = engine.decoder.reassembly.stats;
+      for (let i = 0; i < FRAGMENT_STAT_NAMES.length; i++) {
+        synced.sync(`scanwatch_ip_fragments_total/${FRAGMENT_STAT_NAMES[i]}`, this, { event: FRAGMENT_STAT_NAMES[i]! }, stats[i] ?? 0);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'scanwatch_ip_fragment_datagrams_pending',
+    help: 'Datagrams waiting for fragments (at most the reassembly capacity, 64 by default).',
+    registers,
+    collect() {
+      this.set(engine.decoder.reassembly.pending);
+    },
+  });
+
+  new Counter({
     name: 'scanwatch_tcp_segments_total',
     help: 'TCP segments seen, by flag pattern.',
     labelNames: ['flags'],
@@ -190,6 +227,8 @@ export function createMetrics(engine: Engine, opts: MetricsOptions): SensorMetri
       this.set({ table: 'flows' }, engine.flows.size);
       this.set({ table: 'probation' }, engine.probation.size);
       this.set({ table: 'sources' }, engine.sources.size);
+      this.set({ table: 'long_horizon' }, engine.recon.longHorizon.size);
+      this.set({ table: 'targets' }, engine.recon.targets.size);
     },
   });
 
@@ -202,6 +241,8 @@ export function createMetrics(engine: Engine, opts: MetricsOptions): SensorMetri
       this.set({ table: 'flows' }, engine.flows.capacity);
       this.set({ table: 'probation' }, engine.probation.capacity);
       this.set({ table: 'sources' }, engine.sources.capacity);
+      this.set({ table: 'long_horizon' }, engine.recon.longHorizon.capacity);
+      this.set({ table: 'targets' }, engine.recon.targets.capacity);
     },
   });
 
@@ -214,6 +255,8 @@ export function createMetrics(engine: Engine, opts: MetricsOptions): SensorMetri
       synced.sync('scanwatch_state_evictions_total/flows', this, { table: 'flows' }, engine.flows.evicted);
       synced.sync('scanwatch_state_evictions_total/probation', this, { table: 'probation' }, engine.probation.overwritten);
       synced.sync('scanwatch_state_evictions_total/sources', this, { table: 'sources' }, engine.sources.evicted);
+      synced.sync('scanwatch_state_evictions_total/long_horizon', this, { table: 'long_horizon' }, engine.recon.longHorizon.evicted + engine.recon.longHorizon.expired);
+      synced.sync('scanwatch_state_evictions_total/targets', this, { table: 'targets' }, engine.recon.targets.evicted + engine.recon.targets.membersEvicted);
     },
   });
 

@@ -1,4 +1,6 @@
+import { encapsulationCounts } from '../decode/encapsulation.js';
 import { decodeErrorCounts } from '../decode/errors.js';
+import { FRAGMENT_STAT_NAMES } from '../decode/reassembly.js';
 import type { Engine } from '../engine/engine.js';
 import type { Detection } from '../rules/detection.js';
 import { directionOf, type SitePolicy, severityOf } from '../rules/policy.js';
@@ -28,6 +30,10 @@ export interface DetectionReport {
    */
   file?: string | null;
   src: string;
+  /** Every source of the scan, sorted ([src] for an ordinary scan; all of a distributed or decoy scan's). */
+  sources: string[];
+  /** The VLAN or encapsulation separating the source's address space ("vlan:20", "vni:5001"), or null. */
+  tenant: string | null;
   type: string;
   pattern: string;
   targets: number;
@@ -74,7 +80,25 @@ export interface Report {
   decode_errors: Record<string, number>;
   decode_errors_total: number;
   other_protocols: number;
-  evictions: { probation: number; sources: number; flows: number; flows_expired: number; sketch_allocations_refused: number };
+  /** Frames by encapsulation opened (vlan, qinq, mpls, gre, erspan_i/ii/iii, vxlan, geneve); non-zero ones only. */
+  encapsulation: Record<string, number>;
+  /** IPv4/IPv6 fragment reassembly: fragments seen and what became of them, datagrams pending, memory bound. */
+  fragments: Record<string, number>;
+  evictions: {
+    probation: number;
+    sources: number;
+    flows: number;
+    flows_expired: number;
+    sketch_allocations_refused: number;
+    /** Long-horizon tier: entries displaced, entries past the horizon replaced, newcomers refused. */
+    long_horizon: number;
+    long_horizon_expired: number;
+    long_horizon_refused: number;
+    /** Per-target correlation: targets displaced, member sources displaced, member sources refused. */
+    targets: number;
+    target_members: number;
+    target_members_refused: number;
+  };
   state: {
     probation_capacity: number;
     probation_entries: number;
@@ -84,6 +108,12 @@ export interface Report {
     flows_tracked: number;
     sketch_budget_bytes: number;
     sketch_bytes_used: number;
+    long_horizon_capacity: number;
+    long_horizon_entries: number;
+    long_horizon_bytes: number;
+    target_capacity: number;
+    targets_tracked: number;
+    target_bytes: number;
   };
   probes: Record<string, number>;
   detections_dropped: number;
@@ -101,14 +131,17 @@ export function isoTime(seconds: number): string {
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 export function detectionReport(d: Detection, policy?: SitePolicy, file?: string | null): DetectionReport {
-  const f = d.figures();
-  const direction = policy === undefined ? undefined : directionOf(policy.homeNet, d.src, f.targetSamples[0]);
+  const g = d.group();
+  const f = g.figures;
+  const direction = policy === undefined ? undefined : directionOf(policy.homeNet, g.src, f.targetSamples[0]);
   const duration = Math.max(0, f.lastSeen - f.firstSeen);
   const pattern = d.pattern(f);
   return {
     id: d.id,
     ...(file === undefined ? {} : { file }),
-    src: d.src,
+    src: g.src,
+    sources: g.sources,
+    tenant: d.tenant,
     type: d.type,
     pattern,
     targets: f.targets,
@@ -129,7 +162,7 @@ export function detectionReport(d: Detection, policy?: SitePolicy, file?: string
     detected_after_probes: d.detectedAfterProbes,
     detected_at: isoTime(d.detectedAt),
     reason: d.reason,
-    ...(direction === undefined ? {} : { direction, severity: severityOf(direction) }),
+    ...(direction === undefined ? {} : { direction, severity: severityOf(direction, d.reason) }),
     answered: f.answered,
     rejected: f.rejected,
     unanswered: f.silent,
@@ -137,6 +170,20 @@ export function detectionReport(d: Detection, policy?: SitePolicy, file?: string
     half_open: f.halfOpen,
     counts_exact: f.countsExact,
   };
+}
+
+function fragmentReport(engine: Engine): Record<string, number> {
+  const r = engine.decoder.reassembly;
+  const out: Record<string, number> = {};
+  FRAGMENT_STAT_NAMES.forEach((n, i) => (out[n] = r.stats[i]!));
+  out.pending = r.pending;
+  out.capacity = r.capacity;
+  return out;
+}
+
+/** Fragment counters add up across runs; pending and capacity are per engine, so the largest is kept. */
+function addFragments(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = k === 'pending' || k === 'capacity' ? Math.max(into[k] ?? 0, v) : (into[k] ?? 0) + v;
 }
 
 /** One capture's detection run: the engine after it read its file(s). */
@@ -180,7 +227,21 @@ export class ReportBuilder {
   private first = Infinity;
   private last = -Infinity;
   private otherProtocols = 0;
-  private readonly evictions = { probation: 0, sources: 0, flows: 0, flows_expired: 0, sketch_allocations_refused: 0 };
+  private readonly evictions = {
+    probation: 0,
+    sources: 0,
+    flows: 0,
+    flows_expired: 0,
+    sketch_allocations_refused: 0,
+    long_horizon: 0,
+    long_horizon_expired: 0,
+    long_horizon_refused: 0,
+    targets: 0,
+    target_members: 0,
+    target_members_refused: 0,
+  };
+  private readonly encapsulation: Record<string, number> = {};
+  private readonly fragments: Record<string, number> = {};
   private state: Report['state'] | null = null;
   private detectionsDropped = 0;
   private allowListed = 0;
@@ -213,6 +274,15 @@ export class ReportBuilder {
     this.evictions.flows += engine.flows.evicted;
     this.evictions.flows_expired += engine.flows.expired;
     this.evictions.sketch_allocations_refused += engine.budget.refused;
+    const recon = engine.recon;
+    this.evictions.long_horizon += recon.longHorizon.evicted;
+    this.evictions.long_horizon_expired += recon.longHorizon.expired;
+    this.evictions.long_horizon_refused += recon.longHorizon.refused;
+    this.evictions.targets += recon.targets.evicted;
+    this.evictions.target_members += recon.targets.membersEvicted;
+    this.evictions.target_members_refused += recon.targets.membersRefused;
+    addCounts(this.encapsulation, encapsulationCounts(engine.decoder.encapsulations));
+    addFragments(this.fragments, fragmentReport(engine));
     const st = {
       probation_capacity: engine.probation.capacity,
       probation_entries: engine.probation.size,
@@ -222,6 +292,12 @@ export class ReportBuilder {
       flows_tracked: engine.flows.size,
       sketch_budget_bytes: engine.budget.limitBytes,
       sketch_bytes_used: engine.budget.used,
+      long_horizon_capacity: engine.recon.longHorizon.capacity,
+      long_horizon_entries: engine.recon.longHorizon.size,
+      long_horizon_bytes: engine.recon.longHorizon.bytes,
+      target_capacity: engine.recon.targets.capacity,
+      targets_tracked: engine.recon.targets.size,
+      target_bytes: engine.recon.targets.bytes,
     };
     if (this.state === null) this.state = st;
     else for (const k of Object.keys(st) as (keyof typeof st)[]) this.state[k] = Math.max(this.state[k], st[k]);
@@ -257,6 +333,8 @@ export class ReportBuilder {
       decode_errors: this.decodeErrors,
       decode_errors_total: Object.values(this.decodeErrors).reduce((a, b) => a + b, 0),
       other_protocols: this.otherProtocols,
+      encapsulation: this.encapsulation,
+      fragments: this.fragments,
       evictions: this.evictions,
       state: this.state ?? emptyState(),
       probes: this.probes,
@@ -278,5 +356,11 @@ function emptyState(): Report['state'] {
     flows_tracked: 0,
     sketch_budget_bytes: 0,
     sketch_bytes_used: 0,
+    long_horizon_capacity: 0,
+    long_horizon_entries: 0,
+    long_horizon_bytes: 0,
+    target_capacity: 0,
+    targets_tracked: 0,
+    target_bytes: 0,
   };
 }

@@ -1,11 +1,8 @@
-import { TECHNIQUE_COUNT, Technique } from './techniques.js';
+import { type LongHorizonConfig, defaultLongHorizonConfig } from '../state/long-horizon.js';
+import { type DistributedConfig, defaultDistributedConfig } from './distributed.js';
+import { TECHNIQUES, type Threshold } from './techniques.js';
 
-export interface Threshold {
-  /** Distinct destination ports that make a vertical scan (0: not applicable). */
-  ports: number;
-  /** Distinct destination hosts that make a horizontal scan or sweep. */
-  hosts: number;
-}
+export type { Threshold };
 
 export interface EngineConfig {
   /**
@@ -21,8 +18,15 @@ export interface EngineConfig {
   sweepUnansweredFraction: number;
   /** Distinct hosts or ports at which a source already detected for one technique is reported for another. */
   confirmedScannerThreshold: number;
-  /** ...unless it reaches this multiple of its threshold. Likewise for a source TRW finds benign. */
+  /** ...unless it reaches this multiple of its threshold. */
   overwhelmingFactor: number;
+  /**
+   * A source whose successful contacts mostly carry its own payload is a
+   * client (a NAT gateway, a resolver, a peer-to-peer node), not a
+   * scanner; it is reported only if at least this fraction of its first
+   * contacts fail (a worm spraying exploits), and never by the TRW run alone.
+   */
+  clientFailureFraction: number;
   /** Seconds after which a silent probe counts as unanswered and an idle flow is forgotten. */
   flowTimeout: number;
   /** Seconds without a new probe after which a detection is reported as ended. */
@@ -36,39 +40,25 @@ export interface EngineConfig {
   sketchBudgetBytes: number;
   /** Detections kept for the report; beyond this they are counted and dropped. */
   maxDetections: number;
+  /** The long-horizon tier of slow scans (state/long-horizon.ts). */
+  longHorizon: LongHorizonConfig;
+  /** Many-source scans (rules/distributed.ts); `targetCapacity`: targets correlated at once. */
+  distributed: DistributedConfig & { targetCapacity: number };
+  /**
+   * The 32-bit key of the flow, probation and source hash tables. Unset (the
+   * default), each Engine draws one with crypto.randomInt, so that nobody can
+   * craft packets that collide with a scanner's entries; tests set it to
+   * reproduce a layout.
+   */
+  hashSeed?: number;
+  /** UDP destination ports decoded as VXLAN (default [4789]) and Geneve (default [6081]); see decode/layer-table.ts. */
+  vxlanPorts?: number[];
+  genevePorts?: number[];
 }
 
+/** Default thresholds, from the technique registry (each entry cites its source). */
 function thresholds(): Threshold[] {
-  const t: Threshold[] = new Array(TECHNIQUE_COUNT);
-  // Raw-socket SYNs are never sent by ordinary software; Snort's portscan2
-  // alerted at 20 ports or 5 hosts (DEFAULT_PORT_LIMIT, DEFAULT_TARGET_LIMIT).
-  // We take 10 ports or 10 hosts: an nmap SYN scan sends hundreds per second.
-  t[Technique.TCP_SYN] = { ports: 10, hosts: 10 };
-  // Kernel connect() SYNs are what every client sends: Zeek's scan policy
-  // thresholds (port_scan_threshold 15 ports, addr_scan_threshold 25 hosts,
-  // policy/misc/scan.zeek), plus the TRW outcome test that exonerates
-  // sources whose connections succeed.
-  t[Technique.TCP_CONNECT] = { ports: 15, hosts: 25 };
-  // FIN without ACK has no use in a working connection (RFC 9293 section
-  // 3.10.7: a segment without ACK is dropped in every synchronised state),
-  // so five targets suffice. No TCP stack ever emits a segment with no flags
-  // or with FIN+PSH+URG: like Snort's single-packet rules ("SCAN NULL",
-  // sid 623; "SCAN nmap XMAS", sid 1228), one such segment is reported.
-  t[Technique.TCP_FIN] = { ports: 5, hosts: 5 };
-  t[Technique.TCP_NULL] = { ports: 1, hosts: 1 };
-  t[Technique.TCP_XMAS] = { ports: 1, hosts: 1 };
-  // ACK and FIN/ACK probes are counted only once the target's answer (RST,
-  // ICMP unreachable, or silence) shows no connection existed.
-  t[Technique.TCP_ACK] = { ports: 10, hosts: 10 };
-  t[Technique.TCP_MAIMON] = { ports: 10, hosts: 10 };
-  // UDP: the same as raw SYN; DNS clients talk to one or two servers on one
-  // port, and TRW exonerates a resolver whose queries are answered.
-  t[Technique.UDP] = { ports: 10, hosts: 25 };
-  // Sweeps: ten hosts pinged, or twenty addresses asked for by broadcast ARP
-  // (an ordinary host resolves its gateway and a few peers).
-  t[Technique.ICMP_SWEEP] = { ports: 0, hosts: 10 };
-  t[Technique.ARP_SWEEP] = { ports: 0, hosts: 20 };
-  return t;
+  return TECHNIQUES.map((t) => ({ ...t.threshold }));
 }
 
 export function defaultConfig(): EngineConfig {
@@ -83,6 +73,7 @@ export function defaultConfig(): EngineConfig {
     sweepUnansweredFraction: 0.5,
     confirmedScannerThreshold: 3,
     overwhelmingFactor: 4,
+    clientFailureFraction: 0.8,
     // nmap's default maximum RTT timeout is 10 s (--max-rtt-timeout); a
     // probe still unanswered after that is taken as filtered.
     flowTimeout: 10,
@@ -92,5 +83,7 @@ export function defaultConfig(): EngineConfig {
     sourceCapacity: 16384,
     sketchBudgetBytes: 128 * 1024 * 1024,
     maxDetections: 100000,
+    longHorizon: defaultLongHorizonConfig(),
+    distributed: { ...defaultDistributedConfig(), targetCapacity: 2048 },
   };
 }

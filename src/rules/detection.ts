@@ -1,6 +1,36 @@
 import { formatIpv4 } from '../decode/address.js';
-import type { TechniqueState } from '../state/technique-state.js';
-import { isSweep, type Pattern, TECHNIQUE_NAMES, type TechniqueName, TOOL_NAMES } from './techniques.js';
+import type { DetectionLink, TechniqueState } from '../state/technique-state.js';
+import { realMember } from './distributed.js';
+import { isSweep, type Pattern, TECHNIQUE_NAMES, Technique, type TechniqueName } from './techniques.js';
+import { majorityTool, Tool, TOOL_NAMES } from './tools.js';
+
+/**
+ * tcp-syn or tcp-connect (issue 8 item 7). A SYN is filed by its packet:
+ * a scanner's fingerprint (masscan's IP ID, zmap's 54321, nmap's raw
+ * windows) makes it tcp-syn, else the kernel's option set makes it
+ * tcp-connect. The name then follows what the source did after SYN-ACKs,
+ * when it has shown it: resetting them (half-open: the raw socket had no
+ * connection, so the initiator's kernel answered RST) is a SYN scan
+ * whatever options the SYNs carried; completing them with an ACK is the
+ * kernel's connect(), unless a scanner's fingerprint says its own stack
+ * did it (masscan --banners).
+ */
+export function synOrConnect(technique: number, s: TechniqueState): number {
+  if (s.openServiceCount < 2) return technique;
+  if (technique === Technique.TCP_CONNECT) return outweighs(s.halfOpen, s.handshakes) ? Technique.TCP_SYN : technique;
+  if (technique === Technique.TCP_SYN && outweighs(s.handshakes, s.halfOpen) && majorityTool(s.toolVotes, s.probes) === Tool.NONE) return Technique.TCP_CONNECT;
+  return technique;
+}
+
+/**
+ * Handshake evidence that settles the name: from at least two open
+ * services (checked above), at least two contacts, and more than twice the
+ * contrary evidence. Repeated probes of one open port (nmap -O's, which
+ * carry a full option set and are reset) or a lost ACK must not rename a scan.
+ */
+function outweighs(evidence: number, contrary: number): boolean {
+  return evidence >= 2 && evidence > 2 * contrary;
+}
 
 /** The pattern of a scan from its distinct counts. */
 export function patternOf(technique: number, hosts: number, ports: number, pairs: number): Pattern {
@@ -12,7 +42,22 @@ export function patternOf(technique: number, hosts: number, ports: number, pairs
 }
 
 /** What made a detection fire. */
-export type DetectionReason = 'distinct-ports' | 'distinct-hosts' | 'trw' | 'confirmed-scanner';
+export type DetectionReason =
+  | 'distinct-ports'
+  | 'distinct-hosts'
+  | 'trw'
+  | 'confirmed-scanner'
+  /** A probe to an address no host uses (--dark-net) or a port nobody legitimate calls (--honey-port). */
+  | 'dark-net'
+  | 'honey-port'
+  | 'long-horizon'
+  | 'distributed'
+  | 'sweep-rate';
+
+/** Reasons that are deception hits: reported on the first probe, with a high severity. */
+export function isLure(reason: string): boolean {
+  return reason === 'dark-net' || reason === 'honey-port';
+}
 
 /** The figures of a detection at one moment, as reports carry them. */
 export interface DetectionFigures {
@@ -38,16 +83,7 @@ export interface DetectionFigures {
 }
 
 function toolOf(state: TechniqueState): string | null {
-  let best = 0;
-  let bestVotes = 0;
-  for (let t = 1; t < state.toolVotes.length; t++) {
-    if (state.toolVotes[t]! > bestVotes) {
-      best = t;
-      bestVotes = state.toolVotes[t]!;
-    }
-  }
-  // A tool is named when at least half of the probes carry its fingerprint.
-  return bestVotes * 2 >= state.probes && bestVotes > 0 ? TOOL_NAMES[best]! : null;
+  return TOOL_NAMES[majorityTool(state.toolVotes, state.probes)] ?? null;
 }
 
 export function figuresOf(s: TechniqueState): DetectionFigures {
@@ -79,10 +115,23 @@ export function figuresOf(s: TechniqueState): DetectionFigures {
  * detection reads its live state; when the source's window closes or its
  * record is evicted, the figures are frozen in `final`.
  */
-export class Detection {
-  live: TechniqueState | null;
+export class Detection implements DetectionLink {
+  live: TechniqueState<Detection> | null;
   final: DetectionFigures | null = null;
-  readonly type: TechniqueName;
+  /** The encapsulation or VLAN separating this source's address space ("vni:5001"), or null. */
+  tenant: string | null = null;
+  /** The technique once frozen (see `technique`). */
+  private finalTechnique = -1;
+  /** Figures read from another table (long-horizon and distributed detections) while it holds them. */
+  provider: (() => DetectionFigures) | null = null;
+  /** Every source of a scan made from several (distributed scans); null: see `members`, else [src]. */
+  sourceList: string[] | null = null;
+  /** Decoy copies merged into this detection (nmap -D); null when there are none. */
+  members: Detection[] | null = null;
+  /** The detection this one was merged into; it is then not reported on its own. */
+  absorbedBy: Detection | null = null;
+  /** Key of this detection in the engine's decoy index, when it leads one. */
+  decoyKey: string | null = null;
   ended = false;
   /** Probes at the last progress report (live mode reports growth at bounded intervals). */
   reportedProbes = 0;
@@ -90,39 +139,83 @@ export class Detection {
 
   constructor(
     readonly id: number,
-    readonly src: string,
-    readonly technique: number,
-    state: TechniqueState,
+    /** Mutable for a distributed scan, whose real source is judged as its figures grow. */
+    public src: string,
+    /** The technique whose state this detection reads (tcp-syn and tcp-connect may trade names: see synOrConnect). */
+    readonly stateTechnique: number,
+    /** Null for a detection whose figures come from a provider (long-horizon, distributed). */
+    state: TechniqueState<Detection> | null,
     readonly detectedAt: number,
     readonly detectedAfterProbes: number,
     readonly reason: DetectionReason,
   ) {
     this.live = state;
-    this.type = TECHNIQUE_NAMES[technique]!;
+    if (state === null) this.finalTechnique = stateTechnique;
   }
 
-  figures(): DetectionFigures {
+  /** The technique reported: the state's, with tcp-syn/tcp-connect decided by the source's behaviour. */
+  get technique(): number {
+    if (this.live !== null) return synOrConnect(this.stateTechnique, this.live);
+    return this.finalTechnique;
+  }
+
+  get type(): TechniqueName {
+    return TECHNIQUE_NAMES[this.technique]!;
+  }
+
+  /** This detection's own figures (without merged decoys). */
+  ownFigures(): DetectionFigures {
     if (this.live !== null) return figuresOf(this.live);
+    if (this.provider !== null) return this.provider();
     return this.final!;
   }
 
+  /** The scan's figures: its own, or for merged decoys the real source's with every copy's probes and times. */
+  figures(): DetectionFigures {
+    return this.members === null ? this.ownFigures() : this.group().figures;
+  }
+
+  /** Source judged real and the sorted list of every source of the scan. */
+  group(): { src: string; sources: string[]; figures: DetectionFigures } {
+    if (this.members === null) {
+      const figures = this.ownFigures(); // first: a distributed scan's provider sets src and sourceList
+      return { src: this.src, sources: this.sourceList ?? [this.src], figures };
+    }
+    const all = [this as Detection, ...this.members];
+    const figs = all.map((d) => d.ownFigures());
+    const real = realMember(all.map((d, i) => ({ src: d.src, probes: figs[i]!.probes, answers: figs[i]!.answered, answeredItself: figs[i]!.halfOpen + figs[i]!.handshakes })));
+    const f = { ...figs[real]! };
+    f.probes = figs.reduce((n, x) => n + x.probes, 0);
+    f.firstSeen = Math.min(...figs.map((x) => x.firstSeen));
+    f.lastSeen = Math.max(...figs.map((x) => x.lastSeen));
+    return { src: all[real]!.src, sources: [...new Set(all.map((d) => d.src))].sort(), figures: f };
+  }
+
   get lastSeen(): number {
-    return this.live !== null ? this.live.lastSeen : this.final!.lastSeen;
+    if (this.live !== null) return this.live.lastSeen;
+    return this.final !== null ? this.final.lastSeen : this.ownFigures().lastSeen;
   }
 
   get probes(): number {
-    return this.live !== null ? this.live.probes : this.final!.probes;
+    if (this.live !== null) return this.live.probes;
+    return this.final !== null ? this.final.probes : this.ownFigures().probes;
   }
 
-  /** Freezes the figures: the technique state is about to be reset or reused. */
+  /** Freezes the figures: the technique state (or the table behind the provider) is about to be reset or reused. */
   detach(): void {
+    if (this.provider !== null && this.live === null) {
+      this.final = this.provider();
+      this.provider = null;
+      return;
+    }
     if (this.live === null) return;
     this.final = figuresOf(this.live);
+    this.finalTechnique = synOrConnect(this.stateTechnique, this.live);
     this.live.detection = null;
     this.live = null;
   }
 
   pattern(f: DetectionFigures = this.figures()): Pattern {
-    return patternOf(this.technique, f.targets, f.ports, f.pairs);
+    return patternOf(this.stateTechnique, f.targets, f.ports, f.pairs);
   }
 }

@@ -23,8 +23,15 @@ export const DEFAULT_HOME_NET = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'
  */
 const SEVERITY: Record<Direction, Severity> = { internal: 'critical', outbound: 'high', inbound: 'medium', external: 'low' };
 
-export function severityOf(direction: Direction): Severity {
-  return SEVERITY[direction];
+/**
+ * A probe to a decoy (--dark-net, --honey-port) is high whatever its
+ * direction (critical when internal): nobody legitimate goes there, as a
+ * honeypot or a Thinkst canary raises it.
+ */
+export function severityOf(direction: Direction, reason?: string): Severity {
+  const s = SEVERITY[direction];
+  if ((reason === 'dark-net' || reason === 'honey-port') && (s === 'medium' || s === 'low')) return 'high';
+  return s;
 }
 
 export function directionOf(homeNet: CidrSet, src: string, target: string | undefined): Direction {
@@ -40,12 +47,39 @@ export interface SitePolicy {
   allowScanners: CidrSet;
   /** Targets whose probes are not counted (honeypots, hosts scanned on purpose). */
   allowTargets: CidrSet;
+  /** Addresses no host uses: one probe to them is a detection (--dark-net). */
+  darkNet: CidrSet;
+  /** Ports nobody legitimate calls: one probe to them is a detection (--honey-port). */
+  honeyPorts: number[];
 }
 
-export function sitePolicy(homeNet: string[] | undefined, allowScanners: string[] = [], allowTargets: string[] = []): SitePolicy {
+/** Port numbers from --honey-port values ("23", "2323,5900"); throws a one-line error on a bad one. */
+export function parsePorts(values: string[], option = '--honey-port'): number[] {
+  const ports: number[] = [];
+  for (const v of values) {
+    for (const item of String(v).split(',')) {
+      const t = item.trim();
+      if (t === '') continue;
+      const n = /^\d{1,5}$/.test(t) ? Number(t) : NaN;
+      if (!(n >= 0 && n <= 65535)) throw new Error(`${option}: "${t}" is not a port number (0-65535)`);
+      ports.push(n);
+    }
+  }
+  return ports;
+}
+
+export function sitePolicy(
+  homeNet: string[] | undefined,
+  allowScanners: string[] = [],
+  allowTargets: string[] = [],
+  darkNet: string[] = [],
+  honeyPorts: string[] = [],
+): SitePolicy {
   return {
     homeNet: new CidrSet(homeNet === undefined || homeNet.length === 0 ? DEFAULT_HOME_NET : homeNet),
     allowScanners: new CidrSet(allowScanners),
     allowTargets: new CidrSet(allowTargets),
+    darkNet: new CidrSet(darkNet),
+    honeyPorts: parsePorts(honeyPorts),
   };
 }

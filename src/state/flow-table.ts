@@ -66,6 +66,12 @@ export class FlowTable {
     capacity: number,
     /** Seconds of inactivity after which an entry expires. */
     readonly idleTimeout: number,
+    /**
+     * The hash key (see Engine: random per process). Without it, anyone
+     * could compute which set a scanner's flow falls in and push it out
+     * with four spoofed flows that hash there (a targeted-collision flood).
+     */
+    private readonly seed = 0,
   ) {
     let sets = 1;
     while (sets * WAYS < capacity) sets *= 2;
@@ -174,6 +180,23 @@ export class FlowTable {
   markOwnerTracked(slot: number): void {
     this.ints[slot * STRIDE + META]! |= 0x1000000;
   }
+  /**
+   * Whether the initiator's payload on an answered contact has been judged
+   * (counted as a data or an empty contact; bit 25 of the meta word).
+   */
+  contactJudged(slot: number): boolean {
+    return (this.ints[slot * STRIDE + META]! & 0x2000000) !== 0;
+  }
+  markContactJudged(slot: number): void {
+    this.ints[slot * STRIDE + META]! |= 0x2000000;
+  }
+  /** Whether the initiator's first packet carried payload (UDP; bit 26). */
+  initiatorData(slot: number): boolean {
+    return (this.ints[slot * STRIDE + META]! & 0x4000000) !== 0;
+  }
+  markInitiatorData(slot: number): void {
+    this.ints[slot * STRIDE + META]! |= 0x4000000;
+  }
   /** The scanning tool the first segment's fingerprint named (candidates only). */
   tool(slot: number): number {
     return (this.ints[slot * STRIDE + META]! >> 16) & 0xff;
@@ -222,8 +245,9 @@ export class FlowTable {
     for (let i = 0; i < this.capacity; i++) if (this.ints[i * STRIDE + KIND] !== EMPTY) this.release(i, now);
   }
 
-  private setOf(a: number, b: number, ports: number, kind: number): number {
-    const h = mix32(a ^ mix32(b ^ mix32(ports ^ Math.imul(kind, 0x9e3779b1))));
+  /** The first slot of the set a flow hashes to (under this table's key). */
+  setOf(a: number, b: number, ports: number, kind: number): number {
+    const h = mix32(a ^ mix32(b ^ mix32(ports ^ Math.imul(kind, 0x9e3779b1) ^ this.seed)));
     return (h & this.setMask) * WAYS;
   }
 

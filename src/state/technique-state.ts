@@ -1,5 +1,5 @@
-import { TOOL_COUNT } from '../rules/techniques.js';
-import type { Detection } from '../rules/detection.js';
+import { TOOL_COUNT } from '../rules/tools.js';
+import type { SweepRateState } from './sweep-rate-state.js';
 import { HostSet, PairFilter, PortSet } from './distinct.js';
 import type { MemoryBudget } from './memory-budget.js';
 
@@ -9,11 +9,21 @@ export const SAMPLE_LIMIT = 256;
 export const TARGET_SAMPLE_LIMIT = 16;
 
 /**
+ * What a technique state knows of the detection that reads it: the state
+ * depends on no report type (rules/detection.ts implements this), so the
+ * dependency runs one way, from the rules to the state.
+ */
+export interface DetectionLink {
+  /** Freezes the detection's figures: the state is about to be reset or reused. */
+  detach(): void;
+}
+
+/**
  * What one source has done with one technique in the current window:
  * probe count, distinct hosts and ports, outcomes, and the sequential
  * (TRW) score. Pooled with its source record and reset on reuse.
  */
-export class TechniqueState {
+export class TechniqueState<D extends DetectionLink = DetectionLink> {
   probes = 0;
   firstSeen = 0;
   lastSeen = 0;
@@ -32,6 +42,13 @@ export class TechniqueState {
   handshakes = 0;
   /** SYN-ACKs the source answered with a RST (half-open evidence). */
   halfOpen = 0;
+  /**
+   * Successful contacts in which the source sent payload (a client's
+   * request) and those it ended without sending any: Zeek's orig_bytes > 0
+   * and orig_bytes = 0. A scanner's contacts are empty; a client's are not.
+   */
+  dataContacts = 0;
+  emptyContacts = 0;
   /** TRW log-likelihood ratio of "scanner" over "benign" (Jung et al. 2004). */
   trw = 0;
   readonly toolVotes = new Uint32Array(TOOL_COUNT);
@@ -49,8 +66,10 @@ export class TechniqueState {
   sampleV4Count = 0;
   /** The first few IPv6 targets as text (IPv6 sources are rare enough to afford it). */
   sampleV6: string[] = [];
-  detection: Detection | null = null;
+  detection: D | null = null;
   detectedAfterProbes = 0;
+  /** New-host rate and probe shapes for the sweep-rate test (rules/sweep-rate.ts); made on first use, pooled. */
+  sweepRate: SweepRateState | null = null;
 
   constructor(
     readonly technique: number,
@@ -85,6 +104,14 @@ export class TechniqueState {
       if (this.pairs.add(host, port)) result |= 4;
     }
     return result;
+  }
+
+  /** The first probe's host and port in this window. */
+  get firstContactHost(): number {
+    return this.firstHost;
+  }
+  get firstContactPort(): number {
+    return this.firstPort;
   }
 
   /** Distinct (host, port) pairs probed. */
@@ -138,6 +165,8 @@ export class TechniqueState {
     this.silent = 0;
     this.handshakes = 0;
     this.halfOpen = 0;
+    this.dataContacts = 0;
+    this.emptyContacts = 0;
     this.trw = 0;
     this.toolVotes.fill(0);
     if (this.openPorts !== null) {
@@ -155,5 +184,6 @@ export class TechniqueState {
     if (this.sampleV6.length > 0) this.sampleV6 = [];
     this.detection = null;
     this.detectedAfterProbes = 0;
+    if (this.sweepRate !== null) this.sweepRate.reset();
   }
 }

@@ -256,12 +256,19 @@ describe('network layer', () => {
     expect(errorTotal(d)).toBe(0);
   });
 
-  it('a first IPv4 fragment (MF set, offset 0) does carry the transport header', () => {
-    const pkt = ipv4Packet({ src: '198.18.0.1', dst: '198.18.0.2', proto: PROTO.UDP, payload: udpDatagram(5000, 161, 100), moreFragments: true });
-    const { d, ok } = decodeOne(LinkType.ETHERNET, ether(ETHERTYPE.IPV4, pkt));
-    expect(ok).toBe(true);
+  it('a first IPv4 fragment (MF set, offset 0) waits for the rest: its transport header is read after reassembly', () => {
+    const datagram = udpDatagram(5000, 161, 100);
+    const first = ipv4Packet({ src: '198.18.0.1', dst: '198.18.0.2', proto: PROTO.UDP, payload: datagram.subarray(0, 64), moreFragments: true });
+    const last = ipv4Packet({ src: '198.18.0.1', dst: '198.18.0.2', proto: PROTO.UDP, payload: datagram.subarray(64), fragOffset: 8 });
+    const d = new Decoder();
+    expect(d.decode(LinkType.ETHERNET, ether(ETHERTYPE.IPV4, first), 0, first.length + 14)).toBe(true);
+    expect(d.packet.hasL4).toBe(false);
+    expect(d.packet.completeDatagram).toBe(false);
+    expect(d.decode(LinkType.ETHERNET, ether(ETHERTYPE.IPV4, last), 0, last.length + 14)).toBe(true);
     expect(d.packet.hasL4).toBe(true);
+    expect(d.packet.completeDatagram).toBe(true);
     expect(d.packet.dport).toBe(161);
+    expect(d.packet.payloadLen).toBe(100);
   });
 
   it('IPv4 with IHL < 5 or total length below the header is a bad header', () => {
@@ -290,18 +297,19 @@ describe('network layer', () => {
     }
   });
 
-  it('IPv6 with hop-by-hop and fragment (offset 0) headers reaches TCP', () => {
+  it('IPv6 with hop-by-hop and an atomic fragment header (offset 0, M clear; RFC 6946) reaches TCP', () => {
     const pkt = ipv6Packet({
       src: '2001:db8::1',
       dst: '2001:db8::2',
       next: PROTO.TCP,
       payload: synL4,
       hopLimit: 60,
-      ext: [{ type: PROTO.HOPOPT }, { type: PROTO.FRAG, body: fragmentHeaderBody(0, true, 0x63) }],
+      ext: [{ type: PROTO.HOPOPT }, { type: PROTO.FRAG, body: fragmentHeaderBody(0, false, 0x63) }],
     });
     const { d, ok } = decodeOne(LinkType.ETHERNET, ether(ETHERTYPE.IPV6, pkt));
     expect(ok).toBe(true);
     expectSynV6(d);
+    expect(d.reassembly.stats[0]).toBe(0); // not handed to reassembly
     expect(d.packet.l4Off).toBe(14 + 40 + 8 + 8);
   });
 

@@ -12,7 +12,7 @@ import { DECODE_ERROR_NAMES } from '../../src/decode/errors.js';
 import { Engine, SEGMENT_KINDS } from '../../src/engine/engine.js';
 import { startMetricsServer, type MetricsServer } from '../../src/metrics/http-server.js';
 import { createMetrics, type SensorMetrics } from '../../src/metrics/prometheus.js';
-import { TECHNIQUE_NAMES } from '../../src/rules/techniques.js';
+import { isSweep, TECHNIQUE_NAMES } from '../../src/rules/techniques.js';
 import { linesOf, parseExposition, promtool, series, value, type Sample } from './exposition.js';
 
 const pcap = fileURLToPath(new URL('../pcaps/nmap-syn.pcap', import.meta.url));
@@ -94,7 +94,9 @@ describe('metrics of a real capture (nmap -sS of 1000 ports)', () => {
     expect(value(samples, 'scanwatch_scans_detected_total', { type: 'tcp-syn', pattern: 'vertical', direction: 'inbound' })).toBe(1);
     expect(all.filter((s) => s.value !== 0)).toHaveLength(1);
     // 8 port-scan techniques x 3 patterns + 2 sweeps x horizontal, in 4 directions.
-    expect(all).toHaveLength((8 * 3 + 2) * 4);
+    // every technique by pattern (sweeps are only horizontal) and direction, from the registry
+    const sweeps = TECHNIQUE_NAMES.filter((_, t) => isSweep(t)).length;
+    expect(all).toHaveLength(((TECHNIQUE_NAMES.length - sweeps) * 3 + sweeps) * 4);
     expect(series(samples, 'scanwatch_scans_detected_total', { type: 'icmp-sweep', pattern: 'vertical' })).toHaveLength(0);
     // Ended: nothing active any more.
     expect(series(samples, 'scanwatch_scans_active').every((s) => s.value === 0)).toBe(true);
@@ -102,8 +104,8 @@ describe('metrics of a real capture (nmap -sS of 1000 ports)', () => {
 
   it('reports the state tables, capture-loss sample, clock, budget and build', async () => {
     const { samples } = await scrape(server);
-    const tables = { flows: engine.flows, probation: engine.probation, sources: engine.sources };
-    expect(series(samples, 'scanwatch_state_entries').map((s) => s.labels.table).sort()).toEqual(['flows', 'probation', 'sources']);
+    const tables = { flows: engine.flows, probation: engine.probation, sources: engine.sources, long_horizon: engine.recon.longHorizon, targets: engine.recon.targets };
+    expect(series(samples, 'scanwatch_state_entries').map((s) => s.labels.table).sort()).toEqual(['flows', 'long_horizon', 'probation', 'sources', 'targets']);
     for (const [table, t] of Object.entries(tables)) {
       expect(value(samples, 'scanwatch_state_entries', { table })).toBe(t.size);
       expect(value(samples, 'scanwatch_state_capacity', { table })).toBe(t.capacity);
@@ -113,6 +115,8 @@ describe('metrics of a real capture (nmap -sS of 1000 ports)', () => {
     expect(value(samples, 'scanwatch_state_evictions_total', { table: 'flows' })).toBe(engine.flows.evicted);
     expect(value(samples, 'scanwatch_state_evictions_total', { table: 'probation' })).toBe(engine.probation.overwritten);
     expect(value(samples, 'scanwatch_state_evictions_total', { table: 'sources' })).toBe(engine.sources.evicted);
+    expect(value(samples, 'scanwatch_state_evictions_total', { table: 'long_horizon' })).toBe(engine.recon.longHorizon.evicted + engine.recon.longHorizon.expired);
+    expect(value(samples, 'scanwatch_state_evictions_total', { table: 'targets' })).toBe(engine.recon.targets.evicted + engine.recon.targets.membersEvicted);
 
     expect(value(samples, 'scanwatch_capture_acks_total')).toBe(engine.captureLoss.acks);
     expect(value(samples, 'scanwatch_capture_ack_gaps_total')).toBe(engine.captureLoss.gaps);
@@ -163,7 +167,7 @@ describe('metrics of a real capture (nmap -sS of 1000 ports)', () => {
   it('passes promtool check metrics (scanwatch_ metrics) with no finding', async () => {
     const { text } = await scrape(server);
     const ours = linesOf(text, 'scanwatch_');
-    expect(ours.split('\n').filter((l) => l.startsWith('# HELP')).length).toBe(17);
+    expect(ours.split('\n').filter((l) => l.startsWith('# HELP')).length).toBe(20);
     const r = promtool(['check', 'metrics'], ours);
     expect(r.output, r.output).toBe('');
     expect(r.status, r.output).toBe(0);
