@@ -38,6 +38,8 @@ export interface CaptureReadResult {
   format: CaptureFormat;
   /** Frames delivered to the sink. */
   packets: number;
+  /** Frames skipped (and reported to the sink) because no Date can hold their time. */
+  badTimestamps: number;
   /** Sum of the frames' wire lengths. */
   bytes: number;
   /** Sum of the frames' captured lengths. */
@@ -111,6 +113,7 @@ function toResult(name: string, s: CaptureParseSummary): CaptureReadResult {
     // The format is known whenever the input was not rejected above.
     format: s.format ?? 'pcap',
     packets: s.packets,
+    badTimestamps: s.badTimestamps,
     bytes: s.bytes,
     capturedBytes: s.capturedBytes,
     truncated: s.truncated,

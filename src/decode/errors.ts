@@ -16,6 +16,8 @@ export const DecodeError = {
   TRUNCATED_UDP: 10,
   TRUNCATED_ICMP: 11,
   BAD_IP_VERSION: 12,
+  /** Set by the capture reader, not the decoder: a time no Date can hold. */
+  BAD_TIMESTAMP: 13,
 } as const;
 
 export const DECODE_ERROR_NAMES: readonly string[] = [
@@ -32,6 +34,7 @@ export const DECODE_ERROR_NAMES: readonly string[] = [
   'truncated_udp',
   'truncated_icmp',
   'bad_ip_version',
+  'bad_timestamp',
 ];
 
 export type DecodeErrorCounts = Record<string, number>;

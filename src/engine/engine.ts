@@ -1,6 +1,7 @@
 import type { PacketSink } from '../capture/types.js';
 import { formatIpv4, formatIpv6Key, hashIpv6 } from '../decode/address.js';
 import { Decoder } from '../decode/decoder.js';
+import { DecodeError } from '../decode/errors.js';
 import { L3, type Packet, Proto, TcpFlag } from '../decode/packet.js';
 import type { CidrSet } from '../rules/cidr.js';
 import { type EngineConfig, defaultConfig } from '../rules/config.js';
@@ -62,7 +63,9 @@ export class Engine implements PacketSink {
   bytes = 0;
   /** Latest packet time seen (seconds); the clock for every expiry. */
   now = 0;
-  firstPacketTime = -1;
+  /** Time of the first packet; meaningful once hasPacketTime (times before 1970 are times too). */
+  firstPacketTime = 0;
+  hasPacketTime = false;
   readonly segments = new Float64Array(SEGMENT_KINDS.length);
   /** Probe packets by technique. */
   readonly probes = new Float64Array(10);
@@ -100,8 +103,13 @@ export class Engine implements PacketSink {
     this.packets++;
     this.bytes += wireLen;
     const now = tsSec + tsNsec * 1e-9;
-    if (now > this.now) this.now = now;
-    if (this.firstPacketTime < 0) this.firstPacketTime = now;
+    if (now > this.now || !this.hasPacketTime) {
+      if (!this.hasPacketTime) {
+        this.hasPacketTime = true;
+        this.firstPacketTime = now;
+      }
+      this.now = now;
+    }
     if (!this.decoder.decode(linkType, data, offset, capLen)) return;
     const p = this.decoder.packet;
     if (p.l3 === L3.ARP) {
@@ -113,6 +121,13 @@ export class Engine implements PacketSink {
     else if (p.proto === Proto.UDP) this.udp(p, now);
     else if (p.proto === Proto.ICMP) this.icmp(p, now);
     else if (p.proto === Proto.ICMPV6) this.icmpv6(p, now);
+  }
+
+  /** A frame whose time no Date can hold: a packet that did not decode (capture/types.ts). */
+  onBadTimestamp(wireLen: number): void {
+    this.packets++;
+    this.bytes += wireLen;
+    this.decoder.errors[DecodeError.BAD_TIMESTAMP]!++;
   }
 
   // ---------------------------------------------------------------- TCP

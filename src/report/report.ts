@@ -75,8 +75,17 @@ export interface Report {
   detections: DetectionReport[];
 }
 
+/** Date's range (ECMA-262 21.4.1.1), in ms. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * ISO 8601 text of a packet time. The capture reader never delivers a time
+ * outside Date's range; this clamps anyway so that no report is lost to a
+ * RangeError from a time computed from one (a time plus a window).
+ */
 export function isoTime(seconds: number): string {
-  return new Date(Math.round(seconds * 1000)).toISOString();
+  const ms = Math.round(seconds * 1000);
+  return new Date(ms > MAX_DATE_MS ? MAX_DATE_MS : ms < -MAX_DATE_MS || ms !== ms ? -MAX_DATE_MS : ms).toISOString();
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -132,8 +141,8 @@ export function buildReport(engine: Engine, files: FileSummary[], version: strin
     files,
     packets: engine.packets,
     bytes: engine.bytes,
-    first_packet: engine.firstPacketTime >= 0 ? isoTime(engine.firstPacketTime) : null,
-    last_packet: engine.firstPacketTime >= 0 ? isoTime(engine.now) : null,
+    first_packet: engine.hasPacketTime ? isoTime(engine.firstPacketTime) : null,
+    last_packet: engine.hasPacketTime ? isoTime(engine.now) : null,
     decode_errors: errors,
     decode_errors_total: Object.values(errors).reduce((a, b) => a + b, 0),
     other_protocols: engine.decoder.otherProtocol,
