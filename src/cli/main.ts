@@ -5,7 +5,8 @@ import { defaultConfig } from '../rules/config.js';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_BUFFER_BYTES, parseSize } from '../capture/live-capture.js';
 import { analyze, FORMATS, type Format } from './analyze.js';
-import { EXIT_USAGE, printError, UserError } from './errors.js';
+import { EXIT_INTERNAL, EXIT_USAGE, printError, UserError } from './errors.js';
+import { bufferSizeProblem, interfaceNameProblem } from './live-options.js';
 import { packageVersion } from './version.js';
 
 // A closed pipe (`scanwatch analyze x | head`) is not an error worth a trace.
@@ -22,6 +23,12 @@ const STDIN_TOKEN = '\u0000stdin';
 /** Not an option: SCANWATCH_DEBUG asks for stack traces of internal errors. */
 const DEBUG = Boolean(process.env.SCANWATCH_DEBUG);
 delete process.env.SCANWATCH_DEBUG;
+
+/**
+ * yargs re-wraps what a config parser throws (losing its class), so the
+ * usage error of a bad --config file is kept here for the exit code.
+ */
+let configError: UserError | null = null;
 
 async function main(rawArgv: string[]): Promise<number> {
   const argv = rawArgv.map((a) => (a === '-' ? STDIN_TOKEN : a));
@@ -79,23 +86,33 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('log-level', { choices: ['debug', 'info', 'warn', 'error'], default: 'info' })
           .option('log-format', { choices: ['auto', 'json', 'pretty'], default: 'auto', describe: 'auto: pretty on a terminal, JSON otherwise' })
           .config('config', 'JSON file with any of these options (SIGHUP reloads home-net, allow lists, log-level, window)', (path: string) => {
+            let parsed: unknown;
             try {
-              return JSON.parse(readFileSync(path, 'utf8')) as object;
+              parsed = JSON.parse(readFileSync(path, 'utf8'));
             } catch (err) {
-              throw new UserError(`cannot read config ${path}: ${(err as Error).message.split('\n')[0]}`, EXIT_USAGE);
+              throw (configError = new UserError(`cannot read config ${path}: ${(err as Error).message.split('\n')[0]}`, EXIT_USAGE));
             }
+            // `null`, `[]` or `3` parse as JSON but hold no settings.
+            if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+              throw (configError = new UserError(`config ${path}: expected a JSON object of settings, e.g. {"interface": "eth1"}`, EXIT_USAGE));
+            }
+            return parsed as object;
           }),
       async (args) => {
         const config = defaultConfig();
         if (!(args.window > 0)) throw new UserError('--window must be a positive number of seconds', EXIT_USAGE);
         if (!(args['progress-interval'] > 0)) throw new UserError('--progress-interval must be a positive number of seconds', EXIT_USAGE);
         config.window = args.window;
+        const ifaceProblem = interfaceNameProblem(args.interface);
+        if (ifaceProblem !== null) throw new UserError(`--interface: ${ifaceProblem}`, EXIT_USAGE);
         let bufferBytes: number;
         try {
           bufferBytes = parseSize(args['buffer-size']);
         } catch (err) {
           throw new UserError(`--buffer-size: ${(err as Error).message}`, EXIT_USAGE);
         }
+        const sizeProblem = bufferSizeProblem(bufferBytes);
+        if (sizeProblem !== null) throw new UserError(`--buffer-size: ${sizeProblem}`, EXIT_USAGE);
         const format = args['log-format'] === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : (args['log-format'] as 'json' | 'pretty');
         // Loaded only here: analyze needs neither libpcap nor prom-client.
         const { runLive } = await import('./live.js');
@@ -134,15 +151,17 @@ main(hideBin(process.argv)).then(
   (code) => {
     process.exitCode = code;
   },
-  (err: unknown) => {
+  (thrown: unknown) => {
+    const err = configError ?? thrown;
     if (err instanceof UserError) {
       printError(err.message);
       process.exitCode = err.exitCode;
       return;
     }
-    // Anything else is a bug: still one line for the user, the detail only on request.
-    printError(`internal error: ${(err as Error)?.message ?? String(err)} (set SCANWATCH_DEBUG=1 for details)`);
+    // Anything else is a bug: still one line for the user, the detail only on
+    // request, and one of the documented exit codes (see errors.ts).
+    printError(`internal error: ${String((err as Error)?.message ?? err).split('\n')[0]} (set SCANWATCH_DEBUG=1 for details)`);
     if (DEBUG) console.error(err);
-    process.exitCode = 70;
+    process.exitCode = EXIT_INTERNAL;
   },
 );
