@@ -1,5 +1,4 @@
-import { closeSync, openSync } from 'node:fs';
-import { CaptureError, readCaptureFile, readCaptureStream } from '../capture/index.js';
+import { CaptureError, closeCapture, openCapture, type OpenedCapture, readCaptureStream, readOpenedCapture } from '../capture/index.js';
 import { Engine } from '../engine/engine.js';
 import type { EngineConfig } from '../rules/config.js';
 import { buildReport, type FileSummary, type Report } from '../report/report.js';
@@ -20,21 +19,24 @@ export interface AnalyzeOptions {
   allowTargets?: string[];
 }
 
-/** Fails early, before any work, on a file that cannot even be opened. */
-function checkOpenable(path: string): void {
-  if (path === '-') return;
+/**
+ * Opens every input once, before any work, so that a missing file fails
+ * fast; the same descriptor is then read (see OpenedCapture: a FIFO opened
+ * twice loses its writer).
+ */
+function openInputs(paths: string[]): (OpenedCapture | null)[] {
+  const opened: (OpenedCapture | null)[] = [];
   try {
-    closeSync(openSync(path, 'r'));
+    for (const path of paths) opened.push(path === '-' ? null : openCapture(path));
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError(`cannot open ${path}: no such file`);
-    if (code === 'EACCES' || code === 'EPERM') throw new UserError(`cannot open ${path}: permission denied`);
-    throw new UserError(`cannot open ${path}: ${(err as Error).message}`);
+    for (const c of opened) if (c !== null) closeCapture(c);
+    if (err instanceof CaptureError) throw new UserError(err.message);
+    throw err;
   }
+  return opened;
 }
 
 export async function analyze(opts: AnalyzeOptions): Promise<{ report: Report; exitCode: number }> {
-  opts.files.forEach(checkOpenable);
   if (opts.files.filter((f) => f === '-').length > 1) throw new UserError('standard input (-) can be read only once');
   let policy: SitePolicy;
   try {
@@ -42,13 +44,15 @@ export async function analyze(opts: AnalyzeOptions): Promise<{ report: Report; e
   } catch (err) {
     throw new UserError((err as Error).message, EXIT_USAGE);
   }
+  const inputs = openInputs(opts.files);
   const engine = new Engine(opts.config);
   engine.useAllowLists(policy.allowScanners, policy.allowTargets);
   const files: FileSummary[] = [];
   const warnings: string[] = [];
-  for (const path of opts.files) {
+  for (const [i, path] of opts.files.entries()) {
     try {
-      const r = path === '-' ? await readCaptureStream(process.stdin, engine, '-') : readCaptureFile(path, engine);
+      const input = inputs[i]!;
+      const r = input === null ? await readCaptureStream(process.stdin, engine, '-') : await readOpenedCapture(input, engine);
       files.push({ path, format: r.format, packets: r.packets, bytes: r.bytes, truncated: r.truncated, warning: r.warning });
       if (r.warning !== null) warnings.push(r.warning);
     } catch (err) {
