@@ -16,8 +16,9 @@ export const DecodeError = {
   TRUNCATED_UDP: 10,
   TRUNCATED_ICMP: 11,
   BAD_IP_VERSION: 12,
+  TOO_MANY_LAYERS: 13,
   /** Set by the capture reader, not the decoder: a time no Date can hold. */
-  BAD_TIMESTAMP: 13,
+  BAD_TIMESTAMP: 14,
 } as const;
 
 export const DECODE_ERROR_NAMES: readonly string[] = [
@@ -34,6 +35,7 @@ export const DECODE_ERROR_NAMES: readonly string[] = [
   'truncated_udp',
   'truncated_icmp',
   'bad_ip_version',
+  'too_many_layers',
   'bad_timestamp',
 ];
 

@@ -1,4 +1,8 @@
+import { techniqueByName } from '../rules/techniques.js';
 import type { DetectionReport, Report } from './report.js';
+
+/** Sweeps look for live hosts, not ports (the technique registry says which techniques are sweeps). */
+const isSweepType = (type: string): boolean => techniqueByName(type)?.sweep === true;
 
 function pad(cells: string[][]): string {
   const widths = cells[0]!.map((_, c) => Math.max(...cells.map((row) => row[c]!.length)));
@@ -12,7 +16,7 @@ function listShort(values: (string | number)[], total: number, max = 8): string 
 }
 
 function learned(d: DetectionReport): string {
-  if (d.type === 'icmp-sweep' || d.type === 'arp-sweep') return d.live_host_count > 0 ? `${d.live_host_count} up: ${listShort(d.live_hosts, d.live_host_count, 4)}` : '-';
+  if (isSweepType(d.type)) return d.live_host_count > 0 ? `${d.live_host_count} up: ${listShort(d.live_hosts, d.live_host_count, 4)}` : '-';
   return listShort(d.open_ports, d.open_ports.length);
 }
 
@@ -51,7 +55,7 @@ export function renderTable(r: Report): string {
       d.pattern,
       d.direction === undefined ? '-' : `${d.direction}/${d.severity}`,
       String(d.targets),
-      d.type.endsWith('sweep') ? '-' : String(d.ports),
+      isSweepType(d.type) ? '-' : String(d.ports),
       String(d.probes),
       d.first_seen.replace('T', ' ').replace('Z', ''),
       duration(d.duration_s),

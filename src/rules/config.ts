@@ -1,11 +1,6 @@
-import { TECHNIQUE_COUNT, Technique } from './techniques.js';
+import { TECHNIQUES, type Threshold } from './techniques.js';
 
-export interface Threshold {
-  /** Distinct destination ports that make a vertical scan (0: not applicable). */
-  ports: number;
-  /** Distinct destination hosts that make a horizontal scan or sweep. */
-  hosts: number;
-}
+export type { Threshold };
 
 export interface EngineConfig {
   /**
@@ -36,39 +31,18 @@ export interface EngineConfig {
   sketchBudgetBytes: number;
   /** Detections kept for the report; beyond this they are counted and dropped. */
   maxDetections: number;
+  /**
+   * The 32-bit key of the flow, probation and source hash tables. Unset (the
+   * default), each Engine draws one with crypto.randomInt, so that nobody can
+   * craft packets that collide with a scanner's entries; tests set it to
+   * reproduce a layout.
+   */
+  hashSeed?: number;
 }
 
+/** Default thresholds, from the technique registry (each entry cites its source). */
 function thresholds(): Threshold[] {
-  const t: Threshold[] = new Array(TECHNIQUE_COUNT);
-  // Raw-socket SYNs are never sent by ordinary software; Snort's portscan2
-  // alerted at 20 ports or 5 hosts (DEFAULT_PORT_LIMIT, DEFAULT_TARGET_LIMIT).
-  // We take 10 ports or 10 hosts: an nmap SYN scan sends hundreds per second.
-  t[Technique.TCP_SYN] = { ports: 10, hosts: 10 };
-  // Kernel connect() SYNs are what every client sends: Zeek's scan policy
-  // thresholds (port_scan_threshold 15 ports, addr_scan_threshold 25 hosts,
-  // policy/misc/scan.zeek), plus the TRW outcome test that exonerates
-  // sources whose connections succeed.
-  t[Technique.TCP_CONNECT] = { ports: 15, hosts: 25 };
-  // FIN without ACK has no use in a working connection (RFC 9293 section
-  // 3.10.7: a segment without ACK is dropped in every synchronised state),
-  // so five targets suffice. No TCP stack ever emits a segment with no flags
-  // or with FIN+PSH+URG: like Snort's single-packet rules ("SCAN NULL",
-  // sid 623; "SCAN nmap XMAS", sid 1228), one such segment is reported.
-  t[Technique.TCP_FIN] = { ports: 5, hosts: 5 };
-  t[Technique.TCP_NULL] = { ports: 1, hosts: 1 };
-  t[Technique.TCP_XMAS] = { ports: 1, hosts: 1 };
-  // ACK and FIN/ACK probes are counted only once the target's answer (RST,
-  // ICMP unreachable, or silence) shows no connection existed.
-  t[Technique.TCP_ACK] = { ports: 10, hosts: 10 };
-  t[Technique.TCP_MAIMON] = { ports: 10, hosts: 10 };
-  // UDP: the same as raw SYN; DNS clients talk to one or two servers on one
-  // port, and TRW exonerates a resolver whose queries are answered.
-  t[Technique.UDP] = { ports: 10, hosts: 25 };
-  // Sweeps: ten hosts pinged, or twenty addresses asked for by broadcast ARP
-  // (an ordinary host resolves its gateway and a few peers).
-  t[Technique.ICMP_SWEEP] = { ports: 0, hosts: 10 };
-  t[Technique.ARP_SWEEP] = { ports: 0, hosts: 20 };
-  return t;
+  return TECHNIQUES.map((t) => ({ ports: t.threshold.ports, hosts: t.threshold.hosts }));
 }
 
 export function defaultConfig(): EngineConfig {

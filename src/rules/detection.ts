@@ -1,6 +1,7 @@
 import { formatIpv4 } from '../decode/address.js';
-import type { TechniqueState } from '../state/technique-state.js';
-import { isSweep, type Pattern, TECHNIQUE_NAMES, type TechniqueName, TOOL_NAMES } from './techniques.js';
+import type { DetectionLink, TechniqueState } from '../state/technique-state.js';
+import { isSweep, type Pattern, TECHNIQUE_NAMES, type TechniqueName } from './techniques.js';
+import { TOOL_NAMES } from './tools.js';
 
 /** The pattern of a scan from its distinct counts. */
 export function patternOf(technique: number, hosts: number, ports: number, pairs: number): Pattern {
@@ -79,8 +80,8 @@ export function figuresOf(s: TechniqueState): DetectionFigures {
  * detection reads its live state; when the source's window closes or its
  * record is evicted, the figures are frozen in `final`.
  */
-export class Detection {
-  live: TechniqueState | null;
+export class Detection implements DetectionLink {
+  live: TechniqueState<Detection> | null;
   final: DetectionFigures | null = null;
   readonly type: TechniqueName;
   ended = false;
@@ -92,7 +93,7 @@ export class Detection {
     readonly id: number,
     readonly src: string,
     readonly technique: number,
-    state: TechniqueState,
+    state: TechniqueState<Detection>,
     readonly detectedAt: number,
     readonly detectedAfterProbes: number,
     readonly reason: DetectionReason,

@@ -1,5 +1,5 @@
 import { type Packet, TcpOpt } from '../decode/packet.js';
-import { Tool } from './techniques.js';
+import { Tool } from './tools.js';
 
 /**
  * Which scanner built a probe, where the packet says so. Each check is a

@@ -1,4 +1,49 @@
-/** The scan techniques scanwatch reports, in the names used by every output. */
+import type { Packet } from '../decode/packet.js';
+import { icmpTool, tcpTool, udpTool } from './fingerprint.js';
+
+export { TOOL_COUNT, TOOL_NAMES, Tool } from './tools.js';
+
+/**
+ * The technique registry: every scan technique scanwatch reports, in one
+ * place. The report, the metrics, the README tables, the default
+ * thresholds and the engine's evaluation all read it; adding a technique
+ * is one entry here plus the classifier that recognises its probes.
+ */
+
+export interface Threshold {
+  /** Distinct destination ports that make a vertical scan (0: not applicable). */
+  ports: number;
+  /** Distinct destination hosts that make a horizontal scan or sweep. */
+  hosts: number;
+}
+
+/** Which protocol classifier recognises the technique's probes (src/engine/classify-*.ts). */
+export type Classification = 'tcp' | 'udp' | 'icmp' | 'arp';
+
+/**
+ * How outcomes weigh on the verdict:
+ *  - 'trw': Threshold Random Walk over first contacts (Jung et al. 2004);
+ *    a source whose contacts mostly succeed is benign.
+ *  - 'sweep': a sweep must leave at least a fraction of its targets unanswered.
+ *  - 'none': the probe itself is the evidence.
+ */
+export type OutcomeTest = 'trw' | 'sweep' | 'none';
+
+export interface TechniqueSpec {
+  readonly id: number;
+  readonly name: string;
+  readonly classification: Classification;
+  readonly threshold: Readonly<Threshold>;
+  /** Why the threshold is what it is (README "Thresholds" quotes these). */
+  readonly citation: string;
+  /** Names the tool that built a probe from its packet template, or null. */
+  readonly fingerprint: ((p: Packet) => number) | null;
+  readonly outcome: OutcomeTest;
+  /** A sweep has no ports: it looks for live hosts. */
+  readonly sweep: boolean;
+}
+
+/** Numeric ids, for the hot path (array indices into per-technique tables). */
 export const Technique = {
   TCP_SYN: 0,
   TCP_CONNECT: 1,
@@ -12,30 +57,139 @@ export const Technique = {
   ARP_SWEEP: 9,
 } as const;
 
-export const TECHNIQUE_COUNT = 10;
+export const TECHNIQUES: readonly TechniqueSpec[] = [
+  {
+    id: Technique.TCP_SYN,
+    name: 'tcp-syn',
+    classification: 'tcp',
+    threshold: { ports: 10, hosts: 10 },
+    citation:
+      "Raw-socket SYNs are never sent by ordinary software; Snort's portscan2 alerted at 20 ports or 5 hosts (DEFAULT_PORT_LIMIT, DEFAULT_TARGET_LIMIT). 10 ports or 10 hosts: an nmap SYN scan sends hundreds per second.",
+    fingerprint: tcpTool,
+    outcome: 'trw',
+    sweep: false,
+  },
+  {
+    id: Technique.TCP_CONNECT,
+    name: 'tcp-connect',
+    classification: 'tcp',
+    threshold: { ports: 15, hosts: 25 },
+    citation:
+      "Kernel connect() SYNs are what every client sends: Zeek's scan policy thresholds (port_scan_threshold 15, addr_scan_threshold 25, policy/misc/scan.zeek), plus the TRW outcome test that exonerates sources whose connections succeed.",
+    fingerprint: tcpTool,
+    outcome: 'trw',
+    sweep: false,
+  },
+  {
+    id: Technique.TCP_FIN,
+    name: 'tcp-fin',
+    classification: 'tcp',
+    threshold: { ports: 5, hosts: 5 },
+    citation:
+      'FIN without ACK has no use in a working connection (RFC 9293 section 3.10.7: a segment without ACK is dropped in every synchronised state), so five targets suffice.',
+    fingerprint: tcpTool,
+    outcome: 'none',
+    sweep: false,
+  },
+  {
+    id: Technique.TCP_NULL,
+    name: 'tcp-null',
+    classification: 'tcp',
+    threshold: { ports: 1, hosts: 1 },
+    citation: 'No TCP stack emits a segment without flags: like Snort\'s "SCAN NULL" (sid 623), one such segment is reported.',
+    fingerprint: tcpTool,
+    outcome: 'none',
+    sweep: false,
+  },
+  {
+    id: Technique.TCP_XMAS,
+    name: 'tcp-xmas',
+    classification: 'tcp',
+    threshold: { ports: 1, hosts: 1 },
+    citation: 'No TCP stack emits FIN+PSH+URG without ACK: like Snort\'s "SCAN nmap XMAS" (sid 1228), one such segment is reported.',
+    fingerprint: tcpTool,
+    outcome: 'none',
+    sweep: false,
+  },
+  {
+    id: Technique.TCP_ACK,
+    name: 'tcp-ack',
+    classification: 'tcp',
+    threshold: { ports: 10, hosts: 10 },
+    citation:
+      "A lone ACK is counted only once the target's answer (RST, ICMP unreachable, or silence) shows no connection existed; then as a raw SYN. nmap's window scan (-sW) sends the same probe.",
+    fingerprint: tcpTool,
+    outcome: 'none',
+    sweep: false,
+  },
+  {
+    id: Technique.TCP_MAIMON,
+    name: 'tcp-maimon',
+    classification: 'tcp',
+    threshold: { ports: 10, hosts: 10 },
+    citation: 'FIN/ACK with no connection (Maimon 1996, nmap -sM): counted, like the ACK probe, once the answer shows no connection existed.',
+    fingerprint: tcpTool,
+    outcome: 'none',
+    sweep: false,
+  },
+  {
+    id: Technique.UDP,
+    name: 'udp',
+    classification: 'udp',
+    threshold: { ports: 10, hosts: 25 },
+    citation: 'As raw SYN for ports; DNS clients talk to one or two servers on one port, and TRW exonerates a resolver whose queries are answered.',
+    fingerprint: udpTool,
+    outcome: 'trw',
+    sweep: false,
+  },
+  {
+    id: Technique.ICMP_SWEEP,
+    name: 'icmp-sweep',
+    classification: 'icmp',
+    threshold: { ports: 0, hosts: 10 },
+    citation: 'Ten hosts pinged, most of them unanswered (an ordinary host pings its gateway and a few peers).',
+    fingerprint: icmpTool,
+    outcome: 'sweep',
+    sweep: true,
+  },
+  {
+    id: Technique.ARP_SWEEP,
+    name: 'arp-sweep',
+    classification: 'arp',
+    threshold: { ports: 0, hosts: 20 },
+    citation: 'Twenty addresses asked for by broadcast ARP or IPv6 neighbour solicitation (an ordinary host resolves its gateway and a few peers).',
+    fingerprint: null,
+    outcome: 'sweep',
+    sweep: true,
+  },
+];
 
-export const TECHNIQUE_NAMES = [
-  'tcp-syn',
-  'tcp-connect',
-  'tcp-fin',
-  'tcp-null',
-  'tcp-xmas',
-  'tcp-ack',
-  'tcp-maimon',
-  'udp',
-  'icmp-sweep',
-  'arp-sweep',
-] as const;
+TECHNIQUES.forEach((t, i) => {
+  if (t.id !== i) throw new Error(`technique registry: ${t.name} has id ${t.id} at index ${i}`);
+});
 
-export type TechniqueName = (typeof TECHNIQUE_NAMES)[number];
+export const TECHNIQUE_COUNT = TECHNIQUES.length;
+
+export const TECHNIQUE_NAMES: readonly string[] = TECHNIQUES.map((t) => t.name);
+
+export type TechniqueName = string;
 
 export type Pattern = 'vertical' | 'horizontal' | 'block';
 
+const SWEEP = Uint8Array.from(TECHNIQUES, (t) => (t.sweep ? 1 : 0));
+const TRW = Uint8Array.from(TECHNIQUES, (t) => (t.outcome === 'trw' ? 1 : 0));
+
 /** Sweeps have no ports: their pattern is horizontal by nature. */
 export function isSweep(technique: number): boolean {
-  return technique === Technique.ICMP_SWEEP || technique === Technique.ARP_SWEEP;
+  return SWEEP[technique] === 1;
 }
 
-export const Tool = { NONE: 0, NMAP: 1, MASSCAN: 2, ZMAP: 3, HPING3: 4 } as const;
-export const TOOL_NAMES = [null, 'nmap', 'masscan', 'zmap', 'hping3'] as const;
-export const TOOL_COUNT = 5;
+/** Whether the technique's verdict goes through the Threshold Random Walk. */
+export function usesTrw(technique: number): boolean {
+  return TRW[technique] === 1;
+}
+
+/** The technique with this name, or undefined. */
+export function techniqueByName(name: string): TechniqueSpec | undefined {
+  return TECHNIQUES.find((t) => t.name === name);
+}

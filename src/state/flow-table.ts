@@ -66,6 +66,12 @@ export class FlowTable {
     capacity: number,
     /** Seconds of inactivity after which an entry expires. */
     readonly idleTimeout: number,
+    /**
+     * The hash key (see Engine: random per process). Without it, anyone
+     * could compute which set a scanner's flow falls in and push it out
+     * with four spoofed flows that hash there (a targeted-collision flood).
+     */
+    private readonly seed = 0,
   ) {
     let sets = 1;
     while (sets * WAYS < capacity) sets *= 2;
@@ -222,8 +228,9 @@ export class FlowTable {
     for (let i = 0; i < this.capacity; i++) if (this.ints[i * STRIDE + KIND] !== EMPTY) this.release(i, now);
   }
 
-  private setOf(a: number, b: number, ports: number, kind: number): number {
-    const h = mix32(a ^ mix32(b ^ mix32(ports ^ Math.imul(kind, 0x9e3779b1))));
+  /** The first slot of the set a flow hashes to (under this table's key). */
+  setOf(a: number, b: number, ports: number, kind: number): number {
+    const h = mix32(a ^ mix32(b ^ mix32(ports ^ Math.imul(kind, 0x9e3779b1) ^ this.seed)));
     return (h & this.setMask) * WAYS;
   }
 

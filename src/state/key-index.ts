@@ -15,7 +15,11 @@ export class KeyIndex {
   private readonly mask: number;
   size = 0;
 
-  constructor(maxEntries: number) {
+  /** `seed` keys the hash, so that nobody can build long probe runs on purpose (see Engine). */
+  constructor(
+    maxEntries: number,
+    private readonly seed = 0,
+  ) {
     let n = 16;
     while (n < maxEntries * 2) n *= 2;
     this.keys = new Float64Array(n);
@@ -29,7 +33,7 @@ export class KeyIndex {
    * tell them apart, and one mix spreads them.
    */
   private home(key: number): number {
-    return mix32((key | 0) ^ (key >= 2147483648 ? 0x632be5ab : 0)) & this.mask;
+    return mix32((key | 0) ^ (key >= 2147483648 ? 0x632be5ab : 0) ^ this.seed) & this.mask;
   }
 
   get(key: number): number {

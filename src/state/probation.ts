@@ -25,7 +25,15 @@ export class Probation {
   size = 0;
   overwritten = 0;
 
-  constructor(capacity: number) {
+  /**
+   * `seed` keys the slot hash (random per process, see Engine): with a
+   * known hash a spoofer could overwrite a scanner's slot between each of
+   * its probes and keep it in probation for ever.
+   */
+  constructor(
+    capacity: number,
+    private readonly seed = 0,
+  ) {
     let n = 1;
     while (n < capacity) n *= 2;
     this.capacity = n;
@@ -38,7 +46,7 @@ export class Probation {
   slotOf(key: number): number {
     const lo = key | 0;
     const hi = key >= 2147483648 ? 1 : 0; // IPv6 keys sit above every (signed) IPv4 key (engine.ts)
-    return mix32(lo ^ (hi * 0x5bd1e995)) & this.mask;
+    return mix32(lo ^ (hi * 0x5bd1e995) ^ this.seed) & this.mask;
   }
 
   holds(slot: number, key: number): boolean {

@@ -1,24 +1,24 @@
 import { TECHNIQUE_COUNT } from '../rules/techniques.js';
 import { KeyIndex } from './key-index.js';
 import type { MemoryBudget } from './memory-budget.js';
-import { TechniqueState } from './technique-state.js';
+import { type DetectionLink, TechniqueState } from './technique-state.js';
 
 /**
  * Everything known about one source that has shown more than one distinct
  * probe. Records are pooled: an evicted record (with its technique states)
  * serves the next promoted source.
  */
-export class SourceRecord {
+export class SourceRecord<D extends DetectionLink = DetectionLink> {
   /** Table key: the IPv4 address (signed 32-bit), or 2^32 + a hash of the IPv6 address. */
   key = 0;
   isV6 = false;
   /** The IPv6 address bytes (allocated once per pooled record, on first IPv6 use). */
   addr6: Uint8Array | null = null;
-  prev: SourceRecord | null = null;
-  next: SourceRecord | null = null;
+  prev: SourceRecord<D> | null = null;
+  next: SourceRecord<D> | null = null;
   firstSeen = 0;
   lastSeen = 0;
-  readonly techniques: (TechniqueState | null)[] = new Array(TECHNIQUE_COUNT).fill(null);
+  readonly techniques: (TechniqueState<D> | null)[] = new Array(TECHNIQUE_COUNT).fill(null);
 
   constructor(
     readonly slot: number,
@@ -26,15 +26,15 @@ export class SourceRecord {
   ) {}
 
   /** The state of a technique this source has probed with in its current window, or null. */
-  activeTechnique(t: number): TechniqueState | null {
+  activeTechnique(t: number): TechniqueState<D> | null {
     const s = this.techniques[t];
     return s === null || s === undefined || s.probes === 0 ? null : s;
   }
 
-  technique(t: number): TechniqueState {
+  technique(t: number): TechniqueState<D> {
     let s = this.techniques[t];
     if (s === null || s === undefined) {
-      s = new TechniqueState(t, this.budget);
+      s = new TechniqueState<D>(t, this.budget);
       this.techniques[t] = s;
     }
     return s;
@@ -54,22 +54,24 @@ export interface SourceTableStats {
  * Probation) get here, so a flood of one-packet sources never touches it,
  * and an active scanner stays at the head of the list.
  */
-export class SourceTable {
+export class SourceTable<D extends DetectionLink = DetectionLink> {
   private readonly index: KeyIndex;
-  private readonly bySlot: SourceRecord[] = [];
-  private head: SourceRecord | null = null;
-  private tail: SourceRecord | null = null;
+  private readonly bySlot: SourceRecord<D>[] = [];
+  private head: SourceRecord<D> | null = null;
+  private tail: SourceRecord<D> | null = null;
   private count = 0;
   evicted = 0;
 
   /** Called before a record is recycled, so its detections can be frozen. */
-  onEvict: (record: SourceRecord) => void = () => {};
+  onEvict: (record: SourceRecord<D>) => void = () => {};
 
   constructor(
     readonly capacity: number,
     private readonly budget: MemoryBudget,
+    /** Hash key of the index (see KeyIndex). */
+    seed = 0,
   ) {
-    this.index = new KeyIndex(capacity);
+    this.index = new KeyIndex(capacity, seed);
   }
 
   get size(): number {
@@ -77,7 +79,7 @@ export class SourceTable {
   }
 
   /** Finds a source and marks it most recently active. */
-  get(key: number, now: number): SourceRecord | null {
+  get(key: number, now: number): SourceRecord<D> | null {
     const slot = this.index.get(key);
     if (slot < 0) return null;
     const rec = this.bySlot[slot]!;
@@ -90,16 +92,16 @@ export class SourceTable {
   }
 
   /** Looks a source up without changing its recency. */
-  peek(key: number): SourceRecord | null {
+  peek(key: number): SourceRecord<D> | null {
     const slot = this.index.get(key);
     return slot < 0 ? null : this.bySlot[slot]!;
   }
 
   /** Adds a source (the caller has checked it is absent), evicting the quietest one when full. */
-  add(key: number, now: number): SourceRecord {
-    let rec: SourceRecord;
+  add(key: number, now: number): SourceRecord<D> {
+    let rec: SourceRecord<D>;
     if (this.bySlot.length < this.capacity) {
-      rec = new SourceRecord(this.bySlot.length, this.budget);
+      rec = new SourceRecord<D>(this.bySlot.length, this.budget);
       this.bySlot.push(rec);
     } else {
       rec = this.tail!;
@@ -121,7 +123,7 @@ export class SourceTable {
     return { entries: this.count, capacity: this.capacity, evicted: this.evicted };
   }
 
-  private linkHead(rec: SourceRecord): void {
+  private linkHead(rec: SourceRecord<D>): void {
     rec.prev = null;
     rec.next = this.head;
     if (this.head !== null) this.head.prev = rec;
@@ -130,7 +132,7 @@ export class SourceTable {
     this.count++;
   }
 
-  private unlink(rec: SourceRecord): void {
+  private unlink(rec: SourceRecord<D>): void {
     if (rec.prev !== null) rec.prev.next = rec.next;
     else this.head = rec.next;
     if (rec.next !== null) rec.next.prev = rec.prev;

@@ -1,5 +1,4 @@
-import { TOOL_COUNT } from '../rules/techniques.js';
-import type { Detection } from '../rules/detection.js';
+import { TOOL_COUNT } from '../rules/tools.js';
 import { HostSet, PairFilter, PortSet } from './distinct.js';
 import type { MemoryBudget } from './memory-budget.js';
 
@@ -9,11 +8,21 @@ export const SAMPLE_LIMIT = 256;
 export const TARGET_SAMPLE_LIMIT = 16;
 
 /**
+ * What a technique state knows of the detection that reads it: the state
+ * depends on no report type (rules/detection.ts implements this), so the
+ * dependency runs one way, from the rules to the state.
+ */
+export interface DetectionLink {
+  /** Freezes the detection's figures: the state is about to be reset or reused. */
+  detach(): void;
+}
+
+/**
  * What one source has done with one technique in the current window:
  * probe count, distinct hosts and ports, outcomes, and the sequential
  * (TRW) score. Pooled with its source record and reset on reuse.
  */
-export class TechniqueState {
+export class TechniqueState<D extends DetectionLink = DetectionLink> {
   probes = 0;
   firstSeen = 0;
   lastSeen = 0;
@@ -49,7 +58,7 @@ export class TechniqueState {
   sampleV4Count = 0;
   /** The first few IPv6 targets as text (IPv6 sources are rare enough to afford it). */
   sampleV6: string[] = [];
-  detection: Detection | null = null;
+  detection: D | null = null;
   detectedAfterProbes = 0;
 
   constructor(

@@ -1,0 +1,139 @@
+import { L3, type Packet, Proto, TcpFlag } from '../decode/packet.js';
+import { isKernelSyn, tcpTool } from '../rules/fingerprint.js';
+import { Technique } from '../rules/techniques.js';
+import type { CaptureLossEstimator } from '../state/capture-loss.js';
+import { Flow, type FlowTable } from '../state/flow-table.js';
+import { V6 } from './keys.js';
+import type { SourceTracker } from './tracker.js';
+
+const TCP_FLAGS = 0x3f; // FIN..URG; ECE and CWR (RFC 3168) do not change what a segment is
+
+/** Segment counters by flag pattern, in this order. */
+export const SEGMENT_KINDS = ['syn', 'synack', 'rst', 'fin', 'null', 'xmas', 'ack', 'finack', 'other'] as const;
+const Seg = { SYN: 0, SYNACK: 1, RST: 2, FIN: 3, NULL: 4, XMAS: 5, ACK: 6, FINACK: 7, OTHER: 8 } as const;
+
+/**
+ * TCP classification: which segments are probes (SYN, FIN, NULL, XMAS, and
+ * lone ACK/FIN-ACK once unanswered or refused), which are their outcomes
+ * (SYN-ACK, RST), and what the initiator did after a SYN-ACK (completed the
+ * handshake or reset it).
+ */
+export class TcpClassifier {
+  constructor(
+    private readonly flows: FlowTable,
+    private readonly tracker: SourceTracker,
+    private readonly captureLoss: CaptureLossEstimator,
+    /** Segment counters by SEGMENT_KINDS. */
+    readonly segments: Float64Array,
+  ) {}
+
+  classify(p: Packet, now: number): void {
+    const f = p.tcpFlags & TCP_FLAGS;
+    const kind = p.l3 === L3.IPV6 ? Proto.TCP | V6 : Proto.TCP;
+    const fwd = (p.sport << 16) | p.dport;
+    const rev = (p.dport << 16) | p.sport;
+    const flows = this.flows;
+    const tracker = this.tracker;
+
+    if ((f & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN) {
+      this.segments[Seg.SYN]!++;
+      const tech = isKernelSyn(p) ? Technique.TCP_CONNECT : Technique.TCP_SYN;
+      const slot = flows.findOrInsert(p.src, p.dst, fwd, kind, Flow.PROBE, tech, now);
+      if (!flows.inserted) flows.touch(slot, now, true);
+      tracker.probe(p, now, tech, p.dport, tcpTool(p), slot, p.dst);
+      return;
+    }
+    if ((f & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
+      this.segments[Seg.SYNACK]!++;
+      const slot = flows.find(p.dst, p.src, rev, kind);
+      if (slot >= 0) {
+        flows.touch(slot, now, false);
+        if ((flows.flags(slot) & (Flow.ANSWERED | Flow.REJECTED)) === 0) tracker.answered(slot, p, now);
+      }
+      return;
+    }
+    if (f & TcpFlag.RST) {
+      this.segments[Seg.RST]!++;
+      let slot = flows.find(p.dst, p.src, rev, kind);
+      if (slot >= 0) {
+        flows.touch(slot, now, false);
+        const fl = flows.flags(slot);
+        if (fl & Flow.CANDIDATE) {
+          // A RST to a lone ACK or FIN/ACK: no connection existed (nmap -sA "unfiltered").
+          flows.setFlags(slot, (fl & ~Flow.CANDIDATE) | Flow.PROBE | Flow.REJECTED);
+          tracker.confirmCandidate(slot, now, p, true);
+        } else if ((fl & (Flow.ANSWERED | Flow.REJECTED)) === 0 && fl & Flow.PROBE) {
+          tracker.rejected(slot, p, now);
+        }
+        return;
+      }
+      slot = flows.find(p.src, p.dst, fwd, kind);
+      if (slot >= 0) {
+        flows.touch(slot, now, true);
+        const fl = flows.flags(slot);
+        if (fl & Flow.ANSWERED && (fl & (Flow.INIT_ACKED | Flow.INIT_RST)) === 0) {
+          flows.setFlags(slot, fl | Flow.INIT_RST);
+          const st = tracker.flowState(slot, now);
+          if (st !== null) st.halfOpen++;
+        }
+      }
+      return;
+    }
+    if ((f & TcpFlag.ACK) === 0) {
+      // No SYN, RST or ACK: FIN, NULL, XMAS and odd combinations. Never valid
+      // in a connection (RFC 9293 section 3.10.7.4), so every one is a probe.
+      let tech: number;
+      if (f === 0) {
+        tech = Technique.TCP_NULL;
+        this.segments[Seg.NULL]!++;
+      } else if ((f & (TcpFlag.FIN | TcpFlag.PSH | TcpFlag.URG)) === (TcpFlag.FIN | TcpFlag.PSH | TcpFlag.URG)) {
+        tech = Technique.TCP_XMAS;
+        this.segments[Seg.XMAS]!++;
+      } else if (f & TcpFlag.FIN) {
+        tech = Technique.TCP_FIN;
+        this.segments[Seg.FIN]!++;
+      } else {
+        tech = Technique.TCP_NULL; // PSH and/or URG alone: a NULL probe with decoration
+        this.segments[Seg.OTHER]!++;
+      }
+      tracker.probe(p, now, tech, p.dport, tcpTool(p), -1, p.dst);
+      return;
+    }
+    // ACK set, no SYN or RST: connection traffic, a completed handshake, or an ACK/Maimon probe.
+    const finAck = (f & TcpFlag.FIN) !== 0;
+    // A FIN occupies one sequence number, which its ACK acknowledges (RFC 9293 3.4).
+    if (p.payloadLen > 0 || finAck) this.captureLoss.data(p.src, p.dst, fwd, p.tcpSeq, p.payloadLen + (finAck ? 1 : 0));
+    this.captureLoss.ack(p.src, p.dst, fwd, p.tcpAck);
+    this.segments[finAck ? Seg.FINACK : Seg.ACK]!++;
+    let slot = flows.find(p.src, p.dst, fwd, kind);
+    if (slot >= 0) {
+      flows.touch(slot, now, true);
+      const fl = flows.flags(slot);
+      if (fl & Flow.ANSWERED && (fl & (Flow.INIT_ACKED | Flow.INIT_RST)) === 0) {
+        flows.setFlags(slot, fl | Flow.INIT_ACKED);
+        const st = tracker.flowState(slot, now);
+        if (st !== null) st.handshakes++;
+      } else if (fl & Flow.CANDIDATE) {
+        // A second segment from the same side: a conversation, not a lone probe.
+        flows.setFlags(slot, (fl & ~Flow.CANDIDATE) | Flow.MIDSTREAM);
+      }
+      return;
+    }
+    slot = flows.find(p.dst, p.src, rev, kind);
+    if (slot >= 0) {
+      flows.touch(slot, now, false);
+      const fl = flows.flags(slot);
+      // The other side answered with more than a RST: the connection was real.
+      if (fl & Flow.CANDIDATE) flows.setFlags(slot, (fl & ~Flow.CANDIDATE) | Flow.MIDSTREAM);
+      return;
+    }
+    if (p.payloadLen === 0 && (f === TcpFlag.ACK || f === (TcpFlag.ACK | TcpFlag.FIN)) && !p.dstMulticast) {
+      // A lone ACK (nmap -sA) or FIN/ACK (nmap -sM, Maimon 1996) with no known
+      // connection. It becomes a probe only if the answer shows there was none.
+      slot = flows.insert(p.src, p.dst, fwd, kind, Flow.CANDIDATE, finAck ? Technique.TCP_MAIMON : Technique.TCP_ACK, now);
+      flows.setTool(slot, tcpTool(p));
+    } else {
+      flows.insert(p.src, p.dst, fwd, kind, Flow.MIDSTREAM, 0, now);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import { L3, type Packet, Proto } from '../decode/packet.js';
+import { udpTool } from '../rules/fingerprint.js';
+import { Technique } from '../rules/techniques.js';
+import { Flow, type FlowTable } from '../state/flow-table.js';
+import { V6 } from './keys.js';
+import type { SourceTracker } from './tracker.js';
+
+/** UDP classification: a datagram to a port is a probe until it is answered; the answer is its outcome. */
+export class UdpClassifier {
+  constructor(
+    private readonly flows: FlowTable,
+    private readonly tracker: SourceTracker,
+  ) {}
+
+  classify(p: Packet, now: number): void {
+    if (p.dstMulticast) return; // service discovery (mDNS, SSDP, NetBIOS, DHCP), not probes
+    const kind = p.l3 === L3.IPV6 ? Proto.UDP | V6 : Proto.UDP;
+    const fwd = (p.sport << 16) | p.dport;
+    const flows = this.flows;
+    let slot = flows.find(p.src, p.dst, fwd, kind);
+    if (slot >= 0) {
+      flows.touch(slot, now, true);
+      if (flows.flags(slot) & Flow.PROBE) this.tracker.probe(p, now, Technique.UDP, p.dport, udpTool(p), slot, p.dst);
+      return;
+    }
+    slot = flows.find(p.dst, p.src, (p.dport << 16) | p.sport, kind);
+    if (slot >= 0) {
+      flows.touch(slot, now, false);
+      if ((flows.flags(slot) & (Flow.ANSWERED | Flow.REJECTED)) === 0) this.tracker.answered(slot, p, now);
+      return;
+    }
+    // From a well-known port to an ephemeral one: a server's answer whose
+    // question we did not see (DNS, NTP, SNMP replies), not a probe.
+    if (p.sport < 1024 && p.dport >= 1024) return;
+    slot = flows.insert(p.src, p.dst, fwd, kind, Flow.PROBE, Technique.UDP, now);
+    this.tracker.probe(p, now, Technique.UDP, p.dport, udpTool(p), slot, p.dst);
+  }
+}

@@ -1,0 +1,82 @@
+import { Detection, type DetectionReason } from '../rules/detection.js';
+import type { TechniqueState } from '../state/technique-state.js';
+import type { SourceRecord } from '../state/source-table.js';
+
+export type DetectionEvent = 'start' | 'end';
+
+/**
+ * The detection book: every detection from its opening to its end, the
+ * bound on how many are kept (--max-detections), and the start/end events
+ * the live sensor logs.
+ */
+export class DetectionBook {
+  /** Detections, in order of detection. The live sensor drops ended ones (see keepEnded). */
+  detections: Detection[] = [];
+  /** Detections still open (not ended), for end-of-scan reporting. */
+  readonly active = new Set<Detection>();
+  /**
+   * Offline analysis keeps every detection for its report; a sensor that
+   * runs for months logs a scan when it ends and then forgets it, so that
+   * memory and the --max-detections bound apply to scans in progress.
+   */
+  keepEnded = true;
+  dropped = 0;
+  private endedSinceCompaction = 0;
+  private nextId = 1;
+  /** Called when a scan is first detected and when it ends. */
+  onDetection: (event: DetectionEvent, detection: Detection) => void = () => {};
+
+  constructor(private readonly maxDetections: number) {}
+
+  /** Opens a detection on a technique state; null when the bound is reached (counted). */
+  open(src: string, technique: number, st: TechniqueState<Detection>, now: number, reason: DetectionReason): Detection | null {
+    if (this.detections.length >= this.maxDetections) {
+      this.dropped++;
+      return null;
+    }
+    const d = new Detection(this.nextId++, src, technique, st, now, st.probes, reason);
+    st.detection = d;
+    st.detectedAfterProbes = st.probes;
+    this.detections.push(d);
+    this.active.add(d);
+    this.onDetection('start', d);
+    return d;
+  }
+
+  /** The state's window has passed: its detection (if any) is frozen and ended. */
+  close(st: TechniqueState<Detection>): void {
+    const d = st.detection;
+    if (d === null) return;
+    d.detach();
+    this.end(d);
+  }
+
+  end(d: Detection): void {
+    if (d.ended) return;
+    d.ended = true;
+    this.active.delete(d);
+    this.onDetection('end', d);
+    if (!this.keepEnded) {
+      d.detach();
+      this.endedSinceCompaction++;
+    }
+  }
+
+  /** A source record is about to be recycled: freeze its detections. */
+  retire(rec: SourceRecord<Detection>): void {
+    for (const st of rec.techniques) if (st !== null && st.detection !== null) st.detection.detach();
+  }
+
+  /** Ends detections quiet for `quietFor` seconds; drops ended ones when they are not kept. */
+  expire(now: number, quietFor: number): void {
+    for (const d of this.active) if (now - d.lastSeen > quietFor) this.end(d);
+    if (this.endedSinceCompaction > 0) {
+      this.detections = this.detections.filter((d) => !d.ended);
+      this.endedSinceCompaction = 0;
+    }
+  }
+
+  endAll(): void {
+    for (const d of [...this.active]) this.end(d);
+  }
+}

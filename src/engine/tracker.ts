@@ -1,0 +1,342 @@
+import { formatIpv4, formatIpv6Key } from '../decode/address.js';
+import { L3, type Packet, Proto } from '../decode/packet.js';
+import type { CidrSet } from '../rules/cidr.js';
+import type { EngineConfig } from '../rules/config.js';
+import type { Detection } from '../rules/detection.js';
+import { Technique, Tool, usesTrw } from '../rules/techniques.js';
+import { Trw } from '../rules/trw.js';
+import { Flow, type FlowTable } from '../state/flow-table.js';
+import { type Probation, ProbationFlag } from '../state/probation.js';
+import type { SourceRecord, SourceTable } from '../state/source-table.js';
+import type { TechniqueState } from '../state/technique-state.js';
+import type { DetectionBook } from './detection-book.js';
+import { type EvaluationParams, evaluate } from './evaluate.js';
+import { IPV6_KEY_BASE, isV6Key, sourceKey, V6 } from './keys.js';
+
+type Record = SourceRecord<Detection>;
+type State = TechniqueState<Detection>;
+
+/**
+ * Source tracking and promotion: where the protocol classifiers hand their
+ * probes and outcomes. A source with one distinct probe lives in probation;
+ * its second distinct probe (or a refusal) promotes it to a full record,
+ * whose technique states the verdict (evaluate.ts) reads and whose
+ * detections the book keeps.
+ */
+export class SourceTracker {
+  private readonly trw: Trw;
+  private readonly params: EvaluationParams;
+  /** 1 for techniques whose threshold is a single probe (see the registry). */
+  private readonly singlePacket: Uint8Array;
+  /** Sources whose probes are not counted (allow-listed scanners); null: none. */
+  ignoreSources: CidrSet | null = null;
+  /** Targets whose probes are not counted; null: none. */
+  ignoreTargets: CidrSet | null = null;
+  /** Probe packets skipped by the allow-lists. */
+  allowListed = 0;
+
+  constructor(
+    private readonly config: EngineConfig,
+    private readonly probation: Probation,
+    private readonly sources: SourceTable<Detection>,
+    private readonly flows: FlowTable,
+    private readonly book: DetectionBook,
+    /** Probe packets by technique. */
+    private readonly probes: Float64Array,
+  ) {
+    this.trw = new Trw(config.trw);
+    this.params = {
+      thresholds: config.thresholds,
+      overwhelmingFactor: config.overwhelmingFactor,
+      confirmedScannerThreshold: config.confirmedScannerThreshold,
+      sweepUnansweredFraction: config.sweepUnansweredFraction,
+      trwUpper: this.trw.upper,
+      trwLower: this.trw.lower,
+      trwMinContacts: config.trw.minContacts,
+    };
+    this.singlePacket = Uint8Array.from(config.thresholds, (t) => (t.hosts <= 1 || (t.ports > 0 && t.ports <= 1) ? 1 : 0));
+  }
+
+  /** The source key of a flow's initiator (the prober), as sourceKey gives it for its packets. */
+  initiatorKey(slot: number): number {
+    const a = this.flows.initiator(slot);
+    return this.flows.kind(slot) & V6 ? IPV6_KEY_BASE + a : a;
+  }
+
+  /** A source's active state for a technique, without touching its recency; null if untracked. */
+  peekState(key: number, tech: number): State | null {
+    return this.sources.peek(key)?.activeTechnique(tech) ?? null;
+  }
+
+  /**
+   * One probe packet from the packet's source. A source with one distinct
+   * probe so far lives in probation; its second distinct probe promotes it
+   * to a full record, which then takes every probe.
+   */
+  probe(p: Packet, now: number, tech: number, port: number, tool: number, slot: number, host: number): void {
+    if (
+      (this.ignoreSources !== null && this.ignoreSources.hasPacketAddress(p, true)) ||
+      (this.ignoreTargets !== null && this.ignoreTargets.hasPacketAddress(p, false))
+    ) {
+      this.allowListed++;
+      return;
+    }
+    this.probes[tech]!++;
+    const key = sourceKey(p);
+    let rec = this.sources.get(key, now);
+    if (rec === null) {
+      const pr = this.probation;
+      const ps = pr.slotOf(key);
+      if (!pr.holds(ps, key)) {
+        pr.put(ps, key, host, port, tech, tool, now);
+        if (slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
+        // A technique reported from its first packet (NULL, XMAS) cannot wait in probation.
+        if (this.singlePacket[tech] === 1) this.evaluateNow(this.promote(ps, key, p, false), tech, now);
+        return;
+      }
+      if (pr.sameProbe(ps, host, port, tech)) {
+        pr.addPacket(ps); // a retransmission
+        return;
+      }
+      rec = this.promote(ps, key, p, false);
+    }
+    if (slot >= 0) this.flows.markOwnerTracked(slot);
+    const st = this.stateFor(rec, tech, now);
+    const added = st.addProbe(host, port, now);
+    if (tool !== Tool.NONE) st.toolVotes[tool]!++;
+    if (added & 1) st.sampleTarget(host, p.l3 === L3.IPV6 ? () => dstText(p) : null);
+    if (added & 4 && slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
+    if (added !== 0 && st.detection === null) this.evaluate(rec, st, tech, now);
+  }
+
+  /**
+   * Counts a lone ACK/FIN-ACK probe once the target's answer (RST, ICMP
+   * unreachable) or silence shows no connection existed. `reply` is the
+   * answering packet, if any (its destination is the prober).
+   */
+  confirmCandidate(slot: number, now: number, reply: Packet | null, rejected: boolean): void {
+    const flows = this.flows;
+    const v6 = (flows.kind(slot) & V6) !== 0;
+    const host = flows.responder(slot);
+    const port = flows.ports(slot) & 0xffff;
+    const tech = flows.technique(slot);
+    const t = flows.firstSeen(slot);
+    if (this.allowListedFlow(v6, flows.initiator(slot), host, reply)) {
+      this.allowListed++;
+      return;
+    }
+    this.probes[tech]!++;
+    const key = this.initiatorKey(slot);
+    const tool = flows.tool(slot);
+    let rec = this.sources.get(key, now);
+    if (rec === null) {
+      const pr = this.probation;
+      const ps = pr.slotOf(key);
+      const outcome = rejected ? ProbationFlag.REJECTED : 0;
+      if (!pr.holds(ps, key)) {
+        pr.put(ps, key, host, port, tech, tool, t);
+        pr.addFlags(ps, outcome);
+        return;
+      }
+      if (pr.sameProbe(ps, host, port, tech)) {
+        pr.addFlags(ps, outcome);
+        return;
+      }
+      // Without the packet an IPv6 prober's address is unknown: it stays in probation.
+      if (v6 && reply === null) return;
+      rec = this.promote(ps, key, reply, true);
+    }
+    const st = this.stateFor(rec, tech, t);
+    const added = st.addProbe(host, port, Math.max(t, st.lastSeen));
+    if (added & 1) st.sampleTarget(host, reply !== null && v6 ? () => srcText(reply) : null);
+    if (tool !== Tool.NONE) st.toolVotes[tool]!++;
+    if (rejected) st.rejected++;
+    else st.silent++;
+    if (added !== 0 && st.detection === null) this.evaluate(rec, st, tech, now);
+  }
+
+  /**
+   * The allow-lists for a probe known only from its flow (the prober is the
+   * initiator; `reply`, when there is one, was sent to it). IPv6 flows keep
+   * only address hashes, so without the reply they cannot be matched.
+   */
+  private allowListedFlow(v6: boolean, initiator: number, responder: number, reply: Packet | null): boolean {
+    const src = this.ignoreSources;
+    const dst = this.ignoreTargets;
+    if (src === null && dst === null) return false;
+    if (!v6) return (src !== null && src.hasV4(initiator)) || (dst !== null && dst.hasV4(responder));
+    if (reply === null) return false;
+    return (src !== null && src.hasPacketAddress(reply, false)) || (dst !== null && dst.hasPacketAddress(reply, true));
+  }
+
+  /**
+   * Moves a source from probation to a full record, replaying its first
+   * probe. `p` supplies the IPv6 address bytes: the packet's source, or its
+   * destination when `fromDst` (a reply to the prober).
+   */
+  private promote(ps: number, key: number, p: Packet | null, fromDst: boolean): Record {
+    const pr = this.probation;
+    const rec = this.sources.add(key, pr.time(ps));
+    rec.isV6 = isV6Key(key);
+    if (rec.isV6) {
+      if (rec.addr6 === null) rec.addr6 = new Uint8Array(16);
+      const off = p === null ? -1 : fromDst ? p.dst6Off : p.src6Off;
+      if (off >= 0 && p !== null) rec.addr6.set(p.buf.subarray(off, off + 16));
+      else rec.addr6.fill(0);
+    }
+    const tech = pr.technique(ps);
+    const st = this.stateFor(rec, tech, pr.time(ps));
+    const host = pr.host(ps);
+    st.addProbe(host, pr.port(ps), pr.time(ps));
+    st.probes += pr.packets(ps) - 1;
+    if (pr.tool(ps) !== Tool.NONE) st.toolVotes[pr.tool(ps)]! += pr.packets(ps);
+    if (!rec.isV6) st.sampleTarget(host, null);
+    const fl = pr.flags(ps);
+    if (fl & ProbationFlag.ANSWERED) {
+      st.answered++;
+      if (!rec.isV6) {
+        if (tech === Technique.ICMP_SWEEP) st.addLiveHost(host, () => formatIpv4(host));
+        else if (tech !== Technique.ARP_SWEEP) st.addOpenService(pr.port(ps), formatIpv4(host));
+      }
+      if (usesTrw(tech)) st.trw = this.trw.step(st.trw, true);
+    }
+    if (fl & ProbationFlag.REJECTED) {
+      st.rejected++;
+      if (usesTrw(tech)) st.trw = this.trw.step(st.trw, false);
+    }
+    pr.clear(ps);
+    return rec;
+  }
+
+  private evaluateNow(rec: Record, tech: number, now: number): void {
+    const st = rec.activeTechnique(tech);
+    if (st !== null && st.detection === null) this.evaluate(rec, st, tech, now);
+  }
+
+  /** The technique state of a source, started afresh when the window has passed. */
+  private stateFor(rec: Record, tech: number, now: number): State {
+    const st = rec.technique(tech);
+    if (st.probes > 0 && now - st.lastSeen > this.config.window) {
+      this.book.close(st);
+      st.reset();
+    }
+    return st;
+  }
+
+  /** The state of the technique a flow's initiator used, if the initiator has a full record. */
+  flowState(slot: number, now: number): State | null {
+    const rec = this.sources.get(this.initiatorKey(slot), now);
+    if (rec === null) return null;
+    return rec.activeTechnique(this.flows.technique(slot));
+  }
+
+  /** A positive answer to a probe: an open port, a live host. `p` is the answer. */
+  answered(slot: number, p: Packet, now: number): void {
+    const flows = this.flows;
+    flows.setFlags(slot, flows.flags(slot) | Flow.ANSWERED);
+    if ((flows.flags(slot) & Flow.PROBE) === 0) return;
+    const st = this.flowState(slot, now);
+    if (st === null) {
+      // A source in probation: its one contact succeeded; remember it for promotion.
+      const key = this.initiatorKey(slot);
+      const ps = this.probation.slotOf(key);
+      if (this.probation.holds(ps, key)) this.probation.addFlags(ps, ProbationFlag.ANSWERED);
+      return;
+    }
+    st.answered++;
+    if (st.technique === Technique.ICMP_SWEEP) st.addLiveHost(p.src, () => srcText(p));
+    else st.addOpenService(p.sport, srcText(p));
+    this.outcome(slot, st, true, now, null);
+  }
+
+  /** A refusal (RST, ICMP unreachable) of a probe. `p` is the refusal when it was sent to the prober. */
+  rejected(slot: number, p: Packet | null, now: number): void {
+    const flows = this.flows;
+    flows.setFlags(slot, flows.flags(slot) | Flow.REJECTED);
+    const v6 = (flows.kind(slot) & V6) !== 0;
+    const key = this.initiatorKey(slot);
+    const tech = flows.technique(slot);
+    // A refusal is evidence the target exists and the source knocked on a
+    // closed door: enough to leave probation. Silence is not (every spoofed
+    // flood packet ends in silence).
+    const rec = this.sources.get(key, now);
+    if (rec === null) {
+      const ps = this.probation.slotOf(key);
+      if (!this.probation.holds(ps, key)) return;
+      this.probation.addFlags(ps, ProbationFlag.REJECTED);
+      if (v6 && p === null) return;
+      this.evaluateNow(this.promote(ps, key, p, true), tech, now); // the promotion replays the refusal, TRW step included
+      return;
+    }
+    const st = rec.activeTechnique(tech);
+    if (st === null) return;
+    st.rejected++;
+    this.outcome(slot, st, false, now, rec);
+  }
+
+  /** A first contact's outcome feeds the sequential test. */
+  private outcome(slot: number, st: State, succeeded: boolean, now: number, rec: Record | null): void {
+    if ((this.flows.flags(slot) & Flow.FIRST_CONTACT) === 0) return;
+    if (!usesTrw(st.technique)) return;
+    st.trw = this.trw.step(st.trw, succeeded);
+    if (st.detection === null && !succeeded) {
+      const owner = rec ?? this.sources.peek(this.initiatorKey(slot));
+      if (owner !== null) this.evaluate(owner, st, st.technique, now);
+    }
+  }
+
+  /** A flow left the table (expired, evicted, or the capture ended). */
+  flowEnded(slot: number, now: number): void {
+    const flows = this.flows;
+    const fl = flows.flags(slot);
+    if (fl & Flow.CANDIDATE) {
+      // A lone segment never answered: nmap reads this as "filtered". (A second
+      // segment from the initiator would have turned the flow into MIDSTREAM.)
+      this.confirmCandidate(slot, now, null, false);
+      return;
+    }
+    if ((fl & Flow.PROBE) === 0 || (fl & (Flow.ANSWERED | Flow.REJECTED)) !== 0) return;
+    // Only full records care about silence; a probation source's one silent
+    // probe changes nothing. (Checking the flow's mark first spares a flood of
+    // one-probe sources a table lookup per expiry; the cost is that the first
+    // probe of a source promoted later is not counted as silent.)
+    if (!flows.ownerTracked(slot)) return;
+    const rec = this.sources.peek(this.initiatorKey(slot));
+    if (rec === null) return;
+    const st = rec.activeTechnique(flows.technique(slot));
+    if (st === null) return;
+    st.silent++;
+    this.outcome(slot, st, false, now, rec);
+  }
+
+  /** Runs the verdict and, when it finds a scan, opens a detection in the book. */
+  private evaluate(rec: Record, st: State, tech: number, now: number): void {
+    const reason = evaluate(this.params, tech, st, isConfirmedScanner(rec, tech));
+    if (reason !== null) this.book.open(recordText(rec), tech, st, now, reason);
+  }
+}
+
+/** Whether the source has a detection of another technique in its current window. */
+function isConfirmedScanner(rec: Record, tech: number): boolean {
+  for (let t = 0; t < rec.techniques.length; t++) {
+    const other = rec.techniques[t];
+    if (t !== tech && other !== null && other !== undefined && other.detection !== null) return true;
+  }
+  return false;
+}
+
+function recordText(rec: Record): string {
+  if (!rec.isV6) return formatIpv4(rec.key);
+  return formatIpv6Key(Buffer.from(rec.addr6!).toString('hex'));
+}
+
+export function srcText(p: Packet): string {
+  if (p.l3 === L3.IPV6) return formatIpv6Key(p.buf.toString('hex', p.src6Off, p.src6Off + 16));
+  return formatIpv4(p.src);
+}
+
+/** The IPv6 destination (or neighbour-solicitation target) as text. */
+export function dstText(p: Packet): string {
+  const off = p.ndTargetOff >= 0 && p.proto === Proto.ICMPV6 && p.icmpType === 135 ? p.ndTargetOff : p.dst6Off;
+  return formatIpv6Key(p.buf.toString('hex', off, off + 16));
+}
