@@ -30,6 +30,12 @@ delete process.env.SCANWATCH_DEBUG;
  */
 let configError: UserError | null = null;
 
+/** --max-detections: a whole number from 0 (count, keep none) up. */
+function maxDetections(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new UserError('--max-detections must be a whole number (0 or more)', EXIT_USAGE);
+  return n;
+}
+
 async function main(rawArgv: string[]): Promise<number> {
   const argv = rawArgv.map((a) => (a === '-' ? STDIN_TOKEN : a));
   const version = packageVersion();
@@ -49,11 +55,13 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('window', { type: 'number', describe: "seconds of quiet after which a source's counts restart", default: defaultConfig().window })
           .option('home-net', { type: 'string', array: true, describe: 'networks you defend (CIDR); each scan is then inbound, outbound, internal or external' })
           .option('allow-scanner', { type: 'string', array: true, default: [] as string[], describe: 'sources never reported (CIDR), e.g. your vulnerability scanner' })
-          .option('allow-target', { type: 'string', array: true, default: [] as string[], describe: 'targets whose probes are not counted (CIDR)' }),
+          .option('allow-target', { type: 'string', array: true, default: [] as string[], describe: 'targets whose probes are not counted (CIDR)' })
+          .option('max-detections', { type: 'number', default: defaultConfig().maxDetections, describe: 'detections kept for the report; more are counted in detections_dropped' }),
       async (args) => {
         const config = defaultConfig();
         if (!(args.window > 0)) throw new UserError('--window must be a positive number of seconds', EXIT_USAGE);
         config.window = args.window;
+        config.maxDetections = maxDetections(args['max-detections']);
         const files = (args.files as string[]).map((f) => (f === STDIN_TOKEN ? '-' : f));
         const result = await analyze({
           files,
@@ -82,6 +90,7 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('allow-scanner', { type: 'string', array: true, default: [] as string[], describe: 'sources never reported (CIDR)' })
           .option('allow-target', { type: 'string', array: true, default: [] as string[], describe: 'targets whose probes are not counted (CIDR)' })
           .option('window', { type: 'number', default: defaultConfig().window, describe: "seconds of quiet after which a source's counts restart" })
+          .option('max-detections', { type: 'number', default: defaultConfig().maxDetections, describe: 'scans in progress kept at once; more are counted (detections_dropped)' })
           .option('progress-interval', { type: 'number', default: 60, describe: 'seconds between log lines for a scan that keeps growing' })
           .option('log-level', { choices: ['debug', 'info', 'warn', 'error'], default: 'info' })
           .option('log-format', { choices: ['auto', 'json', 'pretty'], default: 'auto', describe: 'auto: pretty on a terminal, JSON otherwise' })
@@ -103,6 +112,7 @@ async function main(rawArgv: string[]): Promise<number> {
         if (!(args.window > 0)) throw new UserError('--window must be a positive number of seconds', EXIT_USAGE);
         if (!(args['progress-interval'] > 0)) throw new UserError('--progress-interval must be a positive number of seconds', EXIT_USAGE);
         config.window = args.window;
+        config.maxDetections = maxDetections(args['max-detections']);
         const ifaceProblem = interfaceNameProblem(args.interface);
         if (ifaceProblem !== null) throw new UserError(`--interface: ${ifaceProblem}`, EXIT_USAGE);
         let bufferBytes: number;

@@ -28,10 +28,17 @@ export class DetectionBook {
 
   constructor(private readonly maxDetections: number) {}
 
-  /** Opens a detection on a technique state; null when the bound is reached (counted). */
+  /**
+   * Opens a detection on a technique state; null when the bound is reached.
+   * `dropped` counts detections not kept (each scan once per window), not
+   * verdicts: the state is marked and not judged again in its window.
+   */
   open(src: string, technique: number, st: TechniqueState<Detection>, now: number, reason: DetectionReason): Detection | null {
     if (this.detections.length >= this.maxDetections) {
-      this.dropped++;
+      if (!st.detectionDropped) {
+        st.detectionDropped = true;
+        this.dropped++;
+      }
       return null;
     }
     const d = new Detection(this.nextId++, src, technique, st, now, st.probes, reason);
@@ -62,9 +69,19 @@ export class DetectionBook {
     }
   }
 
+  /** Evicted source records that held no detection: sources forgotten before they were reported. */
+  evictedUndetected = 0;
+
   /** A source record is about to be recycled: freeze its detections. */
   retire(rec: SourceRecord<Detection>): void {
-    for (const st of rec.techniques) if (st !== null && st.detection !== null) st.detection.detach();
+    let detected = false;
+    for (const st of rec.techniques) {
+      if (st !== null && st.detection !== null) {
+        st.detection.detach();
+        detected = true;
+      }
+    }
+    if (!detected) this.evictedUndetected++;
   }
 
   /** Ends detections quiet for `quietFor` seconds; drops ended ones when they are not kept. */

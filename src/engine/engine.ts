@@ -105,6 +105,15 @@ export class Engine implements PacketSink {
   set onDetection(fn: (event: DetectionEvent, detection: Detection) => void) {
     this.book.onDetection = fn;
   }
+  /**
+   * What the bounded tables could and could not follow: distinct probing
+   * sources (estimated), sources promoted to full records, and records
+   * evicted before any detection. (Issue 12: on a busy internet-facing
+   * sensor the report must say how much it could not follow.)
+   */
+  coverage(): { probingSources: number; promoted: number; evictedUndetected: number } {
+    return { probingSources: this.tracker.probingSources.estimate(), promoted: this.tracker.promoted, evictedUndetected: this.book.evictedUndetected };
+  }
   /** Probe packets skipped by the allow-lists. */
   get allowListed(): number {
     return this.tracker.allowListed;

@@ -5,6 +5,7 @@ import type { EngineConfig } from '../rules/config.js';
 import type { Detection } from '../rules/detection.js';
 import { Technique, Tool, usesTrw } from '../rules/techniques.js';
 import { Trw } from '../rules/trw.js';
+import { DistinctSources } from '../state/distinct-sources.js';
 import { Flow, type FlowTable } from '../state/flow-table.js';
 import { type Probation, ProbationFlag } from '../state/probation.js';
 import type { SourceRecord, SourceTable } from '../state/source-table.js';
@@ -34,6 +35,10 @@ export class SourceTracker {
   ignoreTargets: CidrSet | null = null;
   /** Probe packets skipped by the allow-lists. */
   allowListed = 0;
+  /** Every probing source, followed or not (what the report could not follow is measured against it). */
+  readonly probingSources = new DistinctSources();
+  /** Sources promoted from probation to a full record. */
+  promoted = 0;
 
   constructor(
     private readonly config: EngineConfig,
@@ -83,6 +88,7 @@ export class SourceTracker {
     }
     this.probes[tech]!++;
     const key = sourceKey(p);
+    this.probingSources.add(key);
     let rec = this.sources.get(key, now);
     if (rec === null) {
       const pr = this.probation;
@@ -176,6 +182,7 @@ export class SourceTracker {
    */
   private promote(ps: number, key: number, p: Packet | null, fromDst: boolean): Record {
     const pr = this.probation;
+    this.promoted++;
     const rec = this.sources.add(key, pr.time(ps));
     rec.isV6 = isV6Key(key);
     if (rec.isV6) {
@@ -311,6 +318,8 @@ export class SourceTracker {
 
   /** Runs the verdict and, when it finds a scan, opens a detection in the book. */
   private evaluate(rec: Record, st: State, tech: number, now: number): void {
+    // Already found and dropped for the detection bound in this window.
+    if (st.detectionDropped) return;
     const reason = evaluate(this.params, tech, st, isConfirmedScanner(rec, tech));
     if (reason !== null) this.book.open(recordText(rec), tech, st, now, reason);
   }

@@ -70,6 +70,19 @@ export interface Report {
   };
   probes: Record<string, number>;
   detections_dropped: number;
+  /** What the bounded state could not follow (see Engine.coverage). */
+  coverage: {
+    /** Distinct sources that sent a probe (HyperLogLog estimate, 1.6% standard error). */
+    probing_sources_estimate: number;
+    /** Sources with two distinct probes (or a refusal): followed in a full record. */
+    sources_promoted: number;
+    /** Distinct sources with a detection in this report. */
+    sources_reported: number;
+    /** Full records evicted before any detection: followed, then forgotten. */
+    sources_evicted_undetected: number;
+    /** One-probe sources overwritten in probation before their second probe. */
+    probation_overwritten: number;
+  };
   /** Probe packets not counted because of --allow-scanner / --allow-target. */
   allow_listed_probes: number;
   detections: DetectionReport[];
@@ -126,6 +139,17 @@ export function detectionReport(d: Detection, policy?: SitePolicy): DetectionRep
   };
 }
 
+function coverageOf(engine: Engine, detections: DetectionReport[]): Report['coverage'] {
+  const c = engine.coverage();
+  return {
+    probing_sources_estimate: c.probingSources,
+    sources_promoted: c.promoted,
+    sources_reported: new Set(detections.map((d) => d.src)).size,
+    sources_evicted_undetected: c.evictedUndetected,
+    probation_overwritten: engine.probation.overwritten,
+  };
+}
+
 export function buildReport(engine: Engine, files: FileSummary[], version: string, policy?: SitePolicy): Report {
   const errors = decodeErrorCounts(engine.decoder.errors);
   const probes: Record<string, number> = {};
@@ -165,6 +189,7 @@ export function buildReport(engine: Engine, files: FileSummary[], version: strin
     },
     probes,
     detections_dropped: engine.detectionsDropped,
+    coverage: coverageOf(engine, detections),
     allow_listed_probes: engine.allowListed,
     detections,
   };

@@ -60,6 +60,12 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
   sampleV6: string[] = [];
   detection: D | null = null;
   detectedAfterProbes = 0;
+  /**
+   * The verdict found a scan in this window but the detection bound
+   * (--max-detections) was reached: it was counted once as dropped, and is
+   * not judged again until the window restarts.
+   */
+  detectionDropped = false;
 
   constructor(
     readonly technique: number,
@@ -164,5 +170,6 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
     if (this.sampleV6.length > 0) this.sampleV6 = [];
     this.detection = null;
     this.detectedAfterProbes = 0;
+    this.detectionDropped = false;
   }
 }

@@ -63,3 +63,22 @@ describe('live: usage errors exit 2', () => {
     }
   });
 });
+
+describe('--max-detections', () => {
+  it('bounds the detections kept; the rest are counted once each', async () => {
+    const syn = (await import('./cli-helper.js')).fixture('nmap-syn.pcap');
+    const r = await cli(['analyze', syn, '--max-detections', '0', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.detections).toEqual([]);
+    expect(j.detections_dropped).toBe(1);
+  });
+
+  for (const bad of ['-1', '1.5', 'many']) {
+    it(`--max-detections ${bad} is a usage error`, async () => {
+      const r = await cli(['analyze', 'x.pcap', '--max-detections', bad]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/max-detections/);
+    });
+  }
+});
