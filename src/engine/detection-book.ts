@@ -76,10 +76,10 @@ export class DetectionBook {
   retire(rec: SourceRecord<Detection>): void {
     let detected = false;
     for (const st of rec.techniques) {
-      if (st !== null && st.detection !== null) {
-        st.detection.detach();
-        detected = true;
-      }
+      if (st === null) continue;
+      // A scan found but not kept (--max-detections) was still detected.
+      if (st.detection !== null || st.detectionDropped || st.detectedAfterProbes > 0) detected = true;
+      if (st.detection !== null) st.detection.detach();
     }
     if (!detected) this.evictedUndetected++;
   }
