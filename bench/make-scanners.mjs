@@ -79,13 +79,13 @@ function* order(scanners, ports, interleaved) {
 const SRC_BASE = 0x64400000; // 100.64.0.0
 const DST_BASE = 0xcb007100; // 203.0.113.0
 
-function emit(scanners, ports, interleaved, sink) {
+function emit(scanners, ports, interleaved, sink, srcBase = SRC_BASE, dstBase = DST_BASE, targets = 250) {
   const chunkRecords = 65536;
   let b = Buffer.alloc(chunkRecords * RECORD);
   let o = 0;
   let n = 0;
   for (const [s, p] of order(scanners, ports, interleaved)) {
-    writeRecord(b, o, n++, SRC_BASE + s, DST_BASE + 1 + (s % 250), 40000 + (s % 20000), 1 + p * 7);
+    writeRecord(b, o, n++, srcBase + s, dstBase + (targets > 1 ? 1 + (s % targets) : 0), 40000 + (s % 20000), 1 + p * 7);
     o += RECORD;
     if (o === b.length) {
       sink(b);
@@ -96,9 +96,13 @@ function emit(scanners, ports, interleaved, sink) {
   if (o > 0) sink(b.subarray(0, o));
 }
 
-export function scannerCapture({ scanners, ports, interleaved = false }) {
+/**
+ * srcBase/dstBase (32-bit addresses) and targets (1: every scanner probes
+ * dstBase itself) let the e2e lab keep to 198.18.0.0/15.
+ */
+export function scannerCapture({ scanners, ports, interleaved = false, srcBase = SRC_BASE, dstBase = DST_BASE, targets = 250 }) {
   const parts = [header()];
-  emit(scanners, ports, interleaved, (c) => parts.push(Buffer.from(c)));
+  emit(scanners, ports, interleaved, (c) => parts.push(Buffer.from(c)), srcBase, dstBase, targets);
   return Buffer.concat(parts);
 }
 
