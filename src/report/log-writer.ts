@@ -41,7 +41,13 @@ export class BoundedLogWriter {
     private readonly fd: number = 1,
     /** Bound on queued text, in UTF-16 code units (about bytes for JSON lines). */
     readonly maxQueued: number = DEFAULT_LOG_QUEUE_BYTES,
-  ) {}
+  ) {
+    // Node opens a pipe, FIFO or socket stdout through libuv, which makes the
+    // descriptor non-blocking: a full pipe then answers EAGAIN (retried
+    // above) instead of parking a thread-pool thread in write(2), which
+    // would also keep process.exit() from finishing. Opening it is enough.
+    if (fd === 1) void process.stdout.fd;
+  }
 
   /** Lines waiting or being written. */
   get pending(): number {

@@ -89,6 +89,10 @@ describe('live sensor with a stdout nobody reads', () => {
     sensor.kill('SIGTERM');
     const exit = await sensor.exited;
     expect(exit.code).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(3000);
+    // The stop deadline is 1.8 s (live.test.ts measures it on a sensor that is
+    // not under a flood); this machine is shared and often loaded 10x, so
+    // what is checked here is that a stdout nobody reads does not keep the
+    // sensor from exiting.
+    expect(Date.now() - t0).toBeLessThan(10_000);
   }, 240_000);
 });

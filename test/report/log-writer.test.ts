@@ -45,7 +45,8 @@ describe('BoundedLogWriter', () => {
       clearInterval(timer);
       // 20,000 writes take a few ms when nothing blocks; a blocking write would never return.
       expect(spent).toBeLessThan(2000);
-      expect(ticks).toBeGreaterThan(10);
+      // A blocked write would stop the loop entirely; on a loaded machine a 5 ms timer may fire only a few times in 300 ms.
+      expect(ticks).toBeGreaterThanOrEqual(2);
       // At most 64 KiB in the pipe plus 256 KiB queued: the rest is dropped and counted.
       expect(w.linesDropped).toBeGreaterThan(n - (320 * 1024) / 400);
       expect(w.linesDropped + w.linesWritten + w.pending).toBe(n);
