@@ -71,6 +71,14 @@ const NG_OPT_IF_TSRESOL = 9;
 const NG_OPT_IF_TSOFFSET = 14;
 
 const TWO_POW_32 = 4294967296;
+/**
+ * The largest |time| in seconds a JavaScript Date can hold (ECMA-262
+ * 21.4.1.1: +-8.64e15 ms), less one second for the nanoseconds. A packet
+ * stamped outside it (a flipped high bit, if_tsresol 0, an if_tsoffset near
+ * +-2^62) cannot be placed in time: it is counted and skipped, like any
+ * other frame that does not decode, and the rest of the capture stands.
+ */
+export const MAX_TIME_SECONDS = 8.64e12 - 1;
 /** Timestamps with upper word below this have fewer than 53 bits. */
 const TWO_POW_21 = 0x200000;
 
@@ -118,6 +126,8 @@ export interface CaptureParseSummary {
   format: CaptureFormat | null;
   /** Frames delivered to the sink. */
   packets: number;
+  /** Frames not delivered because no Date can hold their time (see MAX_TIME_SECONDS). */
+  badTimestamps: number;
   /** Sum of wire lengths of the delivered frames. */
   bytes: number;
   /** Sum of captured lengths of the delivered frames. */
@@ -195,6 +205,8 @@ export class CaptureParser {
 
   // Statistics.
   private packets = 0;
+  /** Packets skipped because their time is outside MAX_TIME_SECONDS. */
+  private badTimestamps = 0;
   private bytes = 0;
   private capturedBytes = 0;
   private linkTypes: number[] = [];
@@ -308,6 +320,7 @@ export class CaptureParser {
     return {
       format: this.fmt,
       packets: this.packets,
+      badTimestamps: this.badTimestamps,
       bytes: this.bytes,
       capturedBytes: this.capturedBytes,
       linkTypes: this.linkTypes.slice(),
@@ -626,6 +639,12 @@ export class CaptureParser {
             this.slowTimestamp(id, hi, lo);
             sec = this.tsSec;
             nsec = this.tsNsec;
+          }
+          if (sec > MAX_TIME_SECONDS || sec < -MAX_TIME_SECONDS) {
+            this.badTimestamps++;
+            pos = next;
+            sink.onBadTimestamp?.(wire < cap ? cap : wire);
+            continue;
           }
           const link = ifLink[id]!;
           if (link !== lastLink) {

@@ -38,6 +38,8 @@ export interface CaptureReadResult {
   format: CaptureFormat;
   /** Frames delivered to the sink. */
   packets: number;
+  /** Frames skipped (and reported to the sink) because no Date can hold their time. */
+  badTimestamps: number;
   /** Sum of the frames' wire lengths. */
   bytes: number;
   /** Sum of the frames' captured lengths. */
@@ -111,6 +113,7 @@ export function toResult(name: string, s: CaptureParseSummary): CaptureReadResul
     // The format is known whenever the input was not rejected above.
     format: s.format ?? 'pcap',
     packets: s.packets,
+    badTimestamps: s.badTimestamps,
     bytes: s.bytes,
     capturedBytes: s.capturedBytes,
     truncated: s.truncated,
@@ -122,15 +125,27 @@ export function toResult(name: string, s: CaptureParseSummary): CaptureReadResul
 }
 
 /**
- * Reads a pcap or pcapng file synchronously, delivering every frame to
- * `sink`. Reads go straight into the parser's buffer in large chunks.
- *
- * Throws CaptureError when the file cannot be opened or read (ENOENT,
- * EACCES, EISDIR, EIO) or is not a capture (NOT_CAPTURE, including an empty
- * file). A truncated or corrupt capture is not an error: the frames before
- * the damage are delivered and `warning` says what happened.
+ * A capture input opened exactly once. A FIFO, a process substitution
+ * (/dev/fd/N) or a character device can be opened only once with the same
+ * data behind it: opening a FIFO a second time after closing the first
+ * descriptor loses the writer (it dies of SIGPIPE) and leaves the reader
+ * waiting for a writer that never comes. So the descriptor opened to check
+ * the path is the one that is read.
  */
-export function readCaptureFile(path: string, sink: PacketSink): CaptureReadResult {
+export interface OpenedCapture {
+  readonly name: string;
+  readonly fd: number;
+  /** A regular file (read with synchronous large reads); else a stream. */
+  readonly regular: boolean;
+  readonly size: number;
+}
+
+/**
+ * Opens a capture path for reading. Throws CaptureError (ENOENT, EACCES,
+ * EISDIR, EIO) when it cannot. Opening a FIFO waits for its writer, as
+ * tcpdump -r does.
+ */
+export function openCapture(path: string): OpenedCapture {
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
@@ -138,15 +153,56 @@ export function readCaptureFile(path: string, sink: PacketSink): CaptureReadResu
     throw fsError('open', path, err);
   }
   try {
-    let size = -1;
-    try {
-      const st = fs.fstatSync(fd);
-      if (st.isDirectory()) throw new CaptureError('EISDIR', `cannot open ${displayName(path)}: is a directory`, path);
-      if (st.isFile()) size = st.size;
-    } catch (err) {
-      if (err instanceof CaptureError) throw err;
-      throw fsError('open', path, err);
-    }
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) throw new CaptureError('EISDIR', `cannot open ${displayName(path)}: is a directory`, path);
+    return { name: path, fd, regular: st.isFile(), size: st.isFile() ? st.size : -1 };
+  } catch (err) {
+    fs.closeSync(fd);
+    if (err instanceof CaptureError) throw err;
+    throw fsError('open', path, err);
+  }
+}
+
+/** Closes an opened capture that will not be read (another input failed to open). */
+export function closeCapture(c: OpenedCapture): void {
+  try {
+    fs.closeSync(c.fd);
+  } catch {
+    // Already closed: nothing to do.
+  }
+}
+
+/**
+ * Reads an opened capture to its end and closes it: a regular file with
+ * synchronous reads, anything else (FIFO, /dev/fd/N, device) as a stream.
+ */
+export async function readOpenedCapture(c: OpenedCapture, sink: PacketSink): Promise<CaptureReadResult> {
+  if (c.regular) return readRegularFd(c, sink);
+  const stream = fs.createReadStream('', { fd: c.fd, autoClose: true, highWaterMark: 1024 * 1024 });
+  try {
+    return await readCaptureStream(stream, sink, c.name);
+  } finally {
+    stream.destroy();
+  }
+}
+
+/**
+ * Reads a pcap or pcapng file synchronously, delivering every frame to
+ * `sink`. Reads go straight into the parser's buffer in large chunks.
+ *
+ * Throws CaptureError when the file cannot be opened or read (ENOENT,
+ * EACCES, EISDIR, EIO) or is not a capture (NOT_CAPTURE, including an empty
+ * file). A truncated or corrupt capture is not an error: the frames before
+ * the damage are delivered and `warning` says what happened. Meant for
+ * regular files: a FIFO goes through openCapture + readOpenedCapture.
+ */
+export function readCaptureFile(path: string, sink: PacketSink): CaptureReadResult {
+  return readRegularFd(openCapture(path), sink);
+}
+
+function readRegularFd(c: OpenedCapture, sink: PacketSink): CaptureReadResult {
+  const { fd, name: path, size } = c;
+  try {
     // Small files get a small buffer; the parser grows it if a record needs it.
     const bufferSize = size >= 0 ? Math.min(DEFAULT_BUFFER_BYTES, Math.max(64 * 1024, size + 1)) : DEFAULT_BUFFER_BYTES;
     const parser = new CaptureParser(sink, { bufferSize });

@@ -10,7 +10,11 @@ export {
 } from './capture-parser.js';
 export {
   CaptureError,
+  closeCapture,
+  openCapture,
   readCaptureFile,
+  readOpenedCapture,
+  type OpenedCapture,
   readCaptureStream,
   type CaptureErrorCode,
   type CaptureReadResult,

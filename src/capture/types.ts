@@ -33,4 +33,9 @@ export interface PacketSink {
     tsSec: number,
     tsNsec: number,
   ): void;
+  /**
+   * A frame the reader skipped because its timestamp is outside the range
+   * any Date can hold: the sink counts it as a packet that did not decode.
+   */
+  onBadTimestamp?(wireLen: number): void;
 }

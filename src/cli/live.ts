@@ -4,6 +4,8 @@ import { Engine } from '../engine/engine.js';
 import { createMetrics } from '../metrics/prometheus.js';
 import { parseListen, startMetricsServer } from '../metrics/http-server.js';
 import { DetectionLog, createLogger, type LogFormat } from '../report/detection-log.js';
+import { BoundedLogWriter } from '../report/log-writer.js';
+import { registerLogMetrics } from '../metrics/log-metrics.js';
 import type { EngineConfig } from '../rules/config.js';
 import { type Direction, sitePolicy, type SitePolicy } from '../rules/policy.js';
 import { UserError } from './errors.js';
@@ -76,7 +78,9 @@ function buildPolicy(homeNet: string[] | undefined, scanners: string[], targets:
  * log lines and Prometheus metrics. Resolves with the exit code when it stops.
  */
 export async function runLive(opts: LiveOptions): Promise<number> {
-  const log = createLogger(opts.logLevel, opts.logFormat);
+  // Logs never block the packet path: a bounded queue, written asynchronously (log-writer.ts).
+  const logOut = new BoundedLogWriter(1);
+  const log = createLogger(opts.logLevel, opts.logFormat, logOut);
   const policy = buildPolicy(opts.homeNet, opts.allowScanners, opts.allowTargets);
   let progressInterval = opts.progressInterval;
   const engine = new Engine(opts.config);
@@ -90,6 +94,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
   }
   const detections = new DetectionLog(log, policy);
   const metrics = createMetrics(engine, { version: opts.version, interface: opts.interface });
+  registerLogMetrics(metrics.registry, logOut);
   let capture: LiveCapture | null = null;
 
   engine.onDetection = (event, d) => {
@@ -166,14 +171,18 @@ export async function runLive(opts: LiveOptions): Promise<number> {
           bytes: engine.bytes,
           detections: engine.detections.length,
           decode_errors: engine.decoder.errors.reduce((a, b) => a + b, 0),
+          log_lines_dropped: logOut.linesDropped,
         },
         'stopped',
       );
-      // Do not wait for idle keep-alive connections (a scraper's) to close:
-      // the final lines are written (synchronously), so exit now.
+      // Do not wait for idle keep-alive connections (a scraper's) to close.
+      // The final lines get most of the stop deadline to drain; a reader
+      // that takes nothing does not keep the sensor from stopping.
       void server.close();
-      clearTimeout(hardExit);
-      resolve(0);
+      void logOut.drain(STOP_DEADLINE_MS - 300).then(() => {
+        clearTimeout(hardExit);
+        resolve(0);
+      });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

@@ -8,7 +8,8 @@ import { DEFAULT_BUFFER_BYTES, parseSize } from '../capture/live-capture.js';
 import { analyze, FORMATS, type Format } from './analyze.js';
 import { epilog } from './help-text.js';
 import { listValues } from './list-values.js';
-import { EXIT_USAGE, printError, UserError } from './errors.js';
+import { EXIT_INTERNAL, EXIT_USAGE, printError, UserError } from './errors.js';
+import { bufferSizeProblem, interfaceNameProblem } from './live-options.js';
 import { packageVersion } from './version.js';
 
 // A closed pipe (`scanwatch analyze x | head`) is not an error worth a trace.
@@ -34,6 +35,18 @@ function setTunnelPorts(config: EngineConfig, vxlan: number, geneve: number): vo
   if (vxlan === geneve) throw new UserError('--vxlan-port and --geneve-port must differ', EXIT_USAGE);
   config.vxlanPorts = [vxlan];
   config.genevePorts = [geneve];
+}
+
+/**
+ * yargs re-wraps what a config parser throws (losing its class), so the
+ * usage error of a bad --config file is kept here for the exit code.
+ */
+let configError: UserError | null = null;
+
+/** --max-detections: a whole number from 0 (count, keep none) up. */
+function maxDetections(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new UserError('--max-detections must be a whole number (0 or more)', EXIT_USAGE);
+  return n;
 }
 
 async function main(rawArgv: string[]): Promise<number> {
@@ -69,12 +82,14 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('honey-port', { type: 'string', array: true, requiresArg: true, coerce: listValues, default: [] as string[], describe: 'ports nobody legitimate calls (list): one probe to them is a detection' })
           .option('vxlan-port', { type: 'number', requiresArg: true, default: VXLAN_PORT, describe: 'UDP port decoded as VXLAN (inner traffic analysed)' })
           .option('geneve-port', { type: 'number', requiresArg: true, default: GENEVE_PORT, describe: 'UDP port decoded as Geneve (inner traffic analysed)' })
+          .option('max-detections', { type: 'number', requiresArg: true, default: defaultConfig().maxDetections, describe: 'detections kept for the report; more are counted in detections_dropped' })
           .epilog(epilog()),
       async (args) => {
         const config = defaultConfig();
         if (!(args.window > 0)) throw new UserError('--window must be a positive number of seconds', EXIT_USAGE);
         config.window = args.window;
         setTunnelPorts(config, args['vxlan-port'], args['geneve-port']);
+        config.maxDetections = maxDetections(args['max-detections']);
         const files = (args.files as string[]).map((f) => (f === STDIN_TOKEN ? '-' : f));
         const result = await analyze({
           files,
@@ -112,15 +127,22 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('window', { type: 'number', default: defaultConfig().window, describe: "seconds of quiet after which a source's counts restart" })
           .option('vxlan-port', { type: 'number', default: VXLAN_PORT, describe: 'UDP port decoded as VXLAN (inner traffic analysed)' })
           .option('geneve-port', { type: 'number', default: GENEVE_PORT, describe: 'UDP port decoded as Geneve (inner traffic analysed)' })
+          .option('max-detections', { type: 'number', default: defaultConfig().maxDetections, describe: 'scans in progress kept at once; more are counted (detections_dropped)' })
           .option('progress-interval', { type: 'number', default: 60, describe: 'seconds between log lines for a scan that keeps growing' })
           .option('log-level', { choices: ['debug', 'info', 'warn', 'error'], default: 'info' })
           .option('log-format', { choices: ['auto', 'json', 'pretty'], default: 'auto', describe: 'auto: pretty on a terminal, JSON otherwise' })
           .config('config', 'JSON file with any of these options (SIGHUP reloads home-net, allow lists, log-level, window)', (path: string) => {
+            let parsed: unknown;
             try {
-              return JSON.parse(readFileSync(path, 'utf8')) as object;
+              parsed = JSON.parse(readFileSync(path, 'utf8'));
             } catch (err) {
-              throw new UserError(`cannot read config ${path}: ${(err as Error).message.split('\n')[0]}`, EXIT_USAGE);
+              throw (configError = new UserError(`cannot read config ${path}: ${(err as Error).message.split('\n')[0]}`, EXIT_USAGE));
             }
+            // `null`, `[]` or `3` parse as JSON but hold no settings.
+            if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+              throw (configError = new UserError(`config ${path}: expected a JSON object of settings, e.g. {"interface": "eth1"}`, EXIT_USAGE));
+            }
+            return parsed as object;
           }),
       async (args) => {
         const config = defaultConfig();
@@ -128,12 +150,17 @@ async function main(rawArgv: string[]): Promise<number> {
         if (!(args['progress-interval'] > 0)) throw new UserError('--progress-interval must be a positive number of seconds', EXIT_USAGE);
         config.window = args.window;
         setTunnelPorts(config, args['vxlan-port'], args['geneve-port']);
+        config.maxDetections = maxDetections(args['max-detections']);
+        const ifaceProblem = interfaceNameProblem(args.interface);
+        if (ifaceProblem !== null) throw new UserError(`--interface: ${ifaceProblem}`, EXIT_USAGE);
         let bufferBytes: number;
         try {
           bufferBytes = parseSize(args['buffer-size']);
         } catch (err) {
           throw new UserError(`--buffer-size: ${(err as Error).message}`, EXIT_USAGE);
         }
+        const sizeProblem = bufferSizeProblem(bufferBytes);
+        if (sizeProblem !== null) throw new UserError(`--buffer-size: ${sizeProblem}`, EXIT_USAGE);
         const format = args['log-format'] === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : (args['log-format'] as 'json' | 'pretty');
         // Loaded only here: analyze needs neither libpcap nor prom-client.
         const { runLive } = await import('./live.js');
@@ -177,15 +204,17 @@ main(hideBin(process.argv)).then(
   (code) => {
     process.exitCode = code;
   },
-  (err: unknown) => {
+  (thrown: unknown) => {
+    const err = configError ?? thrown;
     if (err instanceof UserError) {
       printError(err.message);
       process.exitCode = err.exitCode;
       return;
     }
-    // Anything else is a bug: still one line for the user, the detail only on request.
-    printError(`internal error: ${(err as Error)?.message ?? String(err)} (set SCANWATCH_DEBUG=1 for details)`);
+    // Anything else is a bug: still one line for the user, the detail only on
+    // request, and one of the documented exit codes (see errors.ts).
+    printError(`internal error: ${String((err as Error)?.message ?? err).split('\n')[0]} (set SCANWATCH_DEBUG=1 for details)`);
     if (DEBUG) console.error(err);
-    process.exitCode = 70;
+    process.exitCode = EXIT_INTERNAL;
   },
 );

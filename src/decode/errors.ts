@@ -25,6 +25,8 @@ export const DecodeError = {
   TRUNCATED_GENEVE: 19,
   TUNNEL_TOO_DEEP: 20,
   TRUNCATED_FRAGMENT: 21,
+  /** Set by the capture reader, not the decoder: a time no Date can hold. */
+  BAD_TIMESTAMP: 22,
 } as const;
 
 export const DECODE_ERROR_NAMES: readonly string[] = [
@@ -50,6 +52,7 @@ export const DECODE_ERROR_NAMES: readonly string[] = [
   'truncated_geneve',
   'tunnel_too_deep',
   'truncated_fragment',
+  'bad_timestamp',
 ];
 
 export type DecodeErrorCounts = Record<string, number>;

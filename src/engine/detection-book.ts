@@ -37,13 +37,18 @@ export class DetectionBook {
   onEnded: (d: Detection) => void = () => {};
 
   /**
-   * Opens a detection on a technique state; null when the bound is reached
-   * (counted). `merged` may fold it into a scan already reported (decoys,
-   * distributed scans): it is then not reported on its own.
+   * Opens a detection on a technique state; null when the bound is reached.
+   * `dropped` counts detections not kept (each scan once per window), not
+   * verdicts: the state is marked and not judged again in its window.
+   * `merged` may fold it into a scan already reported (decoys, distributed
+   * scans): it is then not reported on its own.
    */
   open(src: string, tenant: number, technique: number, st: TechniqueState<Detection>, now: number, reason: DetectionReason, merged?: (d: Detection) => boolean): Detection | null {
     if (this.detections.length >= this.maxDetections) {
-      this.dropped++;
+      if (!st.detectionDropped) {
+        st.detectionDropped = true;
+        this.dropped++;
+      }
       return null;
     }
     const d = new Detection(this.nextId++, src, technique, st, now, st.probes, reason);
@@ -98,9 +103,19 @@ export class DetectionBook {
     }
   }
 
+  /** Evicted source records that held no detection: sources forgotten before they were reported. */
+  evictedUndetected = 0;
+
   /** A source record is about to be recycled: freeze its detections. */
   retire(rec: SourceRecord<Detection>): void {
-    for (const st of rec.techniques) if (st !== null && st.detection !== null) st.detection.detach();
+    let detected = false;
+    for (const st of rec.techniques) {
+      if (st === null) continue;
+      // A scan found but not kept (--max-detections) was still detected.
+      if (st.detection !== null || st.detectionDropped || st.detectedAfterProbes > 0) detected = true;
+      if (st.detection !== null) st.detection.detach();
+    }
+    if (!detected) this.evictedUndetected++;
   }
 
   /** Ends detections quiet for `quietFor` seconds; drops ended ones when they are not kept. */

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { PacketSink } from '../capture/types.js';
 import { Decoder } from '../decode/decoder.js';
+import { DecodeError } from '../decode/errors.js';
 import { L3, Proto } from '../decode/packet.js';
 import type { CidrSet } from '../rules/cidr.js';
 import { type EngineConfig, defaultConfig } from '../rules/config.js';
@@ -56,7 +57,9 @@ export class Engine implements PacketSink {
   bytes = 0;
   /** Latest packet time seen (seconds); the clock for every expiry. */
   now = 0;
-  firstPacketTime = -1;
+  /** Time of the first packet; meaningful once hasPacketTime (times before 1970 are times too). */
+  firstPacketTime = 0;
+  hasPacketTime = false;
   readonly segments = new Float64Array(SEGMENT_KINDS.length);
   /** Probe packets by technique. */
   readonly probes = new Float64Array(TECHNIQUE_COUNT);
@@ -129,6 +132,15 @@ export class Engine implements PacketSink {
   set onDetection(fn: (event: DetectionEvent, detection: Detection) => void) {
     this.book.onDetection = fn;
   }
+  /**
+   * What the bounded tables could and could not follow: distinct probing
+   * sources (estimated), sources promoted to full records, and records
+   * evicted before any detection. (Issue 12: on a busy internet-facing
+   * sensor the report must say how much it could not follow.)
+   */
+  coverage(): { probingSources: number; promoted: number; evictedUndetected: number } {
+    return { probingSources: this.tracker.probingSources.estimate(), promoted: this.tracker.promoted, evictedUndetected: this.book.evictedUndetected };
+  }
   /** Probe packets skipped by the allow-lists. */
   get allowListed(): number {
     return this.tracker.allowListed;
@@ -169,12 +181,24 @@ export class Engine implements PacketSink {
     this.tracker.ignoreTargets = targets.empty ? null : targets;
   }
 
+  /** A frame whose time no Date can hold: a packet that did not decode (capture/types.ts). */
+  onBadTimestamp(wireLen: number): void {
+    this.packets++;
+    this.bytes += wireLen;
+    this.decoder.errors[DecodeError.BAD_TIMESTAMP]!++;
+  }
+
   onPacket(linkType: number, data: Buffer, offset: number, capLen: number, wireLen: number, tsSec: number, tsNsec: number): void {
     this.packets++;
     this.bytes += wireLen;
     const now = tsSec + tsNsec * 1e-9;
-    if (now > this.now) this.now = now;
-    if (this.firstPacketTime < 0) this.firstPacketTime = now;
+    if (now > this.now || !this.hasPacketTime) {
+      if (!this.hasPacketTime) {
+        this.hasPacketTime = true;
+        this.firstPacketTime = now;
+      }
+      this.now = now;
+    }
     if (!this.decoder.decode(linkType, data, offset, capLen, now)) return;
     const p = this.decoder.packet;
     const tenant = p.tenant === 0 ? 0 : this.tenants.indexOf(p.tenant);

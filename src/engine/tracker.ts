@@ -5,6 +5,7 @@ import type { EngineConfig } from '../rules/config.js';
 import type { Detection, DetectionReason } from '../rules/detection.js';
 import { hasTransportPorts, isSweep, Technique, Tool, usesTrw } from '../rules/techniques.js';
 import { Trw } from '../rules/trw.js';
+import { DistinctSources } from '../state/distinct-sources.js';
 import { Flow, type FlowTable } from '../state/flow-table.js';
 import { type Probation, ProbationFlag } from '../state/probation.js';
 import type { SourceRecord, SourceTable } from '../state/source-table.js';
@@ -46,6 +47,10 @@ export class SourceTracker {
   darkNet: CidrSet | null = null;
   /** Deception (--honey-port): 1 for each port nobody legitimate calls; null: none. */
   honeyPorts: Uint8Array | null = null;
+  /** Every probing source, followed or not (what the report could not follow is measured against it). */
+  readonly probingSources = new DistinctSources();
+  /** Sources promoted from probation to a full record. */
+  promoted = 0;
 
   constructor(
     private readonly config: EngineConfig,
@@ -98,6 +103,7 @@ export class SourceTracker {
     this.probes[tech]!++;
     const lure = this.darkNet === null && this.honeyPorts === null ? null : this.lureOf(p, tech, port);
     const key = sourceKey(p, this.tenant);
+    this.probingSources.add(key);
     let rec = this.sources.get(key, now);
     if (rec === null) {
       const pr = this.probation;
@@ -228,6 +234,7 @@ export class SourceTracker {
    */
   private promote(ps: number, key: number, p: Packet | null, fromDst: boolean): Record {
     const pr = this.probation;
+    this.promoted++;
     const rec = this.sources.add(key, pr.time(ps));
     rec.isV6 = isV6Key(key);
     if (rec.isV6) {
@@ -414,6 +421,8 @@ export class SourceTracker {
 
   /** Runs the verdict and, when it finds a scan, opens a detection in the book. */
   private evaluate(rec: Record, st: State, tech: number, now: number): void {
+    // Already found and dropped for the detection bound in this window.
+    if (st.detectionDropped) return;
     const reason = evaluate(this.params, tech, st, isConfirmedScanner(rec, tech)) ?? (this.recon.isRateSweep(rec, st, tech) ? 'sweep-rate' : null);
     // A decoy copy or a part of a distributed scan is reported with the scan it belongs to.
     if (reason !== null) this.book.open(recordText(rec), keyTenant(rec.key), tech, st, now, reason, (d) => this.recon.place(d, rec, st, tech) !== null);

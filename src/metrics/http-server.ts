@@ -25,7 +25,39 @@ export interface MetricsServerOptions {
   port: number;
   registry: Registry;
   health: () => HealthStatus;
+  /** Limits against hostile or broken clients; the defaults are LIMITS. */
+  limits?: Partial<ServerLimits>;
 }
+
+/**
+ * The server shares the main thread with the capture, so what a client can
+ * make it do is bounded: every connection, every header, every render.
+ */
+export interface ServerLimits {
+  /** Open connections at once; more are refused (closed at accept). */
+  maxConnections: number;
+  /** A request's headers must arrive within this (slowloris); then 408 and close. */
+  headersTimeoutMs: number;
+  /** A whole request must arrive within this. */
+  requestTimeoutMs: number;
+  /** Largest request head accepted (431 beyond). */
+  maxHeaderBytes: number;
+  /** A rendered /metrics body serves every scrape for this long: concurrent scrapes cost one render. */
+  renderCacheMs: number;
+}
+
+export const LIMITS: ServerLimits = {
+  // 200 scrapers and 500 stalled connections fit with room for Prometheus;
+  // each idle socket costs a few KiB.
+  maxConnections: 1024,
+  // Node's defaults (60 s / 300 s) let a slowloris hold a slot for minutes.
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  // Prometheus sends well under 1 KiB of headers; Node's default is 16 KiB.
+  maxHeaderBytes: 8 * 1024,
+  // Prometheus scrapes every 15 s or so; a 1 s old figure loses nothing.
+  renderCacheMs: 1_000,
+};
 
 export interface MetricsServer {
   close(): Promise<void>;
@@ -116,7 +148,7 @@ function send(res: http.ServerResponse, head: boolean, status: number, type: str
   res.end(head ? undefined : buf);
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts: MetricsServerOptions): Promise<void> {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts: MetricsServerOptions, render: () => Promise<string>): Promise<void> {
   const method = req.method ?? 'GET';
   let pathname: string;
   try {
@@ -137,7 +169,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts:
   if (pathname === '/metrics') {
     let body: string;
     try {
-      body = await opts.registry.metrics();
+      body = await render();
     } catch (err) {
       send(res, head, 500, 'text/plain; charset=utf-8', `collecting metrics failed: ${err instanceof Error ? err.message : String(err)}\n`);
       return;
@@ -155,20 +187,65 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts:
 }
 
 /**
+ * The registry's exposition, rendered at most once per `cacheMs`: scrapes
+ * that arrive while a render runs wait for it, and later ones within the
+ * window get the same text. A failed render is not kept.
+ */
+export function cachedRender(registry: Registry, cacheMs: number): () => Promise<string> {
+  let body: string | null = null;
+  let renderedAt = 0;
+  let inFlight: Promise<string> | null = null;
+  return () => {
+    if (body !== null && performance.now() - renderedAt < cacheMs) return Promise.resolve(body);
+    inFlight ??= registry.metrics().then(
+      (text) => {
+        body = text;
+        renderedAt = performance.now();
+        inFlight = null;
+        return text;
+      },
+      (err: unknown) => {
+        inFlight = null;
+        throw err;
+      },
+    );
+    return inFlight;
+  };
+}
+
+/**
  * Serves GET/HEAD /metrics (the registry, in its content type) and
  * /healthz (200 with the health JSON when ok, else 503); every other path
  * is 404 and other methods on those two are 405. Rejects with a one-line
  * Error when it cannot listen.
  */
 export async function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsServer> {
-  const server = http.createServer((req, res) => {
-    handle(req, res, opts).catch((err: unknown) => {
-      if (!res.headersSent) send(res, false, 500, 'text/plain; charset=utf-8', `internal error: ${String(err)}\n`);
-      else res.destroy();
-    });
-  });
+  const limits: ServerLimits = { ...LIMITS, ...opts.limits };
+  const render = cachedRender(opts.registry, limits.renderCacheMs);
+  const server = http.createServer(
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // How often Node checks those two timeouts (default 30 s).
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
+    (req, res) => {
+      handle(req, res, opts, render).catch((err: unknown) => {
+        if (!res.headersSent) send(res, false, 500, 'text/plain; charset=utf-8', `internal error: ${String(err)}\n`);
+        else res.destroy();
+      });
+    },
+  );
+  server.maxConnections = limits.maxConnections;
   // Prometheus scrapes every few seconds over one kept-alive connection.
   server.keepAliveTimeout = 65_000;
+  // A client that sends nothing at all, not even a request line.
+  server.on('connection', (socket: net.Socket) => {
+    socket.setTimeout(limits.requestTimeoutMs, () => socket.destroy());
+  });
+  // Malformed, oversized (431) and timed-out (408) requests: Node's own
+  // clientError handling answers and closes the socket.
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error): void => {
       server.removeListener('listening', onListening);

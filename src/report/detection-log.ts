@@ -1,7 +1,7 @@
 import { pino, type Logger } from 'pino';
-import { Writable } from 'node:stream';
 import type { Detection } from '../rules/detection.js';
 import type { SitePolicy } from '../rules/policy.js';
+import { BoundedLogWriter } from './log-writer.js';
 import { detectionReport } from './report.js';
 
 export type LogFormat = 'json' | 'pretty';
@@ -12,18 +12,21 @@ function attackText(attack: unknown): string {
   return typeof id === 'string' ? ` attack=${id}` : '';
 }
 
-/**
- * A stream that turns pino's JSON lines into one readable line each, for a
- * person watching a terminal. (Written here rather than pulling in
- * pino-pretty: the fields are few and known.)
- */
-class PrettyStream extends Writable {
-  constructor(private readonly out: NodeJS.WritableStream) {
-    super();
-  }
+/** Anything that takes whole log lines (a BoundedLogWriter). */
+export interface LineSink {
+  write(line: string): boolean;
+}
 
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
-    for (const line of chunk.toString('utf8').split('\n')) {
+/**
+ * Turns pino's JSON lines into one readable line each, for a person
+ * watching a terminal, and passes them on. (Written here rather than
+ * pulling in pino-pretty: the fields are few and known.)
+ */
+export class PrettyLines implements LineSink {
+  constructor(private readonly out: LineSink) {}
+
+  write(chunk: string): boolean {
+    for (const line of chunk.split('\n')) {
       if (line === '') continue;
       let o: Record<string, unknown>;
       try {
@@ -32,7 +35,8 @@ class PrettyStream extends Writable {
         this.out.write(line + '\n');
         continue;
       }
-      const time = new Date(Number(o.time)).toISOString().replace('T', ' ').replace('Z', '');
+      const ms = Number(o.time);
+      const time = Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString().replace('T', ' ').replace('Z', '') : String(o.time);
       const level = ({ 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' } as Record<number, string>)[Number(o.level)] ?? 'INFO';
       let text = `${time} ${level.padEnd(5)} ${String(o.msg ?? o.event ?? '')}`;
       if (typeof o.src === 'string') {
@@ -44,15 +48,18 @@ class PrettyStream extends Writable {
       }
       this.out.write(text + '\n');
     }
-    done();
+    return true;
   }
 }
 
-export function createLogger(level: string, format: LogFormat): Logger {
+/**
+ * The sensor's logger. Lines go to `out` (default: a BoundedLogWriter on
+ * stdout): asynchronous and bounded, so a log reader that stops reading
+ * costs log lines (counted), never packets.
+ */
+export function createLogger(level: string, format: LogFormat, out: LineSink = new BoundedLogWriter(1)): Logger {
   const options = { level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.epochTime, messageKey: 'msg' };
-  if (format === 'pretty') return pino(options, new PrettyStream(process.stdout));
-  // Synchronous writes: detection lines must not be lost when the process is stopped.
-  return pino(options, pino.destination({ dest: 1, sync: true }));
+  return pino(options, format === 'pretty' ? new PrettyLines(out) : out);
 }
 
 /**

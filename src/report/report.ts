@@ -117,6 +117,19 @@ export interface Report {
   };
   probes: Record<string, number>;
   detections_dropped: number;
+  /** What the bounded state could not follow (see Engine.coverage). */
+  coverage: {
+    /** Distinct sources that sent a probe (HyperLogLog estimate, 1.6% standard error). */
+    probing_sources_estimate: number;
+    /** Sources with two distinct probes (or a refusal): followed in a full record. */
+    sources_promoted: number;
+    /** Distinct sources with a detection in this report. */
+    sources_reported: number;
+    /** Full records evicted before any detection: followed, then forgotten. */
+    sources_evicted_undetected: number;
+    /** One-probe sources overwritten in probation before their second probe. */
+    probation_overwritten: number;
+  };
   /** Probe packets not counted because of --allow-scanner / --allow-target. */
   allow_listed_probes: number;
   /** Input warnings (damaged files, time running backwards, overlapping files). */
@@ -124,8 +137,17 @@ export interface Report {
   detections: DetectionReport[];
 }
 
+/** Date's range (ECMA-262 21.4.1.1), in ms. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * ISO 8601 text of a packet time. The capture reader never delivers a time
+ * outside Date's range; this clamps anyway so that no report is lost to a
+ * RangeError from a time computed from one (a time plus a window).
+ */
 export function isoTime(seconds: number): string {
-  return new Date(Math.round(seconds * 1000)).toISOString();
+  const ms = Math.round(seconds * 1000);
+  return new Date(ms > MAX_DATE_MS ? MAX_DATE_MS : ms < -MAX_DATE_MS || ms !== ms ? -MAX_DATE_MS : ms).toISOString();
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -244,6 +266,7 @@ export class ReportBuilder {
   private readonly fragments: Record<string, number> = {};
   private state: Report['state'] | null = null;
   private detectionsDropped = 0;
+  private readonly coverage = { probing_sources_estimate: 0, sources_promoted: 0, sources_evicted_undetected: 0, probation_overwritten: 0 };
   private allowListed = 0;
   private idOffset = 0;
   readonly warnings: string[] = [];
@@ -302,6 +325,12 @@ export class ReportBuilder {
     if (this.state === null) this.state = st;
     else for (const k of Object.keys(st) as (keyof typeof st)[]) this.state[k] = Math.max(this.state[k], st[k]);
     this.detectionsDropped += engine.detectionsDropped;
+    // Per-file runs are separate captures: their distinct-source estimates add up.
+    const c = engine.coverage();
+    this.coverage.probing_sources_estimate += c.probingSources;
+    this.coverage.sources_promoted += c.promoted;
+    this.coverage.sources_evicted_undetected += c.evictedUndetected;
+    this.coverage.probation_overwritten += engine.probation.overwritten;
     this.allowListed += engine.allowListed;
     let maxId = 0;
     for (const d of engine.detections) {
@@ -339,6 +368,7 @@ export class ReportBuilder {
       state: this.state ?? emptyState(),
       probes: this.probes,
       detections_dropped: this.detectionsDropped,
+      coverage: { ...this.coverage, sources_reported: new Set(detections.map((d) => d.src)).size },
       allow_listed_probes: this.allowListed,
       warnings: this.warnings,
       detections,

@@ -44,6 +44,14 @@ export function renderTable(r: Report): string {
   if (ev.probation + ev.sources + ev.flows > 0) {
     lines.push(`evictions (bounded state): ${ev.probation} one-probe sources, ${ev.sources} tracked sources, ${ev.flows} flows`);
   }
+  const c = r.coverage;
+  if (c !== undefined && (c.sources_evicted_undetected > 0 || c.probation_overwritten > 0)) {
+    // The state is bounded: say how much of what was seen it could not follow.
+    lines.push(
+      `(not all followed: about ${c.probing_sources_estimate} probing sources seen, ${c.sources_promoted} followed past one probe, ` +
+        `${c.sources_evicted_undetected} of those evicted before a detection, ${c.probation_overwritten} one-probe sources overwritten; ${c.sources_reported} reported)`,
+    );
+  }
   if (r.detections.length === 0) {
     lines.push('', 'no scans detected');
     return lines.join('\n') + '\n';

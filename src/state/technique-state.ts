@@ -70,6 +70,12 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
   detectedAfterProbes = 0;
   /** New-host rate and probe shapes for the sweep-rate test (rules/sweep-rate.ts); made on first use, pooled. */
   sweepRate: SweepRateState | null = null;
+  /**
+   * The verdict found a scan in this window but the detection bound
+   * (--max-detections) was reached: it was counted once as dropped, and is
+   * not judged again until the window restarts.
+   */
+  detectionDropped = false;
 
   constructor(
     readonly technique: number,
@@ -185,5 +191,6 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
     this.detection = null;
     this.detectedAfterProbes = 0;
     if (this.sweepRate !== null) this.sweepRate.reset();
+    this.detectionDropped = false;
   }
 }

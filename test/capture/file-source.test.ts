@@ -46,6 +46,7 @@ describe('readCaptureFile', () => {
     expect(r).toEqual<CaptureReadResult>({
       format: 'pcap',
       packets: 5,
+      badTimestamps: 0,
       bytes: 100 + 101 + 102 + 103 + 104,
       capturedBytes: 60 + 61 + 62 + 63 + 64,
       truncated: false,

@@ -39,7 +39,7 @@ describe('metrics of a real capture (nmap -sS of 1000 ports)', () => {
       events.push(`${event}:${d.type}`);
       metrics.onDetection(event, d, 'inbound');
     };
-    server = await startMetricsServer({ host: '127.0.0.1', port: 0, registry: metrics.registry, health: () => ({ ok: true }) });
+    server = await startMetricsServer({ host: '127.0.0.1', port: 0, registry: metrics.registry, health: () => ({ ok: true }), limits: { renderCacheMs: 0 } });
     const r = readCaptureFile(pcap, engine);
     expect(r.warning).toBeNull();
     activeBeforeFinish = engine.active.size;
