@@ -83,6 +83,12 @@ export class TimeTap implements PacketSink {
     this.control.packets++;
     this.target.onPacket(linkType, data, offset, capLen, wireLen, tsSec, tsNsec);
   }
+
+  /** A record whose time no Date can hold: the engine counts it as that packet's decode error. */
+  onBadTimestamp(wireLen: number): void {
+    this.control.packets++;
+    this.target.onBadTimestamp?.(wireLen);
+  }
 }
 
 /** An input opened for reading: a file, a FIFO or standard input ('-'). */

@@ -130,7 +130,8 @@ export class Recon {
     const st0 = rec.activeTechnique(tech);
     const slot = lh.contact(key, host, port, outcome, st0 === null ? 0 : majorityTool(st0.toolVotes, st0.probes), now);
     if (slot < 0 || !lh.crossed) return;
-    if (st0 !== null && st0.detection !== null) return; // the window already reported this scan
+    // The window already found this scan: reported, or counted as dropped at --max-detections.
+    if (st0 !== null && (st0.detection !== null || st0.detectionDropped)) return;
     const first = lh.summary(slot);
     const d = this.host.newDetection(this.host.recordText(rec), tech, now, first.probes, 'long-horizon');
     if (d === null) return;

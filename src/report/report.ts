@@ -273,7 +273,7 @@ export class ReportBuilder {
 
   constructor(
     private readonly version: string,
-    private readonly policy: SitePolicy,
+    private readonly policy: SitePolicy | undefined,
     private readonly merged: boolean,
   ) {}
 
@@ -393,4 +393,16 @@ function emptyState(): Report['state'] {
     targets_tracked: 0,
     target_bytes: 0,
   };
+}
+
+/**
+ * The report of one engine run, without per-file time ranges: for callers
+ * that drive an Engine themselves (the in-process fuzzer, tests). The time
+ * range is the engine's first packet to its clock.
+ */
+export function buildReport(engine: Engine, files: FileSummary[], version: string, policy?: SitePolicy): Report {
+  const builder = new ReportBuilder(version, policy, false);
+  const range = engine.hasPacketTime ? { min: engine.firstPacketTime, max: engine.now } : { min: Infinity, max: -Infinity };
+  builder.addRun({ engine, files, ranges: files.length === 0 ? [range] : files.map(() => range) });
+  return builder.build(false);
 }

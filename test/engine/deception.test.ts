@@ -82,7 +82,7 @@ describe('deception: dark-net addresses and honey ports (issue 8 item 8)', () =>
     const file = path.join(dir, 'decoy.pcap');
     const frames: Timed[] = [...oneSyn, { frame: tcp({ src: '203.0.113.9', dst: '198.18.0.5', sport: 40000, dport: 2323, flags: 'S', window: 64240 }), t: T0 + 1 }];
     fs.writeFileSync(file, buildPcap(frames.map(({ frame, t }) => ({ sec: splitTime(t)[0], frac: splitTime(t)[1] / 1000, data: frame }))));
-    const r = spawnSync(process.execPath, [main, 'analyze', file, '--format', 'json', '--dark-net', '198.18.9.0/24', '--honey-port', '23', '2323'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [main, 'analyze', file, '--format', 'json', '--dark-net', '198.18.9.0/24', '--honey-port', '23,2323'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as { detections: { src: string; reason: string; severity: string }[] };
     expect(report.detections.map((d) => [d.src, d.reason, d.severity])).toEqual([
