@@ -45,7 +45,7 @@ describe('live sensor with a stdout nobody reads', () => {
 
   it('counts every frame, answers /metrics, counts dropped log lines, stops on SIGTERM', async () => {
     const capture = path.join(lab.tmp, 'scanners.pcap');
-    fs.writeFileSync(capture, scannerCapture({ scanners: SCANNERS, ports: PORTS, srcBase: 0xc6130000, dstBase: 0xc6120002, targets: 1 }));
+    fs.writeFileSync(capture, scannerCapture({ scanners: SCANNERS, ports: PORTS, srcBase: 0xc6130000, dstBase: 0xc6124000, targets: SCANNERS }));
     const fifo = path.join(lab.tmp, 'stdout.fifo');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
     // Held open read-write and never read: the sensor's writes fill its 64 KiB and then block.
