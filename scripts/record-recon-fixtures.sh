@@ -152,10 +152,6 @@ class TCPServer(DualStack, socketserver.ThreadingTCPServer):
     pass
 
 
-class UDPServer(DualStack, socketserver.ThreadingUDPServer):
-    pass
-
-
 def blob(tag, size):
     return (tag * (size // len(tag) + 1))[:size]
 
@@ -260,22 +256,39 @@ def snmp_reply(q):
     return None
 
 
-def udp_handler(func):
-    class H(socketserver.BaseRequestHandler):
-        def handle(self):
-            data, sock = self.request
-            r = func(data)
-            if r:
-                sock.sendto(r, self.client_address)
-    return H
+def udp_serve(port, func):
+    # One dual-stack socket on the wildcard address, but every answer leaves from the
+    # address the query was sent to, as a multi-homed server must (BIND binds each
+    # address, Unbound's interface-automatic uses PKTINFO): the target answers for
+    # hundreds of /32s on its lo, and a plain sendto() from a wildcard socket would let
+    # the kernel pick the route's source (198.18.0.2) for all of them. IPV6_RECVPKTINFO
+    # also reports IPv4 queries (as ::ffff:a.b.c.d) and IPV6_PKTINFO with such a
+    # mapped source is honoured for IPv4 replies (RFC 3542 section 6; Linux ip_cmsg_send).
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
+    s.bind(("::", port))
+    space = socket.CMSG_SPACE(20)
+    while True:
+        data, anc, _flags, peer = s.recvmsg(65535, space)
+        r = func(data)
+        if not r:
+            continue
+        dst = next((d[:16] for lvl, typ, d in anc
+                    if lvl == socket.IPPROTO_IPV6 and typ == socket.IPV6_PKTINFO), None)
+        if dst is None:
+            raise SystemExit(f"udp/{port}: no IPV6_PKTINFO with a query")
+        s.sendmsg([r], [(socket.IPPROTO_IPV6, socket.IPV6_PKTINFO, dst + struct.pack("=I", 0))], 0, peer)
 
 
 def serve():
     servers = [TCPServer(("::", 22), SSH), TCPServer(("::", 80), HTTP), TCPServer(("::", 443), TLS),
                TCPServer(("::", 8080), HTTP), TCPServer(("::", 6881), Peer)]
-    servers += [UDPServer(("::", p), udp_handler(f)) for p, f in ((53, dns_reply), (123, ntp_reply), (161, snmp_reply))]
     for srv in servers:
         threading.Thread(target=srv.serve_forever, daemon=True).start()
+    for p, f in ((53, dns_reply), (123, ntp_reply), (161, snmp_reply)):
+        threading.Thread(target=udp_serve, args=(p, f), daemon=True).start()
     print("recon lab services ready", flush=True)
     while True:
         time.sleep(3600)
@@ -556,7 +569,12 @@ def dns_client(path):
         q = struct.pack("!6H", rnd.randrange(65536), 0x0000, 1, 0, 0, 0) + qname + struct.pack("!HH", 1, 1)
         try:
             s.sendto(q, (h, 53))
-            s.recvfrom(4096)
+            a, peer = s.recvfrom(4096)
+            # A resolver accepts an answer only from the address and port it asked
+            # (RFC 5452 section 9.1), with the query's id.
+            if peer[:2] != (h, 53) or a[:2] != q[:2]:
+                print(f"{h}: answer from {peer[0]}:{peer[1]} id {a[:2].hex()}, not the server asked")
+                continue
             ok += 1
         except OSError as e:
             print(f"{h}: {e}")
@@ -1644,6 +1662,14 @@ sc_benign_resolver() {
     run "$S" "$PY" "$TMP/recon.py" dns-client "$TMP/dns-hosts"
     cap_end
     expect_eq "DNS answers" "$(tcount 'udp.srcport == 53')" 250
+    # Each answer must come from the server that was asked: the same (server, client
+    # port, DNS id) as its query, seen from the other side. tshark's own pairing
+    # (dns.response_to) needs the same address pair too.
+    expect_eq "answers not from a queried server" "$(tcount 'udp.srcport == 53 && !(ip.src == 198.18.5.0/24)')" 0
+    expect_eq "answers paired with their query by tshark" "$(tcount 'dns.flags.response == 1 && dns.response_to')" 250
+    expect_eq "answers whose (server, port, id) is not a query's" "$(comm -3 \
+        <(tshark -r "$CAP" -Y 'udp.dstport == 53 && dns.flags.response == 0' -T fields -e ip.dst -e udp.srcport -e dns.id 2>/dev/null | sort) \
+        <(tshark -r "$CAP" -Y 'udp.srcport == 53 && dns.flags.response == 1' -T fields -e ip.src -e udp.dstport -e dns.id 2>/dev/null | sort) | wc -l)" 0
     publish "A recursive resolver ($SCAN4) sending one A query, each from a fresh random source port, to 250 different authoritative servers (198.18.5.1-250, udp/53); every server answers. Expected: nothing." \
         "python3 recon.py dns-client HOSTS(198.18.5.1-250)" "[]"
     lab_down
