@@ -50,17 +50,17 @@ IN_TGT4=198.18.10.2
 SERVICES='{"tcp": [22, 80, 443, 6881, 8080], "udp": [53, 123, 161]}'
 
 SCENARIOS=(
-    frag-nmap-f frag-nmap-mtu8 frag-ipv6 frag-ipv6-answered frag-overlap
+    frag-nmap-f frag-nmap-mtu8 frag-ipv6 frag-ipv6-answered frag-overlap frag-flood-scan
     nmap-sctp-init nmap-sctp-cookie nmap-sctp-init-answered nmap-sctp-cookie-answered nmap-ipproto nmap-idle nmap-window
-    sweep-live-arp sweep-live-icmp sweep-live-syn sweep-live-ack sweep-live-udp benign-monitoring
+    sweep-live-arp sweep-live-nd sweep-live-icmp sweep-live-syn sweep-live-ack sweep-live-udp benign-monitoring
     slow-day
     tunnel-vxlan tunnel-vxlan-8472 tunnel-geneve tunnel-gre tunnel-gretap
-    tunnel-erspan1 tunnel-erspan2 tunnel-erspan3 tunnel-mpls tunnel-vxlan-ipv6
+    tunnel-erspan1 tunnel-erspan2 tunnel-erspan3 tunnel-mpls tunnel-vxlan-ipv6 tunnel-ip6erspan tunnel-ip6gre
     tenants-overlap tenants-separate tenants-vlan-overlap tenants-vlan-separate
     distributed nmap-decoy
     masscan-banners syn-options zmap-all-open masscan-all-open
     darknet-one-probe darknet-ipv6-ping honeyport-one-probe
-    benign-nat benign-resolver benign-p2p benign-after-scan
+    benign-nat benign-resolver benign-p2p benign-after-scan benign-day-checks
 )
 
 die() { nl_die "$*"; }
@@ -393,6 +393,27 @@ def sctp_responder(open_ports):
             s.sendto(bytes(reply), (addr[0], 0))
 
 
+def fragflood(ifname, dstmac, srcmac, dst, count):
+    """First fragments that never complete (8 bytes of TCP, MF set), each from
+    its own spoofed 198.19.x.y source with its own ID: a reassembly-memory
+    flood. Paced to last about two seconds so a real scan runs through it."""
+    rnd = random.Random(1)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((ifname, 0))
+    head = mac_bytes(dstmac) + mac_bytes(srcmac) + b"\x08\x00"
+    count = int(count)
+    for i in range(count):
+        src = "198.19.%d.%d" % (rnd.randrange(256), rnd.randrange(1, 255))
+        tcp8 = struct.pack("!HHI", rnd.randrange(1024, 65536), rnd.randrange(1, 65536), rnd.randrange(1 << 32))
+        h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, rnd.randrange(65536), 0x2000, 64, 6, 0,
+                        socket.inet_aton(src), socket.inet_aton(dst))
+        h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+        s.send(head + h + tcp8)
+        if i % 200 == 199:
+            time.sleep(0.02)
+    print(f"sent {count} incomplete first fragments")
+
+
 def frag6(ifname, dstmac, src, dst, ports, kind):
     """IPv6 SYNs in fragments. tiny: 8 bytes of TCP per fragment (nmap -f
     style; the first fragment lacks the flags, which RFC 7112 forbids and
@@ -499,6 +520,30 @@ def web_client(path, port):
             print(f"{h}: {e}")
     print(f"{ok} HTTP fetches completed")
     return ok
+
+
+def checks(host, rounds):
+    """What a monitoring agent does each round: SSH banner, HTTP GET, TLS
+    hello, and a check of a database port that is down (refused)."""
+    for r in range(rounds):
+        with socket.create_connection((host, 22), timeout=3) as c:
+            c.recv(256)
+            c.sendall(b"SSH-2.0-check_ssh\r\n")
+        with socket.create_connection((host, 80), timeout=3) as c:
+            c.sendall(b"GET /health HTTP/1.1\r\nHost: lab\r\nUser-Agent: check_http\r\n\r\n")
+            while c.recv(4096):
+                pass
+        with socket.create_connection((host, 443), timeout=3) as c:
+            hello = blob(b"check-tls-hello/", 300)
+            c.sendall(b"\x16\x03\x01" + struct.pack("!H", len(hello)) + hello)
+            c.recv(4096)
+        try:
+            socket.create_connection((host, 5432), timeout=3).close()
+            raise SystemExit("5432 unexpectedly open")
+        except ConnectionRefusedError:
+            pass
+        time.sleep(0.5)
+    print(f"{rounds} rounds of 4 checks")
 
 
 def dns_client(path):
@@ -616,10 +661,13 @@ def _retime_marked(inp, out, pred, starts):
     return group + 1
 
 
-def retime_rounds(inp, out, scanner, n, period, spacing):
+def retime_rounds(inp, out, scanner, n, period, spacing, what="echo"):
+    """Group j (an echo request, or a SYN, from SCANNER and what follows it)
+    moves to round j // N, slot j % N: t0 + PERIOD * round + SPACING * slot."""
     n, period, spacing = int(n), float(period), float(spacing)
-    g = _retime_marked(inp, out, lambda f: is_echo_from(f, scanner), lambda j, t0: t0 + period * (j // n) + spacing * (j % n))
-    print(f"{g} echo requests in {g // n} rounds of {n}")
+    pred = (lambda f: is_echo_from(f, scanner)) if what == "echo" else (lambda f: is_syn_from(f, scanner))
+    g = _retime_marked(inp, out, pred, lambda j, t0: t0 + period * (j // n) + spacing * (j % n))
+    print(f"{g} {what} groups in {g // n} rounds of {n}")
 
 
 # ------------------------------------------------------------------ encapsulation
@@ -634,7 +682,14 @@ def flow_port(inner):
     return 49152 + h % 16384
 
 
+def ipv6_header(src, dst, nxt, payload_len, hlim=64):
+    return struct.pack("!IHBB16s16s", 6 << 28, payload_len, nxt, hlim,
+                       socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst))
+
+
 def encap(inp, out, kind, scanmac):
+    six = kind.endswith("-ip6")  # same encapsulation over an IPv6 underlay (ip6erspan, ip6gre)
+    kind = kind[:-4] if six else kind
     linktype, pkts = read_pcap(inp)
     assert linktype == 1
     scanmac = mac_bytes(scanmac)
@@ -687,6 +742,15 @@ def encap(inp, out, kind, scanmac):
             proto = 47
         else:
             raise SystemExit(f"unknown encapsulation {kind}")
+        if six:
+            s6, d6 = ("2001:db8:100::1", "2001:db8:100::2") if side == "a" else ("2001:db8:100::2", "2001:db8:100::1")
+            if proto == 17:  # a UDP checksum is mandatory over IPv6 (RFC 8200 8.1)
+                pseudo = socket.inet_pton(socket.AF_INET6, s6) + socket.inet_pton(socket.AF_INET6, d6) + struct.pack("!IxxxB", len(l4), 17)
+                c = csum(pseudo + l4) or 0xFFFF
+                l4 = l4[:6] + struct.pack("!H", c) + l4[8:]
+            ip = ipv6_header(s6, d6, proto, len(l4))
+            res.append((t, dmac + smac + b"\x86\xdd" + ip + l4, 14 + 40 + len(l4)))
+            continue
         ident[side] += 1
         ip = ipv4_header(src_ip, dst_ip, proto, len(l4), ident[side])
         res.append((t, dmac + smac + b"\x08\x00" + ip + l4, 14 + 20 + len(l4)))
@@ -736,6 +800,8 @@ if __name__ == "__main__":
         zombie(*a)
     elif mode == "sctp-responder":
         sctp_responder(ports_arg(a[0]))
+    elif mode == "fragflood":
+        fragflood(*a)
     elif mode == "frag6":
         frag6(a[0], a[1], a[2], a[3], ports_arg(a[4]), a[5])
     elif mode == "overlap4":
@@ -746,6 +812,8 @@ if __name__ == "__main__":
         sys.exit(0 if tls_client(a[0], int(a[1])) == len(hosts_of(a[0])) else 1)
     elif mode == "web-client":
         sys.exit(0 if web_client(a[0], int(a[1])) == len(hosts_of(a[0])) else 1)
+    elif mode == "checks":
+        checks(a[0], int(a[1]))
     elif mode == "dns-client":
         sys.exit(0 if dns_client(a[0]) == len(hosts_of(a[0])) else 1)
     elif mode == "p2p-client":
@@ -964,34 +1032,50 @@ sc_frag_overlap() {
     lab_down
 }
 
+sc_frag_flood_scan() {
+    lab_std
+    # Let the target's own reassembly keep up with the flood (per-namespace
+    # setting; the default 4 MiB would drop the scan's fragments too).
+    nl_sysctl "$T" net.ipv4.ipfrag_high_thresh=268435456 net.ipv4.ipfrag_low_thresh=201326592
+    local cmd=(nmap -n -Pn -sS -f --max-rate 200 -p 1-200 "$TGT4")
+    cap_begin frag-flood-scan
+    nl_bg "$S" "$LOG/fragflood.log" "$PY" "$TMP/recon.py" fragflood scan0 "$TGT_MAC" "$SCAN_MAC" "$TGT4" 20000
+    local fpid=$NL_LAST_PID
+    sleep 0.3
+    run "$S" "${cmd[@]}"
+    wait "$fpid" || die "frag-flood-scan: the flood failed"
+    cap_end
+    expect_eq "incomplete first fragments from 198.19/16" "$(tcount 'ip.src == 198.19.0.0/16 && ip.flags.mf == 1')" 20000
+    expect_ge "SYN-ACKs from 22 and 80" "$(tcount 'tcp.flags == 0x012 && ip.src == 198.18.0.2')" 2
+    publish "nmap -f SYN scan of ports 1-200 of $TGT4 (200 probes/s, open 22, 80) run through a flood of 20,000 first fragments that never complete (8 bytes of TCP with MF set, each from its own spoofed 198.19.x.y source and ID, sent over 2 s from the scanner namespace by recon.py fragflood): an attempt to fill a sensor's reassembly memory so that the scan's own fragments are dropped. The target's ipfrag_high_thresh is raised in its namespace so the target itself keeps answering. Expected: the scan, found as without the flood; nothing from the flood's sources (one incomplete fragment each)." \
+        "${cmd[*]}  (during: recon.py fragflood scan0 $TGT_MAC $SCAN_MAC $TGT4 20000)" "[$(det "$SCAN4" tcp-syn vertical nmap 1 200 '[22,80]')]"
+    lab_down
+}
+
 # ---------------------------------------------------------------- 2 more techniques
-nmap_simple() { # NAME TYPE TOOL OPEN DESC NMAP-ARGS...
-    local name=$1 type=$2 tool=$3 open=$4 desc=$5 ports
-    shift 5
+# nmap_simple NAME TYPE TOOL OPEN PORTS CHECK-LABEL CHECK-FILTER CHECK-MIN DESC NMAP-ARGS...
+nmap_simple() {
+    local name=$1 type=$2 tool=$3 open=$4 ports=$5 clabel=$6 cfilter=$7 cmin=$8 desc=$9
+    shift 9
     lab_std
     local cmd=(nmap -n -Pn "$@" "$TGT4")
     cap_begin "$name"
     run "$S" "${cmd[@]}"
     cap_end
-    CHECK_CAP=$CAP
-    ports=$NPORTS
+    expect_ge "$clabel" "$(tcount "$cfilter")" "$cmin"
     publish "$desc" "${cmd[*]}" "[$(det "$SCAN4" "$type" vertical "$tool" 1 "$ports" "$open")]"
     lab_down
 }
 
 sc_nmap_sctp_init() {
-    NPORTS=100
-    nmap_simple nmap-sctp-init sctp-init null '[]' \
+    nmap_simple nmap-sctp-init sctp-init null '[]' 100 "SCTP INITs" "sctp.chunk_type == 1" 100 \
         "nmap SCTP INIT scan (-sY) of SCTP ports 1-100 of $TGT4. The recording kernel has no SCTP (CONFIG_IP_SCTP unset; no module to load), so the target answers every INIT with ICMP protocol unreachable (type 3 code 2): nmap reports all ports filtered; none open." \
         -sY -p 1-100
-    expect_ge "SCTP INITs" "$(tcount 'sctp.chunk_type == 1' "$OUT/nmap-sctp-init.pcap")" 100
 }
 sc_nmap_sctp_cookie() {
-    NPORTS=100
-    nmap_simple nmap-sctp-cookie sctp-cookie-echo null '[]' \
+    nmap_simple nmap-sctp-cookie sctp-cookie-echo null '[]' 100 "SCTP COOKIE ECHOs" "sctp.chunk_type == 10" 100 \
         "nmap SCTP COOKIE-ECHO scan (-sZ) of SCTP ports 1-100 of $TGT4. No SCTP in the recording kernel: the target answers each COOKIE ECHO with ICMP protocol unreachable; none open." \
         -sZ -p 1-100
-    expect_ge "SCTP COOKIE ECHOs" "$(tcount 'sctp.chunk_type == 10' "$OUT/nmap-sctp-cookie.pcap")" 100
 }
 nmap_sctp_answered() { # NAME SCAN TYPE OPEN DESC
     local name=$1 scan=$2 type=$3 open=$4 desc=$5
@@ -1021,15 +1105,12 @@ sc_nmap_sctp_cookie_answered() {
         "nmap SCTP COOKIE-ECHO scan (-sZ) of the same 103 SCTP ports of $TGT4: closed ports answer ABORT (T bit), the three listening ports drop the unknown cookie silently (nmap: open|filtered). Like a FIN scan, it cannot prove a port open: open_ports is empty."
 }
 sc_nmap_ipproto() {
-    NPORTS=256
-    nmap_simple nmap-ipproto ip-protocol null null \
+    nmap_simple nmap-ipproto ip-protocol null null 256 "protocol unreachables" "icmp.type == 3 && icmp.code == 2" 200 \
         "nmap IP protocol scan (-sO) of all 256 protocol numbers of $TGT4 ('ports' = protocol numbers). The target's kernel answers protocol unreachable for protocols it does not implement and answers ICMP/TCP/UDP in kind; open_ports is not asserted." \
         -sO -p 0-255
-    expect_ge "protocol unreachables" "$(tcount 'icmp.type == 3 && icmp.code == 2' "$OUT/nmap-ipproto.pcap")" 200
 }
 sc_nmap_window() {
-    NPORTS=200
-    nmap_simple nmap-window tcp-ack nmap '[]' \
+    nmap_simple nmap-window tcp-ack nmap '[]' 200 "RSTs to the ACK probes" "ip.src == 198.18.0.2 && tcp.flags.reset == 1" 200 \
         "nmap window scan (-sW) of ports 1-200 of $TGT4: bare ACK probes; Linux answers every one with RST (window 0), so nmap calls them all closed. A window scan is an ACK scan (tcp-ack); it cannot see open ports." \
         -sW -p 1-200
 }
@@ -1074,6 +1155,25 @@ sc_sweep_live_arp() {
     expect_eq "ARP replies" "$(tcount 'arp.opcode == 2' | tr -d ' ')" 32
     publish "nmap ping sweep (-sn) of the on-link /27 198.18.0.32-63 from $SCAN4: nmap uses ARP on-link; every one of the 32 addresses is on the target's interface, so all 32 answer (live_hosts = all 32), within well under a second." \
         "${cmd[*]}" "[$(det "$SCAN4" arp-sweep horizontal null 32 null '[]' "\"live_hosts\":$(jstrs "${live[@]}"),\"reason\":\"sweep-rate\"")]"
+    lab_down
+}
+
+sc_sweep_live_nd() {
+    lab_std
+    local a=() i live=()
+    for ((i = 0x20; i <= 0x3f; i++)); do
+        a+=("$(printf '2001:db8::%x/64' "$i")")
+        live+=("$(printf '2001:db8::%x' "$i")")
+    done
+    nl_addr "$T" tgt0 "${a[@]}"
+    local cmd=(nmap -6 -n -sn 2001:db8::20/123)
+    cap_begin sweep-live-nd
+    run "$S" "${cmd[@]}"
+    cap_end
+    grep -q '32 hosts up' "$LOG/sweep-live-nd.log" || die "sweep-live-nd: nmap did not find 32 hosts up"
+    expect_eq "neighbour advertisements" "$(tcount 'icmpv6.type == 136 && eth.src == 02:00:c6:12:00:02')" 32
+    publish "nmap IPv6 ping sweep (-6 -sn) of the on-link 2001:db8::20/123 (2001:db8::20 to ::3f) from $SCAN6: on-link, nmap sends neighbour solicitations to each address's solicited-node group; all 32 addresses are on the target's interface and answer (live_hosts = all 32) within well under a second. IPv6 neighbour discovery counts as an ARP sweep." \
+        "${cmd[*]}" "[$(det "$SCAN6" arp-sweep horizontal null 32 null '[]' "\"live_hosts\":$(jstrs "${live[@]}"),\"reason\":\"sweep-rate\"")]"
     lab_down
 }
 
@@ -1149,7 +1249,6 @@ sc_slow_day() {
 }
 
 # ---------------------------------------------------------------- 5 tunnels
-TUN_DET=""
 tunnel_det() { det "$IN_SCAN4" tcp-syn vertical nmap 1 100 '[22,80]' "${1:-}"; }
 TUN_CMD="nmap -n -Pn -sS -p 1-100 $IN_TGT4"
 
@@ -1216,13 +1315,14 @@ record_inner() {
 }
 
 encap_scenario() { # NAME KIND DESC
-    local name=$1 kind=$2 desc=$3
+    local name=$1 kind=$2 desc=$3 under="198.18.100.1 <-> 198.18.100.2"
+    [[ $kind == *-ip6 ]] && under="2001:db8:100::1 <-> 2001:db8:100::2"
     record_inner
     CUR=$name
     CAP="$TMP/$name.pcap"
     "$PY" "$TMP/recon.py" encap "$INNER" "$CAP" "$kind" "$IN_SCAN_MAC" >>"$LOG/$name.log"
     expect_ge "$kind frames" "$(capinfos -c -M "$CAP" | awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}')" 200
-    publish "$desc The inner traffic is a real nmap SYN scan of ports 1-100 of $IN_TGT4 from $IN_SCAN4 recorded in the lab (open 22, 80); the underlay (198.18.100.1 <-> 198.18.100.2) encapsulation is SYNTHESIZED by recon.py encap because the recording kernel has no $kind support (CONFIG_NET_IPGRE/GENEVE/MPLS_ROUTING unset)." \
+    publish "$desc The inner traffic is a real nmap SYN scan of ports 1-100 of $IN_TGT4 from $IN_SCAN4 recorded in the lab (open 22, 80); the underlay encapsulation is SYNTHESIZED by recon.py encap because the recording kernel cannot make it (CONFIG_NET_IPGRE_DEMUX, CONFIG_IPV6_GRE, CONFIG_GENEVE and CONFIG_MPLS_ROUTING are unset); the underlay is $under." \
         "$TUN_CMD  (inner; encapsulated by: recon.py encap inner.pcap out.pcap $kind)" "[$(tunnel_det)]"
 }
 sc_tunnel_geneve() { encap_scenario tunnel-geneve geneve "Geneve (RFC 8926, UDP 6081), VNI 77, protocol 0x6558 (Ethernet), with one 4-byte experimental option (class 0xFFF0) so the header length is not the minimum."; }
@@ -1231,6 +1331,8 @@ sc_tunnel_gretap() { encap_scenario tunnel-gretap gretap "GRE with key 9, protoc
 sc_tunnel_erspan1() { encap_scenario tunnel-erspan1 erspan1 "ERSPAN type I: GRE without flags or sequence, protocol 0x88BE, followed directly by the mirrored Ethernet frame (no ERSPAN header)."; }
 sc_tunnel_erspan2() { encap_scenario tunnel-erspan2 erspan2 "ERSPAN type II: GRE with the sequence-number bit, protocol 0x88BE, 8-byte ERSPAN header version 1, session ID 3, then the mirrored Ethernet frame."; }
 sc_tunnel_erspan3() { encap_scenario tunnel-erspan3 erspan3 "ERSPAN type III: GRE with sequence number, protocol 0x22EB, 12-byte ERSPAN header version 2, session ID 3, 32-bit timestamp (100 ns), hardware ID 1, direction bit set on the target's side, then the mirrored Ethernet frame."; }
+sc_tunnel_ip6erspan() { encap_scenario tunnel-ip6erspan erspan2-ip6 "ERSPAN type II over an IPv6 underlay (as Linux ip6erspan sends it: IPv6 next header 47, GRE with sequence, protocol 0x88BE, version 1 header, session ID 3) between 2001:db8:100::1 and ::2."; }
+sc_tunnel_ip6gre() { encap_scenario tunnel-ip6gre gre-ip6 "GRE with key 9, protocol 0x0800, over an IPv6 underlay (Linux ip6gre) between 2001:db8:100::1 and ::2: inner IPv4 without Ethernet."; }
 sc_tunnel_mpls() { encap_scenario tunnel-mpls mpls "MPLS over Ethernet (EtherType 0x8847), one label 100 with the bottom-of-stack bit and the inner TTL, then the inner IPv4 packet (no inner Ethernet; ARP is not carried)."; }
 
 tenants() { # NAME PORTS-A PORTS-B DETECTIONS DESC
@@ -1392,7 +1494,7 @@ sc_darknet_ipv6_ping() {
 # ---------------------------------------------------------------- 6 many sources
 sc_distributed() {
     lab_std
-    local i a=() srcs=() first last
+    local i a=() srcs=()
     for ((i = 64; i <= 127; i++)); do
         a+=("198.18.0.$i/24")
         srcs+=("198.18.0.$i")
@@ -1497,7 +1599,7 @@ sc_darknet_one_probe() {
     cap_end
     expect_eq "probes" "$(tcount 'ip.dst == 198.18.9.7')" 1
     publish "One SYN (hping3 -S -c 1) to 198.18.9.7:80, an address in the dark net 198.18.9.0/24 that no host uses (the target routes it to a blackhole: no answer). Analysed with --dark-net 198.18.9.0/24: a single probe is a detection with reason dark-net." \
-        "${cmd[*]}" "[$(det "$SCAN4" tcp-syn vertical null 1 1 '[]' '"reason":"dark-net"')]" '["--dark-net", "198.18.9.0/24"]'
+        "${cmd[*]}" "[$(det "$SCAN4" tcp-syn vertical hping3 1 1 '[]' '"reason":"dark-net"')]" '["--dark-net", "198.18.9.0/24"]'
     lab_down
 }
 sc_honeyport_one_probe() {
@@ -1508,7 +1610,7 @@ sc_honeyport_one_probe() {
     cap_end
     expect_eq "probes" "$(tcount 'tcp.dstport == 2323 && tcp.flags == 0x002')" 1
     publish "One SYN (hping3 -S -c 1) to $TGT4:2323 (closed: RST/ACK), a port no legitimate client uses (telnet-alt, a Mirai favourite). Analysed with --honey-port 2323: a single probe is a detection with reason honey-port." \
-        "${cmd[*]}" "[$(det "$SCAN4" tcp-syn vertical null 1 1 '[]' '"reason":"honey-port"')]" '["--honey-port", "2323"]'
+        "${cmd[*]}" "[$(det "$SCAN4" tcp-syn vertical hping3 1 1 '[]' '"reason":"honey-port"')]" '["--honey-port", "2323"]'
     lab_down
 }
 
@@ -1563,6 +1665,22 @@ sc_benign_p2p() {
     expect_ge "handshakes with payload" "$(tcount 'ip.src == 198.18.0.1 && tcp.len == 68')" 70
     publish "A BitTorrent-like client ($SCAN4) contacting 100 peers on tcp/6881 (8 at a time, shuffled peer list): 70 peers (198.18.6.1-70) accept, exchange 68-byte handshakes, interested/request messages; 30 (198.18.6.101-130) never answer (blackholed; the kernel retries the SYN until the 2.5 s timeout). Expected: nothing." \
         "python3 recon.py p2p-client PEERS(198.18.6.1-70 answering, 198.18.6.101-130 silent) 6881" "[]"
+    lab_down
+}
+
+sc_benign_day_checks() {
+    lab_std
+    CUR=benign-day-checks
+    local raw="$TMP/checks-raw.pcap"
+    cap_begin benign-day-checks
+    run "$S" "$PY" "$TMP/recon.py" checks "$TGT4" 40
+    cap_end
+    expect_eq "connection attempts" "$(tcount 'ip.src == 198.18.0.1 && tcp.flags == 0x002')" 160
+    expect_eq "refusals from 5432" "$(tcount 'tcp.srcport == 5432 && tcp.flags.reset == 1')" 40
+    mv "$CAP" "$raw"
+    "$PY" "$TMP/recon.py" retime-rounds "$raw" "$CAP" "$SCAN4" 4 1500 2 syn | tee -a "$LOG/$CUR.log"
+    publish "A monitoring agent on $SCAN4 checking $TGT4 every 25 minutes for 16.3 h (40 rounds): an SSH banner check on 22, an HTTP GET on 80, a TLS hello on 443 (all completed, with payload) and a check of the database port 5432, which is down all day (RST every time). Recorded as 40 real rounds 0.5 s apart, retimed by the script (recon.py retime-rounds ... syn) to one round every 1500 s, checks 2 s apart, every answer at its real delay. Four ports, one of them failing 40 times, over a day: not a slow scan. Expected: nothing." \
+        "python3 recon.py checks $TGT4 40  (retimed: one round every 1500 s)" "[]"
     lab_down
 }
 

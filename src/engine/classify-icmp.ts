@@ -22,26 +22,29 @@ export class IcmpClassifier {
     // Echo (8), timestamp (13), information (15) and address mask (17)
     // requests all ask "are you there?" (RFC 792, RFC 950).
     if (t === 8 || t === 13 || t === 15 || t === 17) {
-      if (!p.dstMulticast) this.echoRequest(p, now, Proto.ICMP);
+      if (!p.dstMulticast) this.echoRequest(p, now, Proto.ICMP | this.tracker.tenantBits);
     } else if (t === 0 || t === 14 || t === 16 || t === 18) {
-      this.echoReply(p, now, Proto.ICMP);
+      this.echoReply(p, now, Proto.ICMP | this.tracker.tenantBits);
     } else if ((t === 3 || t === 11) && p.quotedValid) {
-      this.unreachable(p, now, 0);
+      this.unreachable(p, now, this.tracker.tenantBits);
     }
   }
 
   classifyV6(p: Packet, now: number): void {
     const t = p.icmpType;
     if (t === 128) {
-      if (!p.dstMulticast) this.echoRequest(p, now, Proto.ICMPV6 | V6);
+      if (!p.dstMulticast) this.echoRequest(p, now, Proto.ICMPV6 | V6 | this.tracker.tenantBits);
     } else if (t === 129) {
-      this.echoReply(p, now, Proto.ICMPV6 | V6);
+      this.echoReply(p, now, Proto.ICMPV6 | V6 | this.tracker.tenantBits);
     } else if (t === 1 && p.quotedValid) {
-      this.unreachable(p, now, V6);
+      this.unreachable(p, now, V6 | this.tracker.tenantBits);
     } else if (t === 135 && p.ndTargetOff >= 0 && p.dstMulticast && !unspecifiedV6Source(p)) {
       // Neighbour solicitation to a solicited-node group: IPv6's ARP who-has
       // (RFC 4861 section 7.2.2). Unicast ones are reachability checks.
       this.tracker.probe(p, now, Technique.ARP_SWEEP, 0, Tool.NONE, -1, hashIpv6(p.buf, p.ndTargetOff));
+    } else if (t === 136 && p.ndTargetOff >= 0 && !p.dstMulticast) {
+      // A solicited neighbour advertisement (unicast to the asker): IPv6's ARP reply, the target is alive.
+      this.tracker.neighbourAdvert(p);
     }
   }
 
@@ -60,6 +63,7 @@ export class IcmpClassifier {
   }
 
   /** An ICMP error quoting one of our probes: the port or host is closed or unreachable. */
+  /** `v6` holds the flow-kind bits besides the protocol: IPv6 and tenant. */
   private unreachable(p: Packet, now: number, v6: number): void {
     const flows = this.flows;
     const slot = flows.find(p.quotedSrc, p.quotedDst, (p.quotedSport << 16) | p.quotedDport, p.quotedProto | v6);

@@ -24,7 +24,7 @@ export class IpProtocolClassifier {
   classify(p: Packet, now: number): void {
     if (p.dstMulticast || p.l4Len > MAX_PROBE_PAYLOAD) return;
     // Keyed as the protocol-unreachable quote finds it: no ports, kind = protocol.
-    const kind = p.l3 === L3.IPV6 ? p.proto | V6 : p.proto;
+    const kind = (p.l3 === L3.IPV6 ? p.proto | V6 : p.proto) | this.tracker.tenantBits;
     const slot = this.flows.findOrInsert(p.src, p.dst, 0, kind, Flow.PROBE, Technique.IP_PROTOCOL, now);
     if (!this.flows.inserted) this.flows.touch(slot, now, true);
     this.tracker.probe(p, now, Technique.IP_PROTOCOL, p.proto, Tool.NONE, slot, p.dst);

@@ -19,7 +19,7 @@ export class SctpClassifier {
 
   classify(p: Packet, now: number): void {
     if (p.dstMulticast) return;
-    const kind = p.l3 === L3.IPV6 ? Proto.SCTP | V6 : Proto.SCTP;
+    const kind = (p.l3 === L3.IPV6 ? Proto.SCTP | V6 : Proto.SCTP) | this.tracker.tenantBits;
     const fwd = (p.sport << 16) | p.dport;
     const flows = this.flows;
     const chunk = p.sctpChunkType;

@@ -29,7 +29,7 @@ export class TcpClassifier {
 
   classify(p: Packet, now: number): void {
     const f = p.tcpFlags & TCP_FLAGS;
-    const kind = p.l3 === L3.IPV6 ? Proto.TCP | V6 : Proto.TCP;
+    const kind = (p.l3 === L3.IPV6 ? Proto.TCP | V6 : Proto.TCP) | this.tracker.tenantBits;
     const fwd = (p.sport << 16) | p.dport;
     const rev = (p.dport << 16) | p.sport;
     const flows = this.flows;

@@ -14,7 +14,7 @@ export class UdpClassifier {
 
   classify(p: Packet, now: number): void {
     if (p.dstMulticast) return; // service discovery (mDNS, SSDP, NetBIOS, DHCP), not probes
-    const kind = p.l3 === L3.IPV6 ? Proto.UDP | V6 : Proto.UDP;
+    const kind = (p.l3 === L3.IPV6 ? Proto.UDP | V6 : Proto.UDP) | this.tracker.tenantBits;
     const fwd = (p.sport << 16) | p.dport;
     const flows = this.flows;
     let slot = flows.find(p.src, p.dst, fwd, kind);

@@ -1,4 +1,6 @@
+import { formatTenant } from '../decode/encapsulation.js';
 import { Detection, type DetectionReason } from '../rules/detection.js';
+import type { TenantTable } from '../state/tenants.js';
 import type { TechniqueState } from '../state/technique-state.js';
 import type { SourceRecord } from '../state/source-table.js';
 
@@ -26,7 +28,10 @@ export class DetectionBook {
   /** Called when a scan is first detected and when it ends. */
   onDetection: (event: DetectionEvent, detection: Detection) => void = () => {};
 
-  constructor(private readonly maxDetections: number) {}
+  constructor(
+    private readonly maxDetections: number,
+    private readonly tenants: TenantTable,
+  ) {}
 
   /** Called when a detection ends (the recon tiers forget it as a decoy leader). */
   onEnded: (d: Detection) => void = () => {};
@@ -36,12 +41,13 @@ export class DetectionBook {
    * (counted). `merged` may fold it into a scan already reported (decoys,
    * distributed scans): it is then not reported on its own.
    */
-  open(src: string, technique: number, st: TechniqueState<Detection>, now: number, reason: DetectionReason, merged?: (d: Detection) => boolean): Detection | null {
+  open(src: string, tenant: number, technique: number, st: TechniqueState<Detection>, now: number, reason: DetectionReason, merged?: (d: Detection) => boolean): Detection | null {
     if (this.detections.length >= this.maxDetections) {
       this.dropped++;
       return null;
     }
     const d = new Detection(this.nextId++, src, technique, st, now, st.probes, reason);
+    d.tenant = formatTenant(this.tenants.tenantAt(tenant));
     st.detection = d;
     st.detectedAfterProbes = st.probes;
     if (merged !== undefined && merged(d)) return d;
@@ -52,12 +58,13 @@ export class DetectionBook {
   }
 
   /** Opens a detection that reads its figures from elsewhere (long-horizon, distributed); null when the bound is reached. */
-  openDerived(src: string, technique: number, now: number, probes: number, reason: DetectionReason): Detection | null {
+  openDerived(src: string, tenant: number, technique: number, now: number, probes: number, reason: DetectionReason): Detection | null {
     if (this.detections.length >= this.maxDetections) {
       this.dropped++;
       return null;
     }
     const d = new Detection(this.nextId++, src, technique, null, now, probes, reason);
+    d.tenant = formatTenant(this.tenants.tenantAt(tenant));
     this.detections.push(d);
     this.active.add(d);
     this.onDetection('start', d);

@@ -19,7 +19,9 @@ import { IcmpClassifier } from './classify-icmp.js';
 import { SEGMENT_KINDS, TcpClassifier } from './classify-tcp.js';
 import { DetectionBook, type DetectionEvent } from './detection-book.js';
 import { Recon } from './recon.js';
+import { TENANT_SHIFT } from './keys.js';
 import { SourceTracker, recordText } from './tracker.js';
+import { TenantTable } from '../state/tenants.js';
 
 export { SEGMENT_KINDS } from './classify-tcp.js';
 export type { DetectionEvent } from './detection-book.js';
@@ -46,6 +48,8 @@ export class Engine implements PacketSink {
   readonly tracker: SourceTracker;
   /** Sweep-rate, long-horizon and many-source tiers (issue 8 items 3, 4, 6). */
   readonly recon: Recon;
+  /** Tenants (VLAN, VNI...) seen, as small indices for the table keys. */
+  readonly tenants = new TenantTable();
   /** The key of this engine's hash tables (config.hashSeed, or random). */
   readonly hashSeed: number;
   packets = 0;
@@ -71,7 +75,7 @@ export class Engine implements PacketSink {
     this.probation = new Probation(Math.max(1, config.probationCapacity), this.hashSeed);
     this.sources = new SourceTable<Detection>(Math.max(1, config.sourceCapacity), this.budget, this.hashSeed);
     this.flows = new FlowTable(config.flowCapacity, config.flowTimeout, this.hashSeed);
-    this.book = new DetectionBook(config.maxDetections);
+    this.book = new DetectionBook(config.maxDetections, this.tenants);
     this.tracker = new SourceTracker(config, this.probation, this.sources, this.flows, this.book, this.probes);
     this.tcp = new TcpClassifier(this.flows, this.tracker, this.captureLoss, this.segments);
     this.udp = new UdpClassifier(this.flows, this.tracker);
@@ -85,7 +89,7 @@ export class Engine implements PacketSink {
       {
         sources: this.sources,
         recordText,
-        newDetection: (src, tech, now, probes, reason) => this.book.openDerived(src, tech, now, probes, reason),
+        newDetection: (src, tenant, tech, now, probes, reason) => this.book.openDerived(src, tenant, tech, now, probes, reason),
         absorb: (d, into) => this.book.absorb(d, into),
       },
       config,
@@ -173,6 +177,11 @@ export class Engine implements PacketSink {
     if (this.firstPacketTime < 0) this.firstPacketTime = now;
     if (!this.decoder.decode(linkType, data, offset, capLen, now)) return;
     const p = this.decoder.packet;
+    const tenant = p.tenant === 0 ? 0 : this.tenants.indexOf(p.tenant);
+    if (tenant !== this.tracker.tenant) {
+      this.tracker.tenant = tenant;
+      this.tracker.tenantBits = tenant << TENANT_SHIFT;
+    }
     if (p.l3 === L3.ARP) {
       this.arp.classify(p, now);
       return;

@@ -1,4 +1,4 @@
-import { formatIpv4, formatIpv6Key } from '../decode/address.js';
+import { formatIpv4, formatIpv6Key, hashIpv6 } from '../decode/address.js';
 import { L3, type Packet, Proto } from '../decode/packet.js';
 import type { CidrSet } from '../rules/cidr.js';
 import type { EngineConfig } from '../rules/config.js';
@@ -12,7 +12,7 @@ import type { TechniqueState } from '../state/technique-state.js';
 import type { DetectionBook } from './detection-book.js';
 import type { Recon } from './recon.js';
 import { type EvaluationParams, evaluate } from './evaluate.js';
-import { IPV6_KEY_BASE, isV6Key, sourceKey, V6 } from './keys.js';
+import { flowSourceKey, IPV6_KEY_BASE, isV6Key, keyTenant, sourceKey, V6 } from './keys.js';
 
 type Record = SourceRecord<Detection>;
 type State = TechniqueState<Detection>;
@@ -39,6 +39,9 @@ export class SourceTracker {
   allowListed = 0;
   /** The sweep-rate, long-horizon and many-source tiers (recon.ts); set by the engine. */
   recon!: Recon;
+  /** The current packet's tenant index (state/tenants.ts), and it shifted into flow kinds. */
+  tenant = 0;
+  tenantBits = 0;
   /** Deception (--dark-net): targets no host uses; null: none (nothing is checked per packet). */
   darkNet: CidrSet | null = null;
   /** Deception (--honey-port): 1 for each port nobody legitimate calls; null: none. */
@@ -70,12 +73,12 @@ export class SourceTracker {
 
   /** The source key of a flow's initiator (the prober), as sourceKey gives it for its packets. */
   initiatorKey(slot: number): number {
-    const a = this.flows.initiator(slot);
-    return this.flows.kind(slot) & V6 ? IPV6_KEY_BASE + a : a;
+    return flowSourceKey(this.flows.initiator(slot), this.flows.kind(slot));
   }
 
   /** A source's active state for a technique, without touching its recency; null if untracked. */
   peekState(key: number, tech: number): State | null {
+    key += this.tenant * 2 ** 33; // see keys.ts
     return this.sources.peek(key)?.activeTechnique(tech) ?? null;
   }
 
@@ -94,7 +97,7 @@ export class SourceTracker {
     }
     this.probes[tech]!++;
     const lure = this.darkNet === null && this.honeyPorts === null ? null : this.lureOf(p, tech, port);
-    const key = sourceKey(p);
+    const key = sourceKey(p, this.tenant);
     let rec = this.sources.get(key, now);
     if (rec === null) {
       const pr = this.probation;
@@ -149,7 +152,7 @@ export class SourceTracker {
   /** A decoy was probed: reported on this first probe. */
   private openLure(rec: Record, tech: number, now: number, reason: DetectionReason): void {
     const st = rec.activeTechnique(tech);
-    if (st !== null && st.detection === null) this.book.open(recordText(rec), tech, st, now, reason);
+    if (st !== null && st.detection === null) this.book.open(recordText(rec), keyTenant(rec.key), tech, st, now, reason);
   }
 
   /**
@@ -413,11 +416,28 @@ export class SourceTracker {
   private evaluate(rec: Record, st: State, tech: number, now: number): void {
     const reason = evaluate(this.params, tech, st, isConfirmedScanner(rec, tech)) ?? (this.recon.isRateSweep(rec, st, tech) ? 'sweep-rate' : null);
     // A decoy copy or a part of a distributed scan is reported with the scan it belongs to.
-    if (reason !== null) this.book.open(recordText(rec), tech, st, now, reason, (d) => this.recon.place(d, rec, st, tech) !== null);
+    if (reason !== null) this.book.open(recordText(rec), keyTenant(rec.key), tech, st, now, reason, (d) => this.recon.place(d, rec, st, tech) !== null);
+  }
+
+  /** An IPv6 neighbour advertisement to the source that solicited it: the target is alive (as an ARP reply). */
+  neighbourAdvert(p: Packet): void {
+    const key = IPV6_KEY_BASE + p.dst + this.tenant * 2 ** 33; // the asker (see keys.ts)
+    const host = hashIpv6(p.buf, p.ndTargetOff);
+    let st = this.sources.peek(key)?.activeTechnique(Technique.ARP_SWEEP) ?? null;
+    if (st === null) {
+      // The asker's one question so far was answered: promote it now, while this
+      // packet still holds both its address and the live host's (probation keeps hashes).
+      const ps = this.probation.slotOf(key);
+      if (!this.probation.holds(ps, key) || !this.probation.sameProbe(ps, host, 0, Technique.ARP_SWEEP)) return;
+      st = this.promote(ps, key, p, true).activeTechnique(Technique.ARP_SWEEP);
+      if (st === null) return;
+    }
+    if (st.addLiveHost(host, () => formatIpv6Key(p.buf.toString('hex', p.ndTargetOff, p.ndTargetOff + 16)))) st.answered++;
   }
 
   /** An ARP reply to a source still in probation: its one question was answered (the host is alive). */
   probationAnswered(key: number, host: number, tech: number): void {
+    key += this.tenant * 2 ** 33; // see keys.ts
     const ps = this.probation.slotOf(key);
     if (this.probation.holds(ps, key) && this.probation.sameProbe(ps, host, 0, tech)) this.probation.addFlags(ps, ProbationFlag.ANSWERED);
   }
@@ -438,6 +458,7 @@ function isConfirmedScanner(rec: Record, tech: number): boolean {
   return false;
 }
 
+/** The text of a source's address (its key's address part: formatIpv4 reads the low 32 bits). */
 export function recordText(rec: Record): string {
   if (!rec.isV6) return formatIpv4(rec.key);
   return formatIpv6Key(Buffer.from(rec.addr6!).toString('hex'));

@@ -19,8 +19,10 @@ export interface FileSummary {
 export interface DetectionReport {
   id: number;
   src: string;
-  /** Every source of the scan, sorted: [src] for an ordinary scan; all of a distributed or decoy scan's. */
+  /** Every source of the scan, sorted ([src] for an ordinary scan; all of a distributed or decoy scan's). */
   sources: string[];
+  /** The VLAN or encapsulation separating the source's address space ("vlan:20", "vni:5001"), or null. */
+  tenant: string | null;
   type: string;
   pattern: string;
   targets: number;
@@ -118,6 +120,7 @@ export function detectionReport(d: Detection, policy?: SitePolicy): DetectionRep
     id: d.id,
     src: g.src,
     sources: g.sources,
+    tenant: d.tenant,
     type: d.type,
     pattern: d.pattern(f),
     targets: f.targets,

@@ -73,7 +73,7 @@ export function defaultConfig(): EngineConfig {
     sweepUnansweredFraction: 0.5,
     confirmedScannerThreshold: 3,
     overwhelmingFactor: 4,
-    clientFailureFraction: 0.9,
+    clientFailureFraction: 0.8,
     // nmap's default maximum RTT timeout is 10 s (--max-rtt-timeout); a
     // probe still unanswered after that is taken as filtered.
     flowTimeout: 10,

@@ -16,9 +16,20 @@ import { majorityTool, Tool, TOOL_NAMES } from './tools.js';
  * did it (masscan --banners).
  */
 export function synOrConnect(technique: number, s: TechniqueState): number {
-  if (technique === Technique.TCP_CONNECT) return s.halfOpen > s.handshakes ? Technique.TCP_SYN : technique;
-  if (technique === Technique.TCP_SYN && s.handshakes > s.halfOpen && majorityTool(s.toolVotes, s.probes) === Tool.NONE) return Technique.TCP_CONNECT;
+  if (s.openServiceCount < 2) return technique;
+  if (technique === Technique.TCP_CONNECT) return outweighs(s.halfOpen, s.handshakes) ? Technique.TCP_SYN : technique;
+  if (technique === Technique.TCP_SYN && outweighs(s.handshakes, s.halfOpen) && majorityTool(s.toolVotes, s.probes) === Tool.NONE) return Technique.TCP_CONNECT;
   return technique;
+}
+
+/**
+ * Handshake evidence that settles the name: from at least two open
+ * services (checked above), at least two contacts, and more than twice the
+ * contrary evidence. Repeated probes of one open port (nmap -O's, which
+ * carry a full option set and are reset) or a lost ACK must not rename a scan.
+ */
+function outweighs(evidence: number, contrary: number): boolean {
+  return evidence >= 2 && evidence > 2 * contrary;
 }
 
 /** The pattern of a scan from its distinct counts. */
@@ -107,12 +118,18 @@ export function figuresOf(s: TechniqueState): DetectionFigures {
 export class Detection implements DetectionLink {
   live: TechniqueState<Detection> | null;
   final: DetectionFigures | null = null;
+  /** The encapsulation or VLAN separating this source's address space ("vni:5001"), or null. */
+  tenant: string | null = null;
+  /**
+   * Every source of a distributed scan (set by engine/recon.ts as its
+   * figures are read); null for an ordinary scan (just `src`) and for a
+   * decoy group, whose sources are its `members` (see group()).
+   */
+  sources: string[] | null = null;
   /** The technique once frozen (see `technique`). */
   private finalTechnique = -1;
   /** Figures read from another table (long-horizon and distributed detections) while it holds them. */
   provider: (() => DetectionFigures) | null = null;
-  /** Every source of a scan made from several (distributed scans); null: see `members`, else [src]. */
-  sourceList: string[] | null = null;
   /** Decoy copies merged into this detection (nmap -D); null when there are none. */
   members: Detection[] | null = null;
   /** The detection this one was merged into; it is then not reported on its own. */
@@ -165,8 +182,8 @@ export class Detection implements DetectionLink {
   /** Source judged real and the sorted list of every source of the scan. */
   group(): { src: string; sources: string[]; figures: DetectionFigures } {
     if (this.members === null) {
-      const figures = this.ownFigures(); // first: a distributed scan's provider sets src and sourceList
-      return { src: this.src, sources: this.sourceList ?? [this.src], figures };
+      const figures = this.ownFigures(); // first: a distributed scan's provider sets src and sources
+      return { src: this.src, sources: this.sources ?? [this.src], figures };
     }
     const all = [this as Detection, ...this.members];
     const figs = all.map((d) => d.ownFigures());

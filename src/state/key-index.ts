@@ -13,6 +13,7 @@ export class KeyIndex {
   private readonly keys: Float64Array;
   private readonly values: Int32Array;
   private readonly mask: number;
+  private readonly seedMix: number;
   size = 0;
 
   /** `seed` keys the hash, so that nobody can build long probe runs on purpose (see Engine). */
@@ -20,6 +21,7 @@ export class KeyIndex {
     maxEntries: number,
     private readonly seed = 0,
   ) {
+    this.seedMix = mix32(seed);
     let n = 16;
     while (n < maxEntries * 2) n *= 2;
     this.keys = new Float64Array(n);
@@ -33,7 +35,9 @@ export class KeyIndex {
    * tell them apart, and one mix spreads them.
    */
   private home(key: number): number {
-    return mix32((key | 0) ^ (key >= 2147483648 ? 0x632be5ab : 0) ^ this.seed) & this.mask;
+    const lo = key | 0;
+    const hi = (key - lo) * 2 ** -32; // exact: key - lo is a multiple of 2^32 (family and tenant)
+    return mix32(lo ^ (hi === 0 ? this.seedMix : mix32(hi ^ this.seed))) & this.mask;
   }
 
   get(key: number): number {

@@ -1,5 +1,7 @@
 import { mix32 } from './distinct.js';
 
+const TWO_POW_MINUS_32 = 2 ** -32;
+
 /** Outcome bits of a probation entry's one probe. */
 export const ProbationFlag = {
   ANSWERED: 1,
@@ -30,6 +32,7 @@ export class Probation {
   private readonly ints: Int32Array;
   size = 0;
   overwritten = 0;
+  private readonly seedMix: number;
 
   /**
    * `seed` keys the slot hash (random per process, see Engine): with a
@@ -40,6 +43,7 @@ export class Probation {
     capacity: number,
     private readonly seed = 0,
   ) {
+    this.seedMix = mix32(seed);
     let n = 1;
     while (n < capacity) n *= 2;
     this.capacity = n;
@@ -50,9 +54,11 @@ export class Probation {
   }
 
   slotOf(key: number): number {
+    // The low 32 bits, and above them the family and tenant (engine/keys.ts):
+    // key - lo is an exact multiple of 2^32, 0 for an IPv4 source without tenant.
     const lo = key | 0;
-    const hi = key >= 2147483648 ? 1 : 0; // IPv6 keys sit above every (signed) IPv4 key (engine.ts)
-    return mix32(lo ^ (hi * 0x5bd1e995) ^ this.seed) & this.mask;
+    const hi = (key - lo) * TWO_POW_MINUS_32;
+    return mix32(lo ^ (hi === 0 ? this.seedMix : mix32(hi ^ this.seed))) & this.mask;
   }
 
   holds(slot: number, key: number): boolean {

@@ -82,19 +82,24 @@ describe('tool fingerprints decide (issue 8 item 7)', () => {
       flags: 'S',
       window: 64240,
       options: LINUX_SYN_OPTIONS,
-      open: new Set(['22', '80']),
+      open: new Set(['22', '25', '80', '99']),
     });
     const d = only(run(frames).detections);
     expect(d.type).toBe('tcp-syn');
     expect(d.tool).toBeNull();
-    expect(d.half_open).toBe(2);
-    expect(d.open_ports).toEqual([22, 80]);
+    expect(d.half_open).toBe(4);
+    expect(d.open_ports).toEqual([22, 25, 80, 99]);
   });
 
   it('the same option set through the kernel (handshakes completed) stays tcp-connect', () => {
-    const d = only(run(connectScan({ src: SCANNER, dst: TARGET, ports: range(1, 100), open: new Set([22, 80]) })).detections);
+    const d = only(run(connectScan({ src: SCANNER, dst: TARGET, ports: range(1, 100), open: new Set([22, 25, 80, 99]) })).detections);
     expect(d.type).toBe('tcp-connect');
-    expect(d.handshakes_completed).toBe(2);
+    expect(d.handshakes_completed).toBe(4);
+  });
+
+  it('half-open contacts with one open service are not enough to rename a connect() scan (nmap -O probes one port)', () => {
+    const frames = rawScan({ src: SCANNER, dsts: [TARGET], ports: range(1, 100), flags: 'S', window: 64240, options: LINUX_SYN_OPTIONS, open: new Set(['80']) });
+    expect(only(run(frames).detections).type).toBe('tcp-connect');
   });
 
   it('with no SYN-ACK to go by, the option set is the fallback: a kernel-like SYN to closed ports is tcp-connect', () => {
