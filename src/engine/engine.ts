@@ -18,8 +18,8 @@ import { SctpClassifier } from './classify-sctp.js';
 import { IcmpClassifier } from './classify-icmp.js';
 import { SEGMENT_KINDS, TcpClassifier } from './classify-tcp.js';
 import { DetectionBook, type DetectionEvent } from './detection-book.js';
-import { Recon } from './recon.js';
 import { TENANT_SHIFT } from './keys.js';
+import { Recon } from './recon.js';
 import { SourceTracker, recordText } from './tracker.js';
 import { TenantTable } from '../state/tenants.js';
 
@@ -46,10 +46,10 @@ export class Engine implements PacketSink {
   readonly captureLoss = new CaptureLossEstimator(65536);
   readonly book: DetectionBook;
   readonly tracker: SourceTracker;
-  /** Sweep-rate, long-horizon and many-source tiers (issue 8 items 3, 4, 6). */
-  readonly recon: Recon;
   /** Tenants (VLAN, VNI...) seen, as small indices for the table keys. */
   readonly tenants = new TenantTable();
+  /** Sweep-rate, long-horizon and many-source tiers (issue 8 items 3, 4, 6). */
+  readonly recon: Recon;
   /** The key of this engine's hash tables (config.hashSeed, or random). */
   readonly hashSeed: number;
   packets = 0;

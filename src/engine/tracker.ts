@@ -37,11 +37,11 @@ export class SourceTracker {
   ignoreTargets: CidrSet | null = null;
   /** Probe packets skipped by the allow-lists. */
   allowListed = 0;
-  /** The sweep-rate, long-horizon and many-source tiers (recon.ts); set by the engine. */
-  recon!: Recon;
   /** The current packet's tenant index (state/tenants.ts), and it shifted into flow kinds. */
   tenant = 0;
   tenantBits = 0;
+  /** The sweep-rate, long-horizon and many-source tiers (recon.ts); set by the engine. */
+  recon!: Recon;
   /** Deception (--dark-net): targets no host uses; null: none (nothing is checked per packet). */
   darkNet: CidrSet | null = null;
   /** Deception (--honey-port): 1 for each port nobody legitimate calls; null: none. */
