@@ -105,3 +105,21 @@ describe('LongHorizonTable', () => {
     expect(lh.bytes).toBe(8192 * ENTRY_BYTES);
   });
 });
+
+describe('LongHorizonTable keys', () => {
+  it('keeps sources of different tenants and techniques apart, whatever the size of the tenant part of the key', () => {
+    const lh = table(64);
+    const TENANT_SPAN = 2 ** 33; // engine/keys.ts: a source key is its address key plus tenant * 2^33
+    const addr = 0xc6120001 | 0;
+    const a = addr + 1 * TENANT_SPAN;
+    const b = addr + 900_000 * TENANT_SPAN; // a large tenant index: the key is near 2^53
+    lh.contact(a, 0, HOST, 1, Outcome.REJECTED, 0, 0);
+    lh.contact(b, 0, HOST, 2, Outcome.REJECTED, 0, 0);
+    lh.contact(b, 7, HOST, 3, Outcome.REJECTED, 0, 0);
+    expect(lh.size).toBe(3);
+    expect(lh.summary(lh.find(a, 0)).ports).toBe(1);
+    expect(lh.find(b, 0)).not.toBe(lh.find(b, 7));
+    expect(lh.holds(lh.find(b, 7), b, 7)).toBe(true);
+    expect(lh.holds(lh.find(b, 7), b, 0)).toBe(false);
+  });
+});
