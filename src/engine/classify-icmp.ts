@@ -1,9 +1,9 @@
-import { formatIpv6Key, hashIpv6 } from '../decode/address.js';
+import { hashIpv6 } from '../decode/address.js';
 import { type Packet, Proto } from '../decode/packet.js';
 import { icmpTool } from '../rules/fingerprint.js';
 import { Technique, Tool } from '../rules/techniques.js';
 import { Flow, type FlowTable } from '../state/flow-table.js';
-import { IPV6_KEY_BASE, V6 } from './keys.js';
+import { V6 } from './keys.js';
 import type { SourceTracker } from './tracker.js';
 
 /**
@@ -42,12 +42,9 @@ export class IcmpClassifier {
       // Neighbour solicitation to a solicited-node group: IPv6's ARP who-has
       // (RFC 4861 section 7.2.2). Unicast ones are reachability checks.
       this.tracker.probe(p, now, Technique.ARP_SWEEP, 0, Tool.NONE, -1, hashIpv6(p.buf, p.ndTargetOff));
-    } else if (t === 136 && p.l4Len >= 24) {
-      // Neighbour advertisement (RFC 4861 section 4.4; target at offset 8),
-      // sent to the solicitor: its target is alive, as an ARP reply shows.
-      const off = p.l4Off + 8;
-      const st = this.tracker.peekState(IPV6_KEY_BASE + p.dst, Technique.ARP_SWEEP);
-      if (st !== null && st.addLiveHost(hashIpv6(p.buf, off), () => formatIpv6Key(p.buf.toString('hex', off, off + 16)))) st.answered++;
+    } else if (t === 136 && p.ndTargetOff >= 0 && !p.dstMulticast) {
+      // A solicited neighbour advertisement (unicast to the asker): IPv6's ARP reply, the target is alive.
+      this.tracker.neighbourAdvert(p);
     }
   }
 

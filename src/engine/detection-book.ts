@@ -63,12 +63,13 @@ export class DetectionBook {
   }
 
   /** Opens a detection that reads its figures from elsewhere (long-horizon, distributed); null when the bound is reached. */
-  openDerived(src: string, technique: number, now: number, probes: number, reason: DetectionReason): Detection | null {
+  openDerived(src: string, tenant: number, technique: number, now: number, probes: number, reason: DetectionReason): Detection | null {
     if (this.detections.length >= this.maxDetections) {
       this.dropped++;
       return null;
     }
     const d = new Detection(this.nextId++, src, technique, null, now, probes, reason);
+    d.tenant = formatTenant(this.tenants.tenantAt(tenant));
     this.detections.push(d);
     this.active.add(d);
     this.onDetection('start', d);

@@ -92,7 +92,7 @@ export class Engine implements PacketSink {
       {
         sources: this.sources,
         recordText,
-        newDetection: (src, tech, now, probes, reason) => this.book.openDerived(src, tech, now, probes, reason),
+        newDetection: (src, tenant, tech, now, probes, reason) => this.book.openDerived(src, tenant, tech, now, probes, reason),
         absorb: (d, into) => this.book.absorb(d, into),
       },
       config,

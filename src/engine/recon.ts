@@ -13,14 +13,14 @@ import { SAMPLE_LIMIT, type TechniqueState as AnyState } from '../state/techniqu
 type SourceRecord = AnyRecord<Detection>;
 type TechniqueState = AnyState<Detection>;
 import { TargetTable } from '../state/target-table.js';
-import { isV6Key } from './keys.js'; // tenant-aware (a key carries its tenant above the address)
+import { isV6Key, keyTenant } from './keys.js';
 
 /** What the recon tiers need of the engine. */
 export interface ReconHost {
   readonly sources: SourceTable<Detection>;
   recordText(rec: SourceRecord): string;
-  /** Creates and registers a detection not tied to one technique state; null when --max-detections is reached. */
-  newDetection(src: string, technique: number, now: number, probes: number, reason: DetectionReason): Detection | null;
+  /** Creates and registers a detection not tied to one technique state (`tenant`: an index); null when --max-detections is reached. */
+  newDetection(src: string, tenant: number, technique: number, now: number, probes: number, reason: DetectionReason): Detection | null;
   /** Takes an already reported detection out of the report: it is now part of `into`. */
   absorb(d: Detection, into: Detection): void;
 }
@@ -126,20 +126,20 @@ export class Recon {
   private outcome(rec: SourceRecord, tech: number, host: number, port: number, outcome: number, now: number): void {
     if (isSweep(tech)) return;
     const lh = this.longHorizon;
-    const key = rec.key * 32 + tech; // TECHNIQUE_COUNT <= 32; exact in a double (keys < 3 * 2^31)
+    const key = rec.key;
     const st0 = rec.activeTechnique(tech);
-    const slot = lh.contact(key, host, port, outcome, st0 === null ? 0 : majorityTool(st0.toolVotes, st0.probes), now);
+    const slot = lh.contact(key, tech, host, port, outcome, st0 === null ? 0 : majorityTool(st0.toolVotes, st0.probes), now);
     if (slot < 0 || !lh.crossed) return;
     // The window already found this scan: reported, or counted as dropped at --max-detections.
     if (st0 !== null && (st0.detection !== null || st0.detectionDropped)) return;
     const first = lh.summary(slot);
-    const d = this.host.newDetection(this.host.recordText(rec), tech, now, first.probes, 'long-horizon');
+    const d = this.host.newDetection(this.host.recordText(rec), keyTenant(rec.key), tech, now, first.probes, 'long-horizon');
     if (d === null) return;
     const v6 = rec.isV6;
     let cache: DetectionFigures = longHorizonFigures(first, v6);
     d.provider = () => {
       // Read the table while the entry is this source's and the same horizon; else the last figures.
-      if (lh.holds(slot, key)) {
+      if (lh.holds(slot, key, tech)) {
         const s = lh.summary(slot);
         if (s.firstSeen === first.firstSeen) cache = longHorizonFigures(s, v6);
       }
@@ -156,7 +156,7 @@ export class Recon {
     if (isSweep(tech)) return null;
     const host = st.firstContactHost;
     // Part of a distributed scan already reported?
-    const tslot = this.targets.find(targetKey(host, tech, rec.isV6));
+    const tslot = this.targets.find(targetKey(host, tech, rec.isV6, keyTenant(rec.key)));
     if (tslot >= 0) {
       const group = this.targetDetections[tslot];
       if (group !== null && group !== undefined && this.targets.hasMember(tslot, rec.key)) {
@@ -165,7 +165,7 @@ export class Recon {
       }
     }
     // A decoy copy of a scan another source is already reported for?
-    const key = decoyKey(tech * 2 + (rec.isV6 ? 1 : 0), host, st.firstContactPort);
+    const key = `${keyTenant(rec.key)}/${decoyKey(tech * 2 + (rec.isV6 ? 1 : 0), host, st.firstContactPort)}`;
     const leader = this.decoys.get(key);
     if (leader !== undefined && !leader.ended && leader.absorbedBy === null && leader.src !== d.src) {
       const lf = leader.ownFigures();
@@ -189,7 +189,7 @@ export class Recon {
 
   private contact(rec: SourceRecord, st: TechniqueState, tech: number, host: number, port: number, v6: boolean, now: number): void {
     const t = this.targets;
-    const key = targetKey(host, tech, v6);
+    const key = targetKey(host, tech, v6, keyTenant(rec.key));
     const slot = t.contact(key, rec.key, port, now);
     if (t.reported(slot)) {
       if (t.newContributor) this.join(slot, st, host);
@@ -211,7 +211,7 @@ export class Recon {
     const figures = { ports: t.ports(slot), contributors: t.contributors(slot), contacts: t.contacts(slot), maxMemberContacts: maxContacts, answered };
     if (!isDistributedScan(figures, cfg)) return;
     t.markReported(slot);
-    const d = this.host.newDetection(this.host.recordText(rec), tech, now, t.contacts(slot), 'distributed');
+    const d = this.host.newDetection(this.host.recordText(rec), keyTenant(rec.key), tech, now, t.contacts(slot), 'distributed');
     if (d === null) return;
     this.targetDetections[slot] = d;
     d.provider = () => this.distributedFigures(d, slot, tech, host, v6);
@@ -286,15 +286,18 @@ export class Recon {
     f.openServiceCount = f.openServices.length;
     if (members.length > 0) {
       d.src = members[realMember(members)]!.src;
-      d.sourceList = [...new Set(members.map((m) => m.src))].sort();
+      d.sources = [...new Set(members.map((m) => m.src))].sort();
     }
     return f;
   }
 }
 
-/** Target table key: host, technique and family. */
-function targetKey(host: number, tech: number, v6: boolean): number {
-  return (host >>> 0) * 64 + tech * 2 + (v6 ? 1 : 0);
+/**
+ * Target table key: host, technique, family and tenant (exact in a double
+ * for the first 2^15 tenants; beyond, tenants share correlation entries).
+ */
+function targetKey(host: number, tech: number, v6: boolean, tenant: number): number {
+  return ((tenant & 0x7fff) * 2 ** 32 + (host >>> 0)) * 64 + tech * 2 + (v6 ? 1 : 0);
 }
 
 function longHorizonFigures(s: ReturnType<LongHorizonTable['summary']>, v6: boolean): DetectionFigures {

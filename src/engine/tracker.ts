@@ -1,4 +1,4 @@
-import { formatIpv4, formatIpv6Key } from '../decode/address.js';
+import { formatIpv4, formatIpv6Key, hashIpv6 } from '../decode/address.js';
 import { L3, type Packet, Proto } from '../decode/packet.js';
 import type { CidrSet } from '../rules/cidr.js';
 import type { EngineConfig } from '../rules/config.js';
@@ -13,7 +13,7 @@ import type { TechniqueState } from '../state/technique-state.js';
 import type { DetectionBook } from './detection-book.js';
 import type { Recon } from './recon.js';
 import { type EvaluationParams, evaluate } from './evaluate.js';
-import { flowSourceKey, isV6Key, keyTenant, sourceKey, V6 } from './keys.js';
+import { flowSourceKey, IPV6_KEY_BASE, isV6Key, keyTenant, sourceKey, V6 } from './keys.js';
 
 type Record = SourceRecord<Detection>;
 type State = TechniqueState<Detection>;
@@ -426,6 +426,22 @@ export class SourceTracker {
     const reason = evaluate(this.params, tech, st, isConfirmedScanner(rec, tech)) ?? (this.recon.isRateSweep(rec, st, tech) ? 'sweep-rate' : null);
     // A decoy copy or a part of a distributed scan is reported with the scan it belongs to.
     if (reason !== null) this.book.open(recordText(rec), keyTenant(rec.key), tech, st, now, reason, (d) => this.recon.place(d, rec, st, tech) !== null);
+  }
+
+  /** An IPv6 neighbour advertisement to the source that solicited it: the target is alive (as an ARP reply). */
+  neighbourAdvert(p: Packet): void {
+    const key = IPV6_KEY_BASE + p.dst + this.tenant * 2 ** 33; // the asker (see keys.ts)
+    const host = hashIpv6(p.buf, p.ndTargetOff);
+    let st = this.sources.peek(key)?.activeTechnique(Technique.ARP_SWEEP) ?? null;
+    if (st === null) {
+      // The asker's one question so far was answered: promote it now, while this
+      // packet still holds both its address and the live host's (probation keeps hashes).
+      const ps = this.probation.slotOf(key);
+      if (!this.probation.holds(ps, key) || !this.probation.sameProbe(ps, host, 0, Technique.ARP_SWEEP)) return;
+      st = this.promote(ps, key, p, true).activeTechnique(Technique.ARP_SWEEP);
+      if (st === null) return;
+    }
+    if (st.addLiveHost(host, () => formatIpv6Key(p.buf.toString('hex', p.ndTargetOff, p.ndTargetOff + 16)))) st.answered++;
   }
 
   /** An ARP reply to a source still in probation: its one question was answered (the host is alive). */

@@ -120,12 +120,16 @@ export class Detection implements DetectionLink {
   final: DetectionFigures | null = null;
   /** The encapsulation or VLAN separating this source's address space ("vni:5001"), or null. */
   tenant: string | null = null;
+  /**
+   * Every source of a distributed scan (set by engine/recon.ts as its
+   * figures are read); null for an ordinary scan (just `src`) and for a
+   * decoy group, whose sources are its `members` (see group()).
+   */
+  sources: string[] | null = null;
   /** The technique once frozen (see `technique`). */
   private finalTechnique = -1;
   /** Figures read from another table (long-horizon and distributed detections) while it holds them. */
   provider: (() => DetectionFigures) | null = null;
-  /** Every source of a scan made from several (distributed scans); null: see `members`, else [src]. */
-  sourceList: string[] | null = null;
   /** Decoy copies merged into this detection (nmap -D); null when there are none. */
   members: Detection[] | null = null;
   /** The detection this one was merged into; it is then not reported on its own. */
@@ -178,8 +182,8 @@ export class Detection implements DetectionLink {
   /** Source judged real and the sorted list of every source of the scan. */
   group(): { src: string; sources: string[]; figures: DetectionFigures } {
     if (this.members === null) {
-      const figures = this.ownFigures(); // first: a distributed scan's provider sets src and sourceList
-      return { src: this.src, sources: this.sourceList ?? [this.src], figures };
+      const figures = this.ownFigures(); // first: a distributed scan's provider sets src and sources
+      return { src: this.src, sources: this.sources ?? [this.src], figures };
     }
     const all = [this as Detection, ...this.members];
     const figs = all.map((d) => d.ownFigures());

@@ -65,7 +65,7 @@ const COUNTERS = 12;
 const OPEN_MAX = 8;
 const F_PORTS_OVER = 1;
 const F_REPORTED = 2;
-export const ENTRY_BYTES = 3 * 8 + (PORTS_MAX + OPEN_MAX) * 2 + HOSTS_MAX * 4 + HOST_SKETCH_WORDS * 4 + PAIR_WORDS * 4 + COUNTERS * 4;
+export const ENTRY_BYTES = 1 + 3 * 8 + (PORTS_MAX + OPEN_MAX) * 2 + HOSTS_MAX * 4 + HOST_SKETCH_WORDS * 4 + PAIR_WORDS * 4 + COUNTERS * 4;
 
 /** What a contact's outcome was. */
 export const Outcome = { ANSWERED: 0, REJECTED: 1, SILENT: 2 } as const;
@@ -103,6 +103,8 @@ export class LongHorizonTable {
   private readonly hostSketch: Uint32Array;
   private readonly pairBits: Uint32Array;
   private readonly counters: Int32Array;
+  /** The technique of each entry (entries are per source and technique). */
+  private readonly techniques: Uint8Array;
   size = 0;
   /** Entries of several failures displaced after idling, or of one failure displaced by a newcomer. */
   evicted = 0;
@@ -130,6 +132,7 @@ export class LongHorizonTable {
     this.hostSketch = new Uint32Array(n * HOST_SKETCH_WORDS);
     this.pairBits = new Uint32Array(n * PAIR_WORDS);
     this.counters = new Int32Array(n * COUNTERS);
+    this.techniques = new Uint8Array(n);
   }
 
   /** Bytes held, whatever the traffic. */
@@ -138,19 +141,19 @@ export class LongHorizonTable {
   }
 
   /**
-   * One probe's outcome (Outcome.*) from `key` (a source key combined with
-   * the technique by the caller) to (host, port); `tool` is the tool id the
+   * One probe's outcome (Outcome.*) from source `key` with technique `tech`
+   * to (host, port); `tool` is the tool id the
    * source's probes carry (0: none, at most 15). Returns the entry's slot,
    * or -1 when the newcomer was refused. Sets `crossed`.
    */
-  contact(key: number, host: number, port: number, outcome: number, tool: number, now: number): number {
+  contact(key: number, tech: number, host: number, port: number, outcome: number, tool: number, now: number): number {
     this.crossed = false;
-    let slot = this.find(key);
+    let slot = this.find(key, tech);
     if (slot < 0) {
-      slot = this.admit(key, now);
+      slot = this.admit(key, tech, now);
       if (slot < 0) return -1;
     } else if (now - this.keyTimes[slot * 3 + 1]! > this.config.horizon) {
-      this.clear(slot, key, now); // the horizon has passed: counts start again
+      this.clear(slot, key, tech, now); // the horizon has passed: counts start again
     }
     const kt = this.keyTimes;
     if (now > kt[slot * 3 + 2]!) kt[slot * 3 + 2] = now;
@@ -179,16 +182,16 @@ export class LongHorizonTable {
     return slot;
   }
 
-  /** The entry holding `key`, or -1. */
-  find(key: number): number {
-    const base = (this.setOf(key) * WAYS) | 0;
-    for (let w = 0; w < WAYS; w++) if (this.keyTimes[(base + w) * 3] === key) return base + w;
+  /** The entry holding (`key`, `tech`), or -1. */
+  find(key: number, tech: number): number {
+    const base = (this.setOf(key, tech) * WAYS) | 0;
+    for (let w = 0; w < WAYS; w++) if (this.keyTimes[(base + w) * 3] === key && this.techniques[base + w] === tech) return base + w;
     return -1;
   }
 
-  /** Whether the slot still holds `key` (a caller's cached slot may have been reused). */
-  holds(slot: number, key: number): boolean {
-    return this.keyTimes[slot * 3] === key;
+  /** Whether the slot still holds (`key`, `tech`) (a caller's cached slot may have been reused). */
+  holds(slot: number, key: number, tech: number): boolean {
+    return this.keyTimes[slot * 3] === key && this.techniques[slot] === tech;
   }
 
   hostCount(slot: number): number {
@@ -271,14 +274,14 @@ export class LongHorizonTable {
     return { tool, toolVotes: votes };
   }
 
-  private setOf(key: number): number {
+  private setOf(key: number, tech: number): number {
     const lo = key % 4294967296 | 0;
     const hi = Math.floor(key / 4294967296) | 0;
-    return mix32(lo ^ Math.imul(hi, 0x5bd1e995) ^ this.seed) & this.setMask;
+    return mix32(lo ^ Math.imul(hi + (tech << 24), 0x5bd1e995) ^ this.seed) & this.setMask;
   }
 
-  private admit(key: number, now: number): number {
-    const base = this.setOf(key) * WAYS;
+  private admit(key: number, tech: number, now: number): number {
+    const base = this.setOf(key, tech) * WAYS;
     const kt = this.keyTimes;
     const cfg = this.config;
     let victim = -1;
@@ -287,13 +290,13 @@ export class LongHorizonTable {
       const s = base + w;
       if (kt[s * 3] !== kt[s * 3]) {
         this.size++;
-        this.clear(s, key, now);
+        this.clear(s, key, tech, now);
         return s;
       }
       const last = kt[s * 3 + 2]!;
       if (now - last > cfg.horizon) {
         this.expired++;
-        this.clear(s, key, now);
+        this.clear(s, key, tech, now);
         return s;
       }
       // Displaceable: at most one failure, or idle long enough. Least recently active first.
@@ -308,13 +311,14 @@ export class LongHorizonTable {
       return -1;
     }
     this.evicted++;
-    this.clear(victim, key, now);
+    this.clear(victim, key, tech, now);
     return victim;
   }
 
-  private clear(slot: number, key: number, now: number): void {
+  private clear(slot: number, key: number, tech: number, now: number): void {
     const kt = this.keyTimes;
     kt[slot * 3] = key;
+    this.techniques[slot] = tech;
     kt[slot * 3 + 1] = now;
     kt[slot * 3 + 2] = now;
     this.counters.fill(0, slot * COUNTERS, (slot + 1) * COUNTERS);

@@ -159,8 +159,9 @@ export function icmpv6(d: Decoder, buf: Buffer, off: number, end: number): numbe
       p.quotedDst = hashIpv6(buf, q + 24);
       quotedTransport(p, buf, q + 40, end, 58);
     }
-  } else if (type === 135 && end - off >= 24) {
-    p.ndTargetOff = off + 8; // neighbour solicitation target (RFC 4861 section 4.3)
+  } else if ((type === 135 || type === 136) && end - off >= 24) {
+    // Neighbour solicitation and advertisement: the target address (RFC 4861 sections 4.3, 4.4).
+    p.ndTargetOff = off + 8;
   }
   return ACCEPT;
 }
