@@ -19,7 +19,8 @@ import { scannerCapture } from '../../bench/make-scanners.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = path.join(ROOT, 'dist/cli/main.js');
-const SCANNERS = 8000;
+// About 500 bytes a scan_started line: 16,000 of them are twice the 4 MiB log queue.
+const SCANNERS = 16000;
 const PORTS = 12;
 const LISTEN_PORT = 9754;
 
@@ -82,7 +83,7 @@ describe('live sensor with a stdout nobody reads', () => {
     expect(metricValue(samples, 'scanwatch_packets_total')).toBe(sent);
     const detected = samples.filter((s) => s.name === 'scanwatch_scans_detected_total').reduce((a, s) => a + s.value, 0);
     expect(detected).toBe(SCANNERS);
-    // 8,000 scan_started lines (~1 KB each) do not fit in 64 KiB of pipe and a 4 MiB queue.
+    // 16,000 scan_started lines do not fit in 64 KiB of pipe and a 4 MiB queue.
     expect(metricValue(samples, 'scanwatch_log_lines_dropped_total')).toBeGreaterThan(1000);
 
     const t0 = Date.now();
