@@ -1,18 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { type LiveCapture, LiveCaptureError, startLiveCapture } from '../capture/live-capture.js';
+import { BLOCK_TIMEOUT_MS, type CaptureCounters, type LiveCapture, LiveCaptureError, startLiveCapture } from '../capture/live-capture.js';
+import { registerCaptureMetrics } from '../metrics/capture-metrics.js';
 import { Engine } from '../engine/engine.js';
 import { createMetrics } from '../metrics/prometheus.js';
 import { parseListen, startMetricsServer } from '../metrics/http-server.js';
 import { DetectionLog, createLogger, type LogFormat } from '../report/detection-log.js';
 import type { EngineConfig } from '../rules/config.js';
 import { type Direction, sitePolicy, type SitePolicy } from '../rules/policy.js';
-import { UserError } from './errors.js';
+import { printError, UserError } from './errors.js';
 
 export interface LiveOptions {
   interface: string;
   filter: string;
   listen: string;
   bufferBytes: number;
+  snaplen: number;
   homeNet: string[] | undefined;
   allowScanners: string[];
   allowTargets: string[];
@@ -27,6 +29,13 @@ export interface LiveOptions {
 /** How long SIGTERM may take: systemd and operators expect a prompt, clean exit. */
 const STOP_DEADLINE_MS = 1800;
 const TICK_MS = 1000;
+/**
+ * Exit status when the capture is lost while running (the interface went
+ * down or was removed): the same as a capture that cannot start, non-zero
+ * and not 2 (bad usage), so systemd's Restart=on-failure retries until the
+ * interface is back (systemd/scanwatch.service).
+ */
+export const EXIT_CAPTURE_LOST = 1;
 
 /** The parts of a config file that SIGHUP may change without a restart. */
 interface Reloadable {
@@ -108,8 +117,19 @@ export async function runLive(opts: LiveOptions): Promise<number> {
     throw new UserError((err as Error).message);
   }
 
+  // Set once the capture has failed by itself; the promise below stops the sensor.
+  let captureFailed: (message: string) => void = () => {};
   try {
-    capture = startLiveCapture({ interface: opts.interface, filter: opts.filter, bufferBytes: opts.bufferBytes }, engine);
+    capture = startLiveCapture(
+      {
+        interface: opts.interface,
+        filter: opts.filter,
+        bufferBytes: opts.bufferBytes,
+        snaplen: opts.snaplen,
+        onError: (message) => captureFailed(message),
+      },
+      engine,
+    );
   } catch (err) {
     await server.close();
     if (err instanceof LiveCaptureError) throw new UserError(err.message);
@@ -122,41 +142,79 @@ export async function runLive(opts: LiveOptions): Promise<number> {
       link_type: capture.linkType,
       filter: opts.filter || null,
       buffer_bytes: opts.bufferBytes,
+      snaplen: capture.snaplen,
+      nanosecond_timestamps: capture.nanosecond,
       listen: `${server.host}:${server.port}`,
       home_net: policy.homeNet.text,
       version: opts.version,
     },
     'capturing',
   );
+  if (capture.warning !== null) log.warn({ event: 'capture_warning', interface: opts.interface, warning: capture.warning }, capture.warning);
+  const live = capture;
+  registerCaptureMetrics(metrics.registry, opts.interface, () => live.counters());
 
-  // Live packet time is the time of delivery, so expiry, scan ends and
-  // progress lines run on that clock too, also while no packet arrives.
+  /** The figures of sensor_stopped and capture_stats lines (Suricata's capture.kernel_drops, Zeek's capture_loss). */
+  const captureFields = (c: CaptureCounters): Record<string, number> => ({
+    packets: engine.packets,
+    received: c.received,
+    kernel_drops: c.kernelDrops,
+    interface_drops: c.interfaceDrops,
+    truncated: live.truncated,
+  });
+  let statsAt = Date.now();
+  let lastStats: CaptureCounters = live.counters();
+  let lastPackets = 0;
+
+  // Packets carry the kernel's timestamps (CLOCK_REALTIME). While none
+  // arrives, expiry, scan ends and progress lines run on the same clock,
+  // held back by the ring's block timeout so that it never runs ahead of a
+  // packet still waiting in the ring.
   const tick = setInterval(() => {
-    // The same clock the capture stamps packets with (live-capture.ts).
-    const now = (performance.timeOrigin + performance.now()) / 1000;
+    const now = (Date.now() - BLOCK_TIMEOUT_MS) / 1000;
     engine.tick(now, 16384);
     detections.progress(engine.active, now, progressInterval);
+    if (Date.now() - statsAt >= progressInterval * 1000) {
+      statsAt = Date.now();
+      const c = live.counters();
+      const drops = c.kernelDrops - lastStats.kernelDrops + (c.interfaceDrops - lastStats.interfaceDrops);
+      const seen = engine.packets - lastPackets + drops;
+      const fields = {
+        event: 'capture_stats',
+        ...captureFields(c),
+        interval_s: progressInterval,
+        interval_packets: engine.packets - lastPackets,
+        interval_drops: drops,
+        interval_loss_ratio: seen > 0 ? Number((drops / seen).toFixed(6)) : 0,
+      };
+      // Loss is worth a warning: the defender must know the gap is not quiet.
+      if (drops > 0) log.warn(fields, 'capture dropped packets');
+      else log.info(fields, 'capture statistics');
+      lastStats = c;
+      lastPackets = engine.packets;
+    }
   }, TICK_MS);
 
   return await new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (signal: string): void => {
+    const stop = (signal: string, code = 0): void => {
       if (stopping) return;
       stopping = true;
       clearInterval(tick);
-      const hardExit = setTimeout(() => resolve(0), STOP_DEADLINE_MS);
+      const hardExit = setTimeout(() => resolve(code), STOP_DEADLINE_MS);
       hardExit.unref();
-      capture?.stop();
+      live.stop();
       log.info({ event: 'sensor_stopping', signal }, 'stopping');
       // Every open scan gets its final line before we go.
       engine.finish();
       log.info(
         {
           event: 'sensor_stopped',
-          packets: engine.packets,
+          ...captureFields(live.counters()),
           bytes: engine.bytes,
           detections: engine.detections.length,
           decode_errors: engine.decoder.errors.reduce((a, b) => a + b, 0),
+          exit_code: code,
         },
         'stopped',
       );
@@ -164,7 +222,16 @@ export async function runLive(opts: LiveOptions): Promise<number> {
       // the final lines are written (synchronously), so exit now.
       void server.close();
       clearTimeout(hardExit);
-      resolve(0);
+      resolve(code);
+    };
+    captureFailed = (libpcapMessage: string): void => {
+      const gone = /network is down|went down|disappeared|no such device/i.test(libpcapMessage);
+      const message = gone ? `interface ${opts.interface} went down or was removed (${libpcapMessage})` : libpcapMessage;
+      // One clear line in the log and one on stderr, then the final lines of
+      // every open scan; the non-zero exit lets systemd restart the sensor.
+      log.error({ event: 'capture_lost', interface: opts.interface, error: message }, `capture stopped: ${message}`);
+      printError(`capture stopped: ${message}`);
+      stop('capture_lost', EXIT_CAPTURE_LOST);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
