@@ -80,6 +80,11 @@ export interface LiveCaptureOptions {
   bufferBytes?: number;
   snaplen?: number;
   /**
+   * A DLT_ link type to ask libpcap for (pcap_set_datalink). Default: Linux
+   * cooked v2 (276) on "any", else the device's own.
+   */
+  datalink?: number;
+  /**
    * Called once if the capture stops by itself (the interface went down or
    * was removed): libpcap's message. No packet is delivered after it.
    */
@@ -195,7 +200,7 @@ export function startLiveCapture(opts: LiveCaptureOptions, sink: PacketSink): Li
       filter: opts.filter ?? '',
       // "any" offers Linux cooked v2 (which names the interface) on
       // libpcap >= 1.10; v1 otherwise.
-      datalink: opts.interface === 'any' ? LinkType.LINUX_SLL2 : undefined,
+      datalink: opts.datalink ?? (opts.interface === 'any' ? LinkType.LINUX_SLL2 : undefined),
     });
   } catch (err) {
     throw new LiveCaptureError(explainOpenError(opts.interface, (err as Error).message));
