@@ -123,13 +123,13 @@ export interface LiveCapture {
 }
 
 /**
- * Test-only: busy-wait this many microseconds per batch, to make the
- * consumer deliberately slow so that the kernel ring overflows
+ * Test-only: busy-wait this many microseconds per packet (once per batch),
+ * to make the consumer deliberately slow so that the kernel ring overflows
  * (test/e2e/live-capture.test.ts proves the drops are then counted). Not
  * an option: read once, never documented for users.
  */
-const TEST_BATCH_DELAY_US = Number(process.env.SCANWATCH_TEST_BATCH_DELAY_US ?? 0) || 0;
-delete process.env.SCANWATCH_TEST_BATCH_DELAY_US;
+const TEST_DELAY_US_PER_PACKET = Number(process.env.SCANWATCH_TEST_DELAY_US_PER_PACKET ?? 0) || 0;
+delete process.env.SCANWATCH_TEST_DELAY_US_PER_PACKET;
 
 /** Turns libpcap's error text into one line a user can act on. */
 export function explainOpenError(iface: string, message: string): string {
@@ -238,8 +238,8 @@ export function startLiveCapture(opts: LiveCaptureOptions, sink: PacketSink): Li
       state.batches++;
       state.delivered += packets;
       parser.commit(bytes);
-      if (TEST_BATCH_DELAY_US > 0) {
-        const until = performance.now() + TEST_BATCH_DELAY_US / 1000;
+      if (TEST_DELAY_US_PER_PACKET > 0) {
+        const until = performance.now() + (TEST_DELAY_US_PER_PACKET * packets) / 1000;
         while (performance.now() < until);
       }
     },

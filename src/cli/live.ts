@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { BLOCK_TIMEOUT_MS, type CaptureCounters, type LiveCapture, LiveCaptureError, startLiveCapture } from '../capture/live-capture.js';
 import { registerCaptureMetrics } from '../metrics/capture-metrics.js';
 import { Engine } from '../engine/engine.js';
@@ -36,6 +36,26 @@ const TICK_MS = 1000;
  * interface is back (systemd/scanwatch.service).
  */
 export const EXIT_CAPTURE_LOST = 1;
+
+/**
+ * Says why a running capture stopped. The socket error libpcap or the poll
+ * reports (ENETDOWN for both a downed and a deleted interface) does not
+ * tell the two apart; the interface's state in sysfs does (IFF_UP is bit 0
+ * of /sys/class/net/IF/flags, Documentation/ABI/testing/sysfs-class-net).
+ */
+export function explainCaptureLoss(iface: string, detail: string, sysfsRoot = '/sys/class/net'): string {
+  if (iface !== 'any') {
+    let flags: string | null = null;
+    try {
+      flags = readFileSync(`${sysfsRoot}/${iface}/flags`, 'utf8').trim();
+    } catch {
+      if (!existsSync(`${sysfsRoot}/${iface}`)) return `interface ${iface} was removed (${detail})`;
+    }
+    if (flags !== null && /^0x[0-9a-f]+$/i.test(flags) && (Number.parseInt(flags, 16) & 1) === 0) return `interface ${iface} went down (${detail})`;
+  }
+  if (/network is down|went down|disappeared|no such device/i.test(detail)) return `interface ${iface} went down or was removed (${detail})`;
+  return detail;
+}
 
 /** The parts of a config file that SIGHUP may change without a restart. */
 interface Reloadable {
@@ -224,12 +244,11 @@ export async function runLive(opts: LiveOptions): Promise<number> {
       clearTimeout(hardExit);
       resolve(code);
     };
-    captureFailed = (libpcapMessage: string): void => {
-      const gone = /network is down|went down|disappeared|no such device/i.test(libpcapMessage);
-      const message = gone ? `interface ${opts.interface} went down or was removed (${libpcapMessage})` : libpcapMessage;
+    captureFailed = (detail: string): void => {
+      const message = explainCaptureLoss(opts.interface, detail);
       // One clear line in the log and one on stderr, then the final lines of
       // every open scan; the non-zero exit lets systemd restart the sensor.
-      log.error({ event: 'capture_lost', interface: opts.interface, error: message }, `capture stopped: ${message}`);
+      log.error({ event: 'capture_lost', interface: opts.interface, error: message, detail }, `capture stopped: ${message}`);
       printError(`capture stopped: ${message}`);
       stop('capture_lost', EXIT_CAPTURE_LOST);
     };

@@ -199,6 +199,7 @@ describe('systemd/scanwatch.env', () => {
     'SCANWATCH_ALLOW_SCANNER',
     'SCANWATCH_ALLOW_TARGET',
     'SCANWATCH_BUFFER_SIZE',
+    'SCANWATCH_SNAPLEN',
     'SCANWATCH_CONFIG',
     'SCANWATCH_LOG_LEVEL',
   ];
