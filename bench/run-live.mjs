@@ -128,11 +128,32 @@ const L = await import(pathToFileURL(path.join(work, 'lab.mjs')).href);
 // the capture
 
 const floods = new Map(); // packets -> file
-for (const packets of new Set(CONFIGS.map((c) => c[3]))) {
+for (const packets of new Set([1000, ...CONFIGS.map((c) => c[3])])) {
   const file = path.join(work, `live-flood-${packets}.pcap`);
   const flood = makeLiveFlood({ packets, out: file });
   floods.set(packets, file);
   log(`capture: ${flood.packets.toLocaleString('en-US')} frames (${flood.ipv4.toLocaleString('en-US')} IPv4 + ${flood.ipv6.toLocaleString('en-US')} IPv6 SYNs, one per source), ${flood.bytes.toLocaleString('en-US')} bytes`);
+}
+
+/**
+ * CPU seconds (user + system) of `scanwatch analyze` on the same capture:
+ * the engine's share, so that live minus offline is what the capture layer
+ * costs. Measured with GNU time, in the same conditions as the live runs.
+ */
+const offlineCache = new Map();
+function offlineCpu(file) {
+  if (!offlineCache.has(file)) {
+    // minus node's start-up and module loading, measured on a 1,000-packet file
+    const cost = cpuOfAnalyze(file);
+    const base = cpuOfAnalyze(floods.get(1000));
+    offlineCache.set(file, cost === null || base === null ? null : cost - base);
+  }
+  return offlineCache.get(file);
+}
+function cpuOfAnalyze(file) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, cli, 'analyze', file, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const m = /([\d.]+) ([\d.]+)\s*$/.exec(r.stderr ?? '');
+  return m ? Number(m[1]) + Number(m[2]) : null;
 }
 
 /** Peak resident set of a process (VmHWM), in bytes. */
@@ -188,11 +209,13 @@ async function runOnce(offloads, buffer, rateArg, packets) {
     const kernelDrops = L.metricValue(samples, 'scanwatch_capture_kernel_drops_total', { interface: L.TGT_IF }) ?? 0;
     const ifDrops = L.metricValue(samples, 'scanwatch_capture_interface_drops_total', { interface: L.TGT_IF }) ?? 0;
     const rss = peakRss(sensor.pid);
+    const offline = offlineCpu(floodFile);
     return {
       veth_offloads: offloads,
       buffer,
       rate: rateArg,
       packets,
+      offline_cpu_s_per_m: offline === null ? null : offline / (packets / 1e6),
       sent: tr.actual,
       failed: tr.failed,
       replay_s: tr.seconds,
@@ -236,6 +259,7 @@ try {
       try {
         const row = await runOnce(offloads, buffer, rate, packets);
         runs.push(row);
+        log(`  offline analyze of the same file: ${row.offline_cpu_s_per_m?.toFixed(2)} s/M;`);
         log(`  ${row.replay_pps.toLocaleString('en-US')} pps, veth rx ${row.target_rx.toLocaleString('en-US')}, counted ${row.counted.toLocaleString('en-US')}, kernel drops ${row.kernel_drops}, CPU ${row.cpu_s} s = ${row.cpu_s_per_m?.toFixed(2)} s/M, peak RSS ${row.peak_rss_mb} MB`);
       } catch (e) {
         failed = true;
@@ -275,6 +299,7 @@ const summary = CONFIGS.map(([offloads, buffer, rate, packets]) => {
     kernel_drops: rs.map((r) => r.kernel_drops),
     unaccounted: rs.map((r) => r.unaccounted),
     cpu_s_per_m_median: median(rs.map((r) => r.cpu_s_per_m)),
+    offline_cpu_s_per_m_median: median(rs.map((r) => r.offline_cpu_s_per_m)),
     peak_rss_mb_max: rs.length ? Math.max(...rs.map((r) => r.peak_rss_mb ?? 0)) : null,
   };
 });
@@ -321,11 +346,11 @@ if (opt.json) {
   const m = result.machine;
   console.log(`Machine: ${m.cpu}, nproc ${m.nproc}, Linux ${m.kernel}, node ${m.node}, ${m.tcpreplay}, libpcap ${m.libpcap}; dist built ${m.dist_built}; ${m.pinned ? `sensor pinned to CPU ${m.pinned.sensor}, tcpreplay to CPU ${m.pinned.tcpreplay}` : 'not pinned'}; ${opt.runs} run(s) per row, ${m.date}.`);
   console.log('');
-  console.log('| veth offloads | --buffer-size | tcpreplay | replayed pkt/s (median) | frames sent | veth rx_packets | counted by sensor | kernel drops reported | rx − counted − drops | sensor CPU s per M packets (median) | peak RSS MB |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| veth offloads | --buffer-size | tcpreplay | replayed pkt/s (median) | frames sent | veth rx_packets | counted by sensor | kernel drops reported | rx − counted − drops | sensor CPU s per M packets (median) | same file offline (analyze) | peak RSS MB |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of summary) {
     console.log(
-      `| ${s.veth_offloads} | ${s.buffer} | \`${s.rate}\` | ${fmt(s.replay_pps_median)} | ${fmt(s.sent)} | ${span(s.target_rx)} | ${span(s.counted)} | ${span(s.kernel_drops)} | ${span(s.unaccounted)} | ${s.cpu_s_per_m_median == null ? '–' : s.cpu_s_per_m_median.toFixed(2)} | ${s.peak_rss_mb_max == null ? '–' : s.peak_rss_mb_max.toFixed(0)} |`,
+      `| ${s.veth_offloads} | ${s.buffer} | \`${s.rate}\` | ${fmt(s.replay_pps_median)} | ${fmt(s.sent)} | ${span(s.target_rx)} | ${span(s.counted)} | ${span(s.kernel_drops)} | ${span(s.unaccounted)} | ${s.cpu_s_per_m_median == null ? '–' : s.cpu_s_per_m_median.toFixed(2)} | ${s.offline_cpu_s_per_m_median == null ? '–' : s.offline_cpu_s_per_m_median.toFixed(2)} | ${s.peak_rss_mb_max == null ? '–' : s.peak_rss_mb_max.toFixed(0)} |`,
     );
   }
   if (failed) console.log(`\n${runs.filter((r) => r.error).length} run(s) failed: ${[...new Set(runs.filter((r) => r.error).map((r) => r.error))].join('; ')}`);

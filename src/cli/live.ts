@@ -245,6 +245,12 @@ export async function runLive(opts: LiveOptions): Promise<number> {
       resolve(code);
     };
     captureFailed = (detail: string): void => {
+      // The socket errors while the kernel is still tearing the interface
+      // down; a moment later sysfs tells a deleted interface from a downed one.
+      setTimeout(() => reportLoss(detail), 250);
+    };
+    const reportLoss = (detail: string): void => {
+      if (stopping) return;
       const message = explainCaptureLoss(opts.interface, detail);
       // One clear line in the log and one on stderr, then the final lines of
       // every open scan; the non-zero exit lets systemd restart the sensor.
