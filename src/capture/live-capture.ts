@@ -20,9 +20,10 @@ import { LinkType, type PacketSink } from './types.js';
 /**
  * Default kernel ring (pcap_set_buffer_size). With TPACKET_V3 a packet takes
  * its captured length plus about 80 bytes of ring headers, so 128 MiB holds
- * about 900,000 minimum-size frames (1.3 s at the 700,000 packets/s of a
- * saturated 1 Gb/s link of 64-byte frames, several seconds at the sizes of
- * real traffic) while the sensor catches up. README "Buffer" has the
+ * about 900,000 minimum-size frames: 0.6 s of a 1 Gb/s link saturated with
+ * them (1.49 M packets/s), 1 to 2 s of a saturated 1 Gb/s link at common
+ * packet sizes (each cut to the 512-byte snapshot), while the sensor catches
+ * up. README "Ring and --buffer-size" has the
  * measurements.
  */
 export const DEFAULT_BUFFER_BYTES = 128 * 1024 * 1024;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { BLOCK_TIMEOUT_MS, type CaptureCounters, type LiveCapture, LiveCaptureError, startLiveCapture } from '../capture/live-capture.js';
+import { BLOCK_TIMEOUT_MS, type LiveCapture, LiveCaptureError, startLiveCapture } from '../capture/live-capture.js';
 import { registerCaptureMetrics } from '../metrics/capture-metrics.js';
+import { CaptureStatsLog } from './live-capture-stats.js';
 import { Engine } from '../engine/engine.js';
 import { createMetrics } from '../metrics/prometheus.js';
 import { parseListen, startMetricsServer } from '../metrics/http-server.js';
@@ -174,17 +175,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
   const live = capture;
   registerCaptureMetrics(metrics.registry, opts.interface, () => live.counters());
 
-  /** The figures of sensor_stopped and capture_stats lines (Suricata's capture.kernel_drops, Zeek's capture_loss). */
-  const captureFields = (c: CaptureCounters): Record<string, number> => ({
-    packets: engine.packets,
-    received: c.received,
-    kernel_drops: c.kernelDrops,
-    interface_drops: c.interfaceDrops,
-    truncated: live.truncated,
-  });
-  let statsAt = Date.now();
-  let lastStats: CaptureCounters = live.counters();
-  let lastPackets = 0;
+  const captureStats = new CaptureStatsLog(log, live, () => engine.packets);
 
   // Packets carry the kernel's timestamps (CLOCK_REALTIME). While none
   // arrives, expiry, scan ends and progress lines run on the same clock,
@@ -194,25 +185,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
     const now = (Date.now() - BLOCK_TIMEOUT_MS) / 1000;
     engine.tick(now, 16384);
     detections.progress(engine.active, now, progressInterval);
-    if (Date.now() - statsAt >= progressInterval * 1000) {
-      statsAt = Date.now();
-      const c = live.counters();
-      const drops = c.kernelDrops - lastStats.kernelDrops + (c.interfaceDrops - lastStats.interfaceDrops);
-      const seen = engine.packets - lastPackets + drops;
-      const fields = {
-        event: 'capture_stats',
-        ...captureFields(c),
-        interval_s: progressInterval,
-        interval_packets: engine.packets - lastPackets,
-        interval_drops: drops,
-        interval_loss_ratio: seen > 0 ? Number((drops / seen).toFixed(6)) : 0,
-      };
-      // Loss is worth a warning: the defender must know the gap is not quiet.
-      if (drops > 0) log.warn(fields, 'capture dropped packets');
-      else log.info(fields, 'capture statistics');
-      lastStats = c;
-      lastPackets = engine.packets;
-    }
+    captureStats.maybeLog(progressInterval);
   }, TICK_MS);
 
   return await new Promise<number>((resolve) => {
@@ -230,7 +203,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
       log.info(
         {
           event: 'sensor_stopped',
-          ...captureFields(live.counters()),
+          ...captureStats.totals(),
           bytes: engine.bytes,
           detections: engine.detections.length,
           decode_errors: engine.decoder.errors.reduce((a, b) => a + b, 0),

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,6 +45,21 @@ describe('live capture helpers', () => {
       expect(explainCaptureLoss('eth2', 'something else', root)).toBe('something else');
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a --snaplen or --buffer-size out of range is a one-line usage error (exit 2), before any capture starts', () => {
+    const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+    for (const [args, msg] of [
+      [['--snaplen', '10'], /--snaplen must be a whole number of bytes from 96 to 262144/],
+      [['--snaplen', '1e6'], /--snaplen must be/],
+      [['--buffer-size', '64KiB'], /--buffer-size must be from 1MiB to 2047MiB/],
+    ] as const) {
+      const r = spawnSync(process.execPath, [main, 'live', '--interface', 'lo', '--listen', '127.0.0.1:0', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+      expect(r.status, r.stderr).toBe(2);
+      const lines = r.stderr.trimEnd().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(msg);
     }
   });
 });

@@ -166,7 +166,7 @@ describe('live capture layer (own libpcap binding) in a lab with the kernel defa
     const sensor = lab.startSensor(['--filter', REPLAY_FILTER, '--listen', listen, '--buffer-size', '1MiB', '--progress-interval', '1'], {
       listen,
       name: 'sensor-slow',
-      env: { SCANWATCH_TEST_DELAY_US_PER_PACKET: '50' }, // at most 20,000 packets/s
+      env: { SCANWATCH_TEST_DELAY_US_PER_PACKET: '100' }, // at most 10,000 packets/s
     });
     try {
       await sensor.waitForLine('sensor_started', 'sensor_started', () => true, 30_000);
