@@ -192,13 +192,14 @@ describe('live capture layer (own libpcap binding) in a lab with the kernel defa
     const listen = nextListen();
     const pcap = path.join(lab.tmp, 'tcpdump-syn.pcap');
     const sensor = lab.startSensor(['--listen', listen, '--home-net', HOME_NET], { listen, name: 'sensor-ts' });
-    const dump = lab.bg(lab.tgtNs, 'tcpdump', 'tcpdump', ['-i', TGT_IF, '-n', '-U', '--time-stamp-precision=nano', '-w', pcap, 'tcp and src host', SCAN4]);
+    const dump = lab.bg(lab.tgtNs, 'tcpdump', 'tcpdump', ['-i', TGT_IF, '-n', '-U', '--immediate-mode', '-s', '128', '-B', '65536', '--time-stamp-precision=nano', '-w', pcap, 'tcp and src host', SCAN4]);
     try {
       await sensor.waitForLine('sensor_started', 'sensor_started', () => true, 30_000);
       await waitUntil('tcpdump listening', () => /listening on/.test(dump.stderr), { timeoutMs: 10_000 });
       await nmapSyn(TGT4, '1-300');
       await sensor.waitForLine('scan_started', 'scan_started', (l) => l.src === SCAN4 && l.type === 'tcp-syn', 15_000);
-      await sleep(500);
+      // tcpdump (immediate mode, packet-buffered) has written every packet; then it may stop
+      await sleep(1500);
       await dump.stop(3000);
       expect(await term(sensor)).toBe(0);
       const ended = sensor.events('scan_ended', (l) => l.src === SCAN4 && l.type === 'tcp-syn');
