@@ -1,18 +1,21 @@
-import { readFileSync } from 'node:fs';
-import { type LiveCapture, LiveCaptureError, startLiveCapture } from '../capture/live-capture.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { BLOCK_TIMEOUT_MS, type LiveCapture, LiveCaptureError, startLiveCapture } from '../capture/live-capture.js';
+import { registerCaptureMetrics } from '../metrics/capture-metrics.js';
+import { CaptureStatsLog } from './live-capture-stats.js';
 import { Engine } from '../engine/engine.js';
 import { createMetrics } from '../metrics/prometheus.js';
 import { parseListen, startMetricsServer } from '../metrics/http-server.js';
 import { DetectionLog, createLogger, type LogFormat } from '../report/detection-log.js';
 import type { EngineConfig } from '../rules/config.js';
 import { type Direction, sitePolicy, type SitePolicy } from '../rules/policy.js';
-import { UserError } from './errors.js';
+import { printError, UserError } from './errors.js';
 
 export interface LiveOptions {
   interface: string;
   filter: string;
   listen: string;
   bufferBytes: number;
+  snaplen: number;
   homeNet: string[] | undefined;
   allowScanners: string[];
   allowTargets: string[];
@@ -27,6 +30,33 @@ export interface LiveOptions {
 /** How long SIGTERM may take: systemd and operators expect a prompt, clean exit. */
 const STOP_DEADLINE_MS = 1800;
 const TICK_MS = 1000;
+/**
+ * Exit status when the capture is lost while running (the interface went
+ * down or was removed): the same as a capture that cannot start, non-zero
+ * and not 2 (bad usage), so systemd's Restart=on-failure retries until the
+ * interface is back (systemd/scanwatch.service).
+ */
+export const EXIT_CAPTURE_LOST = 1;
+
+/**
+ * Says why a running capture stopped. The socket error libpcap or the poll
+ * reports (ENETDOWN for both a downed and a deleted interface) does not
+ * tell the two apart; the interface's state in sysfs does (IFF_UP is bit 0
+ * of /sys/class/net/IF/flags, Documentation/ABI/testing/sysfs-class-net).
+ */
+export function explainCaptureLoss(iface: string, detail: string, sysfsRoot = '/sys/class/net'): string {
+  if (iface !== 'any') {
+    let flags: string | null = null;
+    try {
+      flags = readFileSync(`${sysfsRoot}/${iface}/flags`, 'utf8').trim();
+    } catch {
+      if (!existsSync(`${sysfsRoot}/${iface}`)) return `interface ${iface} was removed (${detail})`;
+    }
+    if (flags !== null && /^0x[0-9a-f]+$/i.test(flags) && (Number.parseInt(flags, 16) & 1) === 0) return `interface ${iface} went down (${detail})`;
+  }
+  if (/network is down|went down|disappeared|no such device/i.test(detail)) return `interface ${iface} went down or was removed (${detail})`;
+  return detail;
+}
 
 /** The parts of a config file that SIGHUP may change without a restart. */
 interface Reloadable {
@@ -108,8 +138,19 @@ export async function runLive(opts: LiveOptions): Promise<number> {
     throw new UserError((err as Error).message);
   }
 
+  // Set once the capture has failed by itself; the promise below stops the sensor.
+  let captureFailed: (message: string) => void = () => {};
   try {
-    capture = startLiveCapture({ interface: opts.interface, filter: opts.filter, bufferBytes: opts.bufferBytes }, engine);
+    capture = startLiveCapture(
+      {
+        interface: opts.interface,
+        filter: opts.filter,
+        bufferBytes: opts.bufferBytes,
+        snaplen: opts.snaplen,
+        onError: (message) => captureFailed(message),
+      },
+      engine,
+    );
   } catch (err) {
     await server.close();
     if (err instanceof LiveCaptureError) throw new UserError(err.message);
@@ -122,41 +163,51 @@ export async function runLive(opts: LiveOptions): Promise<number> {
       link_type: capture.linkType,
       filter: opts.filter || null,
       buffer_bytes: opts.bufferBytes,
+      snaplen: capture.snaplen,
+      nanosecond_timestamps: capture.nanosecond,
       listen: `${server.host}:${server.port}`,
       home_net: policy.homeNet.text,
       version: opts.version,
     },
     'capturing',
   );
+  if (capture.warning !== null) log.warn({ event: 'capture_warning', interface: opts.interface, warning: capture.warning }, capture.warning);
+  const live = capture;
+  registerCaptureMetrics(metrics.registry, opts.interface, () => live.counters());
 
-  // Live packet time is the time of delivery, so expiry, scan ends and
-  // progress lines run on that clock too, also while no packet arrives.
+  const captureStats = new CaptureStatsLog(log, live, () => engine.packets);
+
+  // Packets carry the kernel's timestamps (CLOCK_REALTIME). While none
+  // arrives, expiry, scan ends and progress lines run on the same clock,
+  // held back by the ring's block timeout so that it never runs ahead of a
+  // packet still waiting in the ring.
   const tick = setInterval(() => {
-    // The same clock the capture stamps packets with (live-capture.ts).
-    const now = (performance.timeOrigin + performance.now()) / 1000;
+    const now = (Date.now() - BLOCK_TIMEOUT_MS) / 1000;
     engine.tick(now, 16384);
     detections.progress(engine.active, now, progressInterval);
+    captureStats.maybeLog(progressInterval);
   }, TICK_MS);
 
   return await new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (signal: string): void => {
+    const stop = (signal: string, code = 0): void => {
       if (stopping) return;
       stopping = true;
       clearInterval(tick);
-      const hardExit = setTimeout(() => resolve(0), STOP_DEADLINE_MS);
+      const hardExit = setTimeout(() => resolve(code), STOP_DEADLINE_MS);
       hardExit.unref();
-      capture?.stop();
+      live.stop();
       log.info({ event: 'sensor_stopping', signal }, 'stopping');
       // Every open scan gets its final line before we go.
       engine.finish();
       log.info(
         {
           event: 'sensor_stopped',
-          packets: engine.packets,
+          ...captureStats.totals(),
           bytes: engine.bytes,
           detections: engine.detections.length,
           decode_errors: engine.decoder.errors.reduce((a, b) => a + b, 0),
+          exit_code: code,
         },
         'stopped',
       );
@@ -164,7 +215,21 @@ export async function runLive(opts: LiveOptions): Promise<number> {
       // the final lines are written (synchronously), so exit now.
       void server.close();
       clearTimeout(hardExit);
-      resolve(0);
+      resolve(code);
+    };
+    captureFailed = (detail: string): void => {
+      // The socket errors while the kernel is still tearing the interface
+      // down; a moment later sysfs tells a deleted interface from a downed one.
+      setTimeout(() => reportLoss(detail), 250);
+    };
+    const reportLoss = (detail: string): void => {
+      if (stopping) return;
+      const message = explainCaptureLoss(opts.interface, detail);
+      // One clear line in the log and one on stderr, then the final lines of
+      // every open scan; the non-zero exit lets systemd restart the sensor.
+      log.error({ event: 'capture_lost', interface: opts.interface, error: message, detail }, `capture stopped: ${message}`);
+      printError(`capture stopped: ${message}`);
+      stop('capture_lost', EXIT_CAPTURE_LOST);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

@@ -3,7 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { defaultConfig } from '../rules/config.js';
 import { readFileSync } from 'node:fs';
-import { DEFAULT_BUFFER_BYTES, parseSize } from '../capture/live-capture.js';
+import { DEFAULT_BUFFER_BYTES, DEFAULT_SNAPLEN, MAX_SNAPLEN, MIN_SNAPLEN, parseSize } from '../capture/live-capture.js';
 import { analyze, FORMATS, type Format } from './analyze.js';
 import { epilog } from './help-text.js';
 import { listValues } from './list-values.js';
@@ -85,7 +85,8 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('interface', { alias: 'i', type: 'string', demandOption: true, describe: 'interface to capture on (a span or mirror port)' })
           .option('filter', { type: 'string', default: '', describe: 'BPF capture filter (tcpdump syntax)' })
           .option('listen', { type: 'string', default: DEFAULT_LISTEN, describe: 'HOST:PORT for /metrics and /healthz' })
-          .option('buffer-size', { type: 'string', default: `${DEFAULT_BUFFER_BYTES / 1024 / 1024}MiB`, describe: 'kernel capture buffer; each packet takes a 64 KiB slot, and the ring uses about twice this much RAM' })
+          .option('buffer-size', { type: 'string', default: `${DEFAULT_BUFFER_BYTES / 1024 / 1024}MiB`, describe: 'kernel capture ring (RAM, taken at start); a packet takes its captured length plus about 80 bytes' })
+          .option('snaplen', { type: 'number', default: DEFAULT_SNAPLEN, describe: `bytes kept of each packet (${MIN_SNAPLEN}-${MAX_SNAPLEN}); the default holds every header the rules read, tunnels included` })
           .option('home-net', { type: 'string', array: true, coerce: listValues, describe: 'networks you defend (CIDR list); default RFC 1918, fc00::/7, fe80::/10' })
           .option('allow-scanner', { type: 'string', array: true, coerce: listValues, default: [] as string[], describe: 'sources never reported (CIDR list)' })
           .option('allow-target', { type: 'string', array: true, coerce: listValues, default: [] as string[], describe: 'targets whose probes are not counted (CIDR list)' })
@@ -111,6 +112,13 @@ async function main(rawArgv: string[]): Promise<number> {
         } catch (err) {
           throw new UserError(`--buffer-size: ${(err as Error).message}`, EXIT_USAGE);
         }
+        const snaplen = args.snaplen;
+        if (!(Number.isInteger(snaplen) && snaplen >= MIN_SNAPLEN && snaplen <= MAX_SNAPLEN)) {
+          throw new UserError(`--snaplen must be a whole number of bytes from ${MIN_SNAPLEN} to ${MAX_SNAPLEN}`, EXIT_USAGE);
+        }
+        if (!(bufferBytes >= 1024 * 1024 && bufferBytes <= 2 ** 31 - 1)) {
+          throw new UserError('--buffer-size must be from 1MiB to 2047MiB', EXIT_USAGE);
+        }
         const format = args['log-format'] === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : (args['log-format'] as 'json' | 'pretty');
         // Loaded only here: analyze needs neither libpcap nor prom-client.
         const { runLive } = await import('./live.js');
@@ -119,6 +127,7 @@ async function main(rawArgv: string[]): Promise<number> {
           filter: args.filter,
           listen: args.listen,
           bufferBytes,
+          snaplen,
           homeNet: args['home-net'],
           allowScanners: args['allow-scanner'],
           allowTargets: args['allow-target'],

@@ -40,9 +40,24 @@ export class Decoder {
   /** Frames that decoded but carry a protocol we do not analyse (LLDP, STP, IPX...). */
   otherProtocol = 0;
 
-  /** Returns true when `packet` holds an IPv4, IPv6 or ARP packet worth analysing. */
-  decode(linkType: number, buf: Buffer, off: number, capLen: number): boolean {
+  /**
+   * Where the innermost IP header says its packet ends (may lie beyond the
+   * captured bytes when the frame was cut by the snapshot length).
+   */
+  private ipDeclaredEnd = 0;
+  /** The frame was cut by the snapshot length (captured < wire length). */
+  private cut = false;
+
+  /**
+   * Returns true when `packet` holds an IPv4, IPv6 or ARP packet worth
+   * analysing. Reads never go past `capLen`; when the frame was cut by a
+   * snapshot length (`wireLen` > `capLen`), payload lengths come from the
+   * IP (and UDP) headers, so a cut segment still counts its whole payload
+   * (TCP sequence tracking depends on it).
+   */
+  decode(linkType: number, buf: Buffer, off: number, capLen: number, wireLen: number = capLen): boolean {
     const p = this.packet;
+    this.cut = wireLen > capLen;
     p.buf = buf;
     p.l3 = L3.NONE;
     p.l2Broadcast = false;
@@ -165,6 +180,7 @@ export class Decoder {
     // Only the first fragment carries the transport header (RFC 791).
     p.hasL4 = (frag & 0x1fff) === 0;
     p.l4Off = off + hlen;
+    this.ipDeclaredEnd = off + totalLen;
     // Trust the IP total length over the frame length: Ethernet pads short frames.
     p.l4Len = Math.min(totalLen, end - off) - hlen;
     if (!p.hasL4) return true;
@@ -183,7 +199,8 @@ export class Decoder {
     p.dstMulticast = buf[off + 24] === 0xff; // ff00::/8 (RFC 4291)
     p.ttl = buf[off + 7]!;
     p.ipId = 0;
-    const payloadEnd = Math.min(end, off + 40 + u16(buf, off + 4));
+    this.ipDeclaredEnd = off + 40 + u16(buf, off + 4);
+    const payloadEnd = Math.min(end, this.ipDeclaredEnd);
     let next = buf[off + 6]!;
     let pos = off + 40;
     p.hasL4 = true;
@@ -238,7 +255,8 @@ export class Decoder {
     p.tcpAck = i32(buf, off + 8);
     p.tcpFlags = buf[off + 13]!;
     p.tcpWindow = u16(buf, off + 14);
-    p.payloadLen = end - off - hlen;
+    // A frame cut by the snapshot length: the IP header's length holds.
+    p.payloadLen = (this.cut && this.ipDeclaredEnd > end ? this.ipDeclaredEnd : end) - off - hlen;
     p.tcpOptionMask = 0;
     p.tcpOptionCount = 0;
     p.tcpMss = -1;
@@ -278,7 +296,7 @@ export class Decoder {
     const p = this.packet;
     p.sport = u16(buf, off);
     p.dport = u16(buf, off + 2);
-    p.payloadLen = Math.max(0, Math.min(u16(buf, off + 4), end - off) - 8);
+    p.payloadLen = Math.max(0, Math.min(u16(buf, off + 4), (this.cut && this.ipDeclaredEnd > end ? this.ipDeclaredEnd : end) - off) - 8);
     return true;
   }
 

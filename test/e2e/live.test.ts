@@ -368,7 +368,7 @@ describe('scanwatch live in a network-namespace lab', () => {
       const summary =
         `tcpreplay --topspeed sent ${tr.actual} frames in ${tr.seconds} s (${Math.round(tr.pps)} pps); ` +
         `target veth received ${rx}; sensor counted ${counted}, lost ${lost} (${((100 * lost) / tr.actual).toFixed(2)}%) ` +
-        `at --buffer-size 256MiB (default); ` +
+        `at the default --buffer-size (128MiB); ` +
         `sensor CPU ${cpu.toFixed(2)} s = ${(cpu / (counted / 1e6)).toFixed(2)} s per million packets counted`;
       console.log(`[live replay] ${summary}`);
       // a SYN flood of one packet per source is not a scan
