@@ -6,6 +6,8 @@ import { Engine } from '../engine/engine.js';
 import { createMetrics } from '../metrics/prometheus.js';
 import { parseListen, startMetricsServer } from '../metrics/http-server.js';
 import { DetectionLog, createLogger, type LogFormat } from '../report/detection-log.js';
+import type { LogSchema } from '../report/log-schema.js';
+import { hostname } from 'node:os';
 import type { EngineConfig } from '../rules/config.js';
 import { type Direction, sitePolicy, type SitePolicy } from '../rules/policy.js';
 import { printError, UserError } from './errors.js';
@@ -21,6 +23,10 @@ export interface LiveOptions {
   allowTargets: string[];
   logLevel: string;
   logFormat: LogFormat;
+  /** native (scanwatch's field names) or ecs (Elastic Common Schema). */
+  logSchema: LogSchema;
+  /** Names the sensor on every line (default: the host name). */
+  sensorName: string | undefined;
   progressInterval: number;
   configFile: string | undefined;
   config: EngineConfig;
@@ -103,7 +109,12 @@ function buildPolicy(homeNet: string[] | undefined, scanners: string[], targets:
  * log lines and Prometheus metrics. Resolves with the exit code when it stops.
  */
 export async function runLive(opts: LiveOptions): Promise<number> {
-  const log = createLogger(opts.logLevel, opts.logFormat);
+  const log = createLogger(
+    opts.logLevel,
+    opts.logFormat,
+    { name: opts.sensorName ?? hostname(), hostname: hostname(), interface: opts.interface, version: opts.version },
+    opts.logSchema,
+  );
   const policy = buildPolicy(opts.homeNet, opts.allowScanners, opts.allowTargets);
   let progressInterval = opts.progressInterval;
   const engine = new Engine(opts.config);
@@ -205,7 +216,11 @@ export async function runLive(opts: LiveOptions): Promise<number> {
           event: 'sensor_stopped',
           ...captureStats.totals(),
           bytes: engine.bytes,
-          detections: engine.detections.length,
+          // What the lines logged add up to (a SIEM counting them finds the same).
+          detections: detections.counts.scan_started,
+          scans_started: detections.counts.scan_started,
+          scans_ended: detections.counts.scan_ended,
+          detections_dropped: engine.detectionsDropped,
           decode_errors: engine.decoder.errors.reduce((a, b) => a + b, 0),
           exit_code: code,
         },

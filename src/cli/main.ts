@@ -9,6 +9,7 @@ import { epilog } from './help-text.js';
 import { listValues } from './list-values.js';
 import { EXIT_USAGE, printError, UserError } from './errors.js';
 import { packageVersion } from './version.js';
+import { LOG_SCHEMAS, type LogSchema } from '../report/log-schema.js';
 
 // A closed pipe (`scanwatch analyze x | head`) is not an error worth a trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -94,6 +95,8 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('progress-interval', { type: 'number', default: 60, describe: 'seconds between log lines for a scan that keeps growing' })
           .option('log-level', { choices: ['debug', 'info', 'warn', 'error'], default: 'info' })
           .option('log-format', { choices: ['auto', 'json', 'pretty'], default: 'auto', describe: 'auto: pretty on a terminal, JSON otherwise' })
+          .option('log-schema', { choices: LOG_SCHEMAS, default: 'native' as LogSchema, describe: "JSON lines' field names: native, or ecs (Elastic Common Schema)" })
+          .option('sensor-name', { type: 'string', describe: 'name of this sensor on every log line (default: the host name)' })
           .config('config', 'JSON file with any of these options (SIGHUP reloads home-net, allow lists, log-level, window)', (path: string) => {
             try {
               return JSON.parse(readFileSync(path, 'utf8')) as object;
@@ -133,6 +136,8 @@ async function main(rawArgv: string[]): Promise<number> {
           allowTargets: args['allow-target'],
           logLevel: args['log-level'],
           logFormat: format,
+          logSchema: args['log-schema'] as LogSchema,
+          sensorName: args['sensor-name'],
           progressInterval: args['progress-interval'],
           configFile: typeof args.config === 'string' ? args.config : undefined,
           config,

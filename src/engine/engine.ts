@@ -668,7 +668,12 @@ export class Engine implements PacketSink {
     this.active.delete(d);
     this.onDetection('end', d);
     if (!this.keepEndedDetections) {
+      // Live: scan_ended is final. The source's counts for this technique
+      // start from zero, so a later scan by the same source is a new scan
+      // with its own counts, never the old one's under a new scan_started.
+      const st = d.live;
       d.detach();
+      st?.reset();
       this.endedSinceCompaction++;
     }
   }
