@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import type { EngineConfig } from '../rules/config.js';
 import { type Direction, sitePolicy, type SitePolicy } from '../rules/policy.js';
 import { printError, UserError } from './errors.js';
+import { type LiveSettings, planReload } from './config-schema.js';
 
 export interface LiveOptions {
   interface: string;
@@ -29,6 +30,10 @@ export interface LiveOptions {
   sensorName: string | undefined;
   progressInterval: number;
   configFile: string | undefined;
+  /** The settings as given at start (flags, SCANWATCH_*, file), before defaults: SIGHUP lays the file over them. */
+  startSettings: Record<string, unknown>;
+  /** The validated settings in force at start. */
+  settings: LiveSettings;
   config: EngineConfig;
   version: string;
 }
@@ -62,38 +67,6 @@ export function explainCaptureLoss(iface: string, detail: string, sysfsRoot = '/
   }
   if (/network is down|went down|disappeared|no such device/i.test(detail)) return `interface ${iface} went down or was removed (${detail})`;
   return detail;
-}
-
-/** The parts of a config file that SIGHUP may change without a restart. */
-interface Reloadable {
-  homeNet?: string[];
-  allowScanners?: string[];
-  allowTargets?: string[];
-  logLevel?: string;
-  progressInterval?: number;
-  window?: number;
-}
-
-const asList = (v: unknown): string[] | undefined =>
-  v === undefined ? undefined : Array.isArray(v) ? v.map(String) : String(v).split(/[\s,]+/).filter((s) => s !== '');
-
-/** Reads the JSON config file's reloadable keys (the same names as the flags). */
-export function readReloadable(path: string): Reloadable {
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  } catch (err) {
-    throw new UserError(`cannot read config ${path}: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const num = (v: unknown): number | undefined => (v === undefined ? undefined : Number(v));
-  return {
-    homeNet: asList(raw['home-net']),
-    allowScanners: asList(raw['allow-scanner']),
-    allowTargets: asList(raw['allow-target']),
-    logLevel: raw['log-level'] === undefined ? undefined : String(raw['log-level']),
-    progressInterval: num(raw['progress-interval']),
-    window: num(raw['window']),
-  };
 }
 
 function buildPolicy(homeNet: string[] | undefined, scanners: string[], targets: string[]): SitePolicy {
@@ -254,17 +227,32 @@ export async function runLive(opts: LiveOptions): Promise<number> {
         return;
       }
       try {
-        const r = readReloadable(opts.configFile);
-        const next = buildPolicy(r.homeNet ?? opts.homeNet, r.allowScanners ?? opts.allowScanners, r.allowTargets ?? opts.allowTargets);
-        engine.useAllowLists(next.allowScanners, next.allowTargets);
-        detections.setPolicy(next);
-        if (r.logLevel !== undefined) log.level = r.logLevel;
-        if (r.progressInterval !== undefined && r.progressInterval > 0) progressInterval = r.progressInterval;
-        if (r.window !== undefined && r.window > 0) engine.config.window = r.window;
+        // The whole new configuration is read, validated and built first
+        // (any error throws here, before anything changed); then it is
+        // swapped in by plain assignments that cannot fail.
+        const { settings: next, restartOnly } = planReload(opts.startSettings, opts.configFile);
+        const policy = buildPolicy(next['home-net'], next['allow-scanner'], next['allow-target']);
+        engine.useAllowLists(policy.allowScanners, policy.allowTargets);
+        detections.setPolicy(policy);
+        log.level = next['log-level'];
+        progressInterval = next['progress-interval'];
+        engine.config.window = next.window;
         log.info(
-          { event: 'config_reloaded', file: opts.configFile, home_net: next.homeNet.text, allow_scanner: next.allowScanners.text, allow_target: next.allowTargets.text },
+          {
+            event: 'config_reloaded',
+            file: opts.configFile,
+            home_net: policy.homeNet.text,
+            allow_scanner: policy.allowScanners.text,
+            allow_target: policy.allowTargets.text,
+            log_level: next['log-level'],
+            window: next.window,
+            progress_interval: next['progress-interval'],
+          },
           'configuration reloaded; state kept',
         );
+        if (restartOnly.length > 0) {
+          log.warn({ event: 'config_restart_needed', keys: restartOnly }, `these settings take effect at the next start: ${restartOnly.join(', ')}`);
+        }
       } catch (err) {
         log.error({ event: 'config_reload_failed', file: opts.configFile, error: (err as Error).message }, 'SIGHUP: kept the old configuration');
       }

@@ -2,14 +2,14 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { defaultConfig } from '../rules/config.js';
-import { readFileSync } from 'node:fs';
-import { DEFAULT_BUFFER_BYTES, DEFAULT_SNAPLEN, MAX_SNAPLEN, MIN_SNAPLEN, parseSize } from '../capture/live-capture.js';
+import { DEFAULT_BUFFER_BYTES, DEFAULT_SNAPLEN, MAX_SNAPLEN, MIN_SNAPLEN } from '../capture/live-capture.js';
 import { analyze, FORMATS, type Format } from './analyze.js';
 import { epilog } from './help-text.js';
 import { listValues } from './list-values.js';
 import { EXIT_USAGE, printError, UserError } from './errors.js';
 import { packageVersion } from './version.js';
 import { LOG_SCHEMAS, type LogSchema } from '../report/log-schema.js';
+import { checkEnvironment, parseLiveSettings, pickSettings, readConfigFile } from './config-schema.js';
 
 // A closed pipe (`scanwatch analyze x | head`) is not an error worth a trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -97,49 +97,53 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('log-format', { choices: ['auto', 'json', 'pretty'], default: 'auto', describe: 'auto: pretty on a terminal, JSON otherwise' })
           .option('log-schema', { choices: LOG_SCHEMAS, default: 'native' as LogSchema, describe: "JSON lines' field names: native, or ecs (Elastic Common Schema)" })
           .option('sensor-name', { type: 'string', describe: 'name of this sensor on every log line (default: the host name)' })
-          .config('config', 'JSON file with any of these options (SIGHUP reloads home-net, allow lists, log-level, window)', (path: string) => {
-            try {
-              return JSON.parse(readFileSync(path, 'utf8')) as object;
-            } catch (err) {
-              throw new UserError(`cannot read config ${path}: ${(err as Error).message.split('\n')[0]}`, EXIT_USAGE);
-            }
-          }),
+          .option('flow-capacity', { type: 'number', default: defaultConfig().flowCapacity, describe: 'flow table slots (answers tied to probes); raise when flows are evicted' })
+          .option('probation-capacity', { type: 'number', default: defaultConfig().probationCapacity, describe: 'slots for sources with one probe so far' })
+          .option('source-capacity', { type: 'number', default: defaultConfig().sourceCapacity, describe: 'sources followed in full; raise when sources are evicted' })
+          .option('sketch-budget', { type: 'string', default: `${defaultConfig().sketchBudgetBytes / 1024 / 1024}MiB`, describe: 'memory for per-source port bitmaps and host sketches' })
+          .option('max-detections', { type: 'number', default: defaultConfig().maxDetections, describe: 'open scans kept at once; beyond this they are counted and dropped' })
+          .option('on-detection', { type: 'string', describe: 'run COMMAND (argv split on spaces, no shell) for each new scan, the event JSON on its stdin' })
+          .option('hook-timeout', { type: 'number', default: 10, describe: 'seconds before an --on-detection command is killed' })
+          .option('hook-concurrency', { type: 'number', default: 4, describe: '--on-detection commands running at once' })
+          .option('hook-rate', { type: 'number', default: 10, describe: '--on-detection commands started per second at most; events beyond are dropped and counted' })
+          .option('webhook', { type: 'string', describe: 'POST each new scan as JSON to this http(s) URL (retries with backoff)' })
+          .option('webhook-queue', { type: 'number', default: 1000, describe: 'events waiting for the webhook at most; beyond, the oldest is dropped and counted' })
+          // The file is read and checked by the same schema as the flags (config-schema.ts).
+          .config('config', 'JSON file with any of these settings (SIGHUP reloads home-net, allow lists, log-level, window, progress-interval)', (path: string) => readConfigFile(path)),
       async (args) => {
+        // One schema for flags, SCANWATCH_* and the config file (config-schema.ts).
+        checkEnvironment(process.env);
+        const raw = pickSettings(args as Record<string, unknown>);
+        const s = parseLiveSettings(raw);
         const config = defaultConfig();
-        if (!(args.window > 0)) throw new UserError('--window must be a positive number of seconds', EXIT_USAGE);
-        if (!(args['progress-interval'] > 0)) throw new UserError('--progress-interval must be a positive number of seconds', EXIT_USAGE);
-        config.window = args.window;
-        let bufferBytes: number;
-        try {
-          bufferBytes = parseSize(args['buffer-size']);
-        } catch (err) {
-          throw new UserError(`--buffer-size: ${(err as Error).message}`, EXIT_USAGE);
-        }
-        const snaplen = args.snaplen;
-        if (!(Number.isInteger(snaplen) && snaplen >= MIN_SNAPLEN && snaplen <= MAX_SNAPLEN)) {
-          throw new UserError(`--snaplen must be a whole number of bytes from ${MIN_SNAPLEN} to ${MAX_SNAPLEN}`, EXIT_USAGE);
-        }
-        if (!(bufferBytes >= 1024 * 1024 && bufferBytes <= 2 ** 31 - 1)) {
-          throw new UserError('--buffer-size must be from 1MiB to 2047MiB', EXIT_USAGE);
-        }
-        const format = args['log-format'] === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : (args['log-format'] as 'json' | 'pretty');
+        config.window = s.window;
+        config.flowCapacity = s['flow-capacity'];
+        config.probationCapacity = s['probation-capacity'];
+        config.sourceCapacity = s['source-capacity'];
+        config.sketchBudgetBytes = s['sketch-budget'];
+        config.maxDetections = s['max-detections'];
+        const bufferBytes = s['buffer-size'];
+        const snaplen = s.snaplen;
+        const format = s['log-format'] === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : s['log-format'];
         // Loaded only here: analyze needs neither libpcap nor prom-client.
         const { runLive } = await import('./live.js');
         exitCode = await runLive({
-          interface: args.interface,
-          filter: args.filter,
-          listen: args.listen,
+          interface: s.interface,
+          filter: s.filter,
+          listen: s.listen,
           bufferBytes,
           snaplen,
-          homeNet: args['home-net'],
-          allowScanners: args['allow-scanner'],
-          allowTargets: args['allow-target'],
-          logLevel: args['log-level'],
+          homeNet: s['home-net'],
+          allowScanners: s['allow-scanner'],
+          allowTargets: s['allow-target'],
+          logLevel: s['log-level'],
           logFormat: format,
-          logSchema: args['log-schema'] as LogSchema,
-          sensorName: args['sensor-name'],
-          progressInterval: args['progress-interval'],
-          configFile: typeof args.config === 'string' ? args.config : undefined,
+          logSchema: s['log-schema'],
+          sensorName: s['sensor-name'],
+          progressInterval: s['progress-interval'],
+          configFile: s.config,
+          startSettings: raw,
+          settings: s,
           config,
           version,
         });
