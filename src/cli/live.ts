@@ -12,6 +12,9 @@ import type { EngineConfig } from '../rules/config.js';
 import { type Direction, sitePolicy, type SitePolicy } from '../rules/policy.js';
 import { printError, UserError } from './errors.js';
 import { type LiveSettings, planReload } from './config-schema.js';
+import { CommandHook } from '../response/command-hook.js';
+import { Webhook } from '../response/webhook.js';
+import { registerHookMetrics } from '../metrics/hook-metrics.js';
 
 export interface LiveOptions {
   interface: string;
@@ -97,10 +100,30 @@ export async function runLive(opts: LiveOptions): Promise<number> {
   const metrics = createMetrics(engine, { version: opts.version, interface: opts.interface });
   let capture: LiveCapture | null = null;
 
+  // Response hooks: each new scan's event, off the packet path (bounded queues, counted).
+  const s = opts.settings;
+  const hookFailed = (message: string): void => log.warn({ event: 'hook_failed', error: message }, message);
+  let command: CommandHook | null = null;
+  try {
+    command =
+      s['on-detection'] === undefined
+        ? null
+        : new CommandHook({ command: s['on-detection'], timeoutMs: s['hook-timeout'] * 1000, concurrency: s['hook-concurrency'], rate: s['hook-rate'], onFailure: hookFailed });
+  } catch (err) {
+    throw new UserError((err as Error).message, 2);
+  }
+  const webhook = s.webhook === undefined ? null : new Webhook({ url: s.webhook, queueLimit: s['webhook-queue'], onFailure: hookFailed });
+  registerHookMetrics(metrics.registry, command, webhook);
+
   engine.onDetection = (event, d) => {
     // The log line already worked out the direction; the metric takes the same one.
     const line = event === 'start' ? detections.started(d, engine.now) : detections.ended(d);
     metrics.onDetection(event, d, line.direction as Direction);
+    if (event === 'start' && (command !== null || webhook !== null)) {
+      const payload = { event: 'scan_started', sensor: opts.sensorName ?? hostname(), interface: opts.interface, ...line };
+      command?.submit(payload);
+      webhook?.submit(payload);
+    }
   };
 
   const { host, port } = (() => {
@@ -181,6 +204,8 @@ export async function runLive(opts: LiveOptions): Promise<number> {
       const hardExit = setTimeout(() => resolve(code), STOP_DEADLINE_MS);
       hardExit.unref();
       live.stop();
+      command?.close();
+      webhook?.close();
       log.info({ event: 'sensor_stopping', signal }, 'stopping');
       // Every open scan gets its final line before we go.
       engine.finish();
@@ -194,6 +219,8 @@ export async function runLive(opts: LiveOptions): Promise<number> {
           scans_started: detections.counts.scan_started,
           scans_ended: detections.counts.scan_ended,
           detections_dropped: engine.detectionsDropped,
+          ...(command !== null ? { hook_command: command.counters } : {}),
+          ...(webhook !== null ? { hook_webhook: webhook.counters } : {}),
           decode_errors: engine.decoder.errors.reduce((a, b) => a + b, 0),
           exit_code: code,
         },

@@ -158,7 +158,7 @@ describe('scanwatch live in a network-namespace lab', () => {
 
   async function expectScan(from: number, src: string, type: string, tool: string): Promise<LogLine> {
     const l = await sensor.waitForLine(`scan_started ${type} from ${src}`, 'scan_started', (x) => x.src === src && x.type === type, 20_000, from);
-    expect(l).toMatchObject({ level: 40, src, type, pattern: 'vertical', direction: 'internal', tool, targets: 1 });
+    expect(l).toMatchObject({ level: 'warn', src, type, pattern: 'vertical', direction: 'internal', tool, targets: 1 });
     expect(l.severity).toBeTypeOf('string');
     return l;
   }
@@ -284,6 +284,21 @@ describe('scanwatch live in a network-namespace lab', () => {
     expect(sum(after, 'scanwatch_scans_detected_total', { type: 'tcp-fin', direction: 'inbound' })).toBe(1);
     // the masscan detection (198.18.0.3, tcp-syn) is still open
     expect(sum(after, 'scanwatch_scans_active', { type: 'tcp-syn' })).toBeGreaterThanOrEqual(1);
+  }, 90_000);
+
+  it('SIGHUP with a bad value ("log-level": "verbose") changes nothing: one error naming the key, the allow-list stays', async () => {
+    const from = sensor.lines.length;
+    fs.writeFileSync(configFile, JSON.stringify({ 'home-net': ['198.18.0.2/32'], 'allow-scanner': [], 'log-level': 'verbose' }) + '\n');
+    sensor.proc.kill('SIGHUP');
+    const failed = await sensor.waitForLine('config_reload_failed', 'config_reload_failed', () => true, 10_000, from);
+    expect(failed.error).toMatch(/"log-level"/);
+    expect(sensor.events('config_reloaded', () => true, from)).toEqual([]);
+    // The allow-list of the last good configuration still holds: 198.18.0.1's ACK scan is not reported.
+    await nmap(['-sA', '-p', '1-300', TGT4]);
+    await nmap(['-sA', '-p', '1-300', '-e', SCAN_IF, '-S', SCAN4_B, TGT4]);
+    await sensor.waitForLine('scan_started tcp-ack from 198.18.0.3', 'scan_started', (l) => l.src === SCAN4_B && l.type === 'tcp-ack', 20_000, from);
+    expect(sensor.events('scan_started', (l) => l.src === SCAN4, from), 'scan_started from the still-allowed scanner').toEqual([]);
+    fs.writeFileSync(configFile, JSON.stringify({ 'home-net': ['198.18.0.2/32'], 'allow-scanner': ['198.18.0.1/32'] }) + '\n');
   }, 90_000);
 
   it(`fires ${SCAN_ALERT} for the inbound scan after the reload`, async () => {
