@@ -137,9 +137,9 @@ export function explainOpenError(iface: string, message: string): string {
   const m = message.split('\n')[0]!;
   if (/permission|not permitted/i.test(m)) {
     return (
-      `no permission to capture on ${iface}: run as root, or grant the capability: ` +
-      `sudo setcap cap_net_raw+eip "$(readlink -f "$(command -v node)")" ` +
-      `(the systemd unit in systemd/ does this with AmbientCapabilities=CAP_NET_RAW)`
+      `no permission to capture on ${iface}: run as root, or with CAP_NET_RAW given to this process alone ` +
+      `(the systemd unit's AmbientCapabilities=CAP_NET_RAW, or sudo systemd-run --pty --uid=$USER -p AmbientCapabilities=CAP_NET_RAW scanwatch live ...); ` +
+      `never setcap the node binary, which would give every Node program on the host raw sockets`
     );
   }
   if (/no such device|doesn't exist|does not exist/i.test(m)) return `no such interface: ${iface}`;

@@ -117,7 +117,8 @@ describe('scanwatch live in a network-namespace lab', () => {
   }, 60_000);
 
   it('starts on the target veth: sensor_started logged, /healthz 200', async () => {
-    sensor = lab.startSensor(['--home-net', HOME_NET, '--config', configFile]);
+    // --on-detection /bin/true: the hook counters the Grafana dashboard plots exist.
+    sensor = lab.startSensor(['--home-net', HOME_NET, '--config', configFile, '--on-detection', '/bin/true']);
     const started = await sensor.waitForLine('sensor_started', 'sensor_started', () => true, 30_000);
     expect(started).toMatchObject({ interface: TGT_IF, link_type: 1, listen: '127.0.0.1:9750', home_net: [HOME_NET] });
     const h = await sensor.healthz();
@@ -315,6 +316,20 @@ describe('scanwatch live in a network-namespace lab', () => {
     expect(hit.labels).toMatchObject({ direction: 'inbound', severity: 'warning', job: 'scanwatch' });
   }, 60_000);
 
+
+  it('every query of the Grafana dashboard (grafana/scanwatch.json) returns data from this Prometheus', async () => {
+    const dash = JSON.parse(fs.readFileSync(path.join(ROOT, 'grafana/scanwatch.json'), 'utf8')) as { panels: { title: string; type: string; targets?: { expr: string }[] }[] };
+    const queries = dash.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
+    expect(queries.length).toBeGreaterThanOrEqual(15);
+    // Grafana's variables as Grafana would fill them for this one sensor.
+    const fill = (e: string): string => e.replaceAll('$instance', '.*').replaceAll('$__rate_interval', '1m').replaceAll('$__range', '1h');
+    const empty: string[] = [];
+    for (const q of queries) {
+      const d = (await promApi(lab, prom!, '/api/v1/query', { query: fill(q.expr) })) as { result: unknown[] };
+      if (d.result.length === 0) empty.push(`${q.panel}: ${q.expr}`);
+    }
+    expect(empty, 'panels whose query returned no data').toEqual([]);
+  }, 60_000);
   it('SIGTERM: exits 0 within 2 s, logs scan_ended for every open scan and sensor_stopped', async () => {
     await prom?.proc.stop(3000);
     const startedLines = sensor.events('scan_started');
