@@ -327,7 +327,7 @@ class PcapCapture : public Napi::ObjectWrap<PcapCapture> {
             msg = std::strerror(soerr);
           } else {
             // libuv reports POLLERR as UV_EBADF, whose text would mislead.
-            msg = "error condition on the capture socket (POLLERR)";
+            msg = "error condition on the capture socket: POLLERR";
           }
         }
         Fail(env, msg);
