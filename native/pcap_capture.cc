@@ -253,7 +253,13 @@ class PcapCapture : public Napi::ObjectWrap<PcapCapture> {
       return env.Undefined();
     }
     poll_->data = this;
-    uv_poll_start(poll_, UV_READABLE, &PcapCapture::OnReadable);
+    rc = uv_poll_start(poll_, UV_READABLE, &PcapCapture::OnReadable);
+    if (rc != 0) {
+      uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+      poll_ = nullptr;
+      Napi::Error::New(env, std::string("uv_poll_start: ") + uv_strerror(rc)).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
     started_ = true;
     Ref();  // the poll handle refers to this object until close()
     return env.Undefined();
@@ -320,7 +326,8 @@ class PcapCapture : public Napi::ObjectWrap<PcapCapture> {
           if (getsockopt(pcap_get_selectable_fd(pcap_), SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr != 0) {
             msg = std::strerror(soerr);
           } else {
-            msg = std::string("poll: ") + uv_strerror(pollStatus);
+            // libuv reports POLLERR as UV_EBADF, whose text would mislead.
+            msg = "error condition on the capture socket: POLLERR";
           }
         }
         Fail(env, msg);

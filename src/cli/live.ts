@@ -163,6 +163,16 @@ export async function runLive(opts: LiveOptions): Promise<number> {
     if (err instanceof LiveCaptureError) throw new UserError(err.message);
     throw err;
   }
+  // Signal handlers go in before sensor_started is written: until a
+  // listener exists, SIGTERM's default action kills node outright, and a
+  // supervisor may signal as soon as it sees that line.
+  let pendingSignal: string | null = null;
+  let requestStop = (signal: string): void => {
+    pendingSignal ??= signal;
+  };
+  process.once('SIGTERM', () => requestStop('SIGTERM'));
+  process.once('SIGINT', () => requestStop('SIGINT'));
+
   log.info(
     {
       event: 'sensor_started',
@@ -246,8 +256,8 @@ export async function runLive(opts: LiveOptions): Promise<number> {
       printError(`capture stopped: ${message}`);
       stop('capture_lost', EXIT_CAPTURE_LOST);
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    requestStop = stop;
+    if (pendingSignal !== null) stop(pendingSignal);
     process.on('SIGHUP', () => {
       if (opts.configFile === undefined) {
         log.warn({ event: 'config_reload_skipped' }, 'SIGHUP: no --config file to reload');
