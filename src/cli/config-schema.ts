@@ -34,7 +34,7 @@ function size(min: number, max: number) {
         return z.NEVER;
       }
     })
-    .pipe(z.number().int().min(min, `must be at least ${min / MIB} MiB`).max(max, `must be at most ${Math.floor(max / MIB)} MiB`));
+    .pipe(z.number().int().min(min, `must be from ${min / MIB}MiB to ${Math.floor(max / MIB)}MiB`).max(max, `must be from ${min / MIB}MiB to ${Math.floor(max / MIB)}MiB`));
 }
 
 const count = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -58,7 +58,10 @@ export const liveSettingsSchema = z.strictObject({
     }, 'must be HOST:PORT')
     .default('127.0.0.1:9750'),
   'buffer-size': size(MIB, 2 ** 31 - 1).default(DEFAULT_BUFFER_BYTES),
-  snaplen: count(MIN_SNAPLEN, MAX_SNAPLEN).default(DEFAULT_SNAPLEN),
+  snaplen: z
+    .number()
+    .refine((n) => Number.isInteger(n) && n >= MIN_SNAPLEN && n <= MAX_SNAPLEN, `must be a whole number of bytes from ${MIN_SNAPLEN} to ${MAX_SNAPLEN}`)
+    .default(DEFAULT_SNAPLEN),
   'home-net': cidrList.optional(),
   'allow-scanner': cidrList.default([]),
   'allow-target': cidrList.default([]),
@@ -99,7 +102,8 @@ function describeIssue(issue: z.core.$ZodIssue, where: string): string {
   if (issue.code === 'unrecognized_keys') return `${where}unknown setting ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   const key = issue.path.join('.');
   // A file names its keys as written there; flags and SCANWATCH_* as the option.
-  const name = key === '' ? '' : where === '' ? `--${key}: ` : `"${key}": `;
+  const sep = issue.message.startsWith('must ') ? ' ' : ': ';
+  const name = key === '' ? '' : where === '' ? `--${key}${sep}` : `"${key}"${sep}`;
   return `${where}${name}${issue.message}`;
 }
 

@@ -105,7 +105,7 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('on-detection', { type: 'string', describe: 'run COMMAND (argv split on spaces, no shell) for each new scan, the event JSON on its stdin' })
           .option('hook-timeout', { type: 'number', default: 10, describe: 'seconds before an --on-detection command is killed' })
           .option('hook-concurrency', { type: 'number', default: 4, describe: '--on-detection commands running at once' })
-          .option('hook-rate', { type: 'number', default: 10, describe: '--on-detection commands started per second at most; events beyond are dropped and counted' })
+          .option('hook-rate', { type: 'number', default: 10, describe: '--on-detection commands started per second at most; up to 100 events wait, more are dropped and counted' })
           .option('webhook', { type: 'string', describe: 'POST each new scan as JSON to this http(s) URL (retries with backoff)' })
           .option('webhook-queue', { type: 'number', default: 1000, describe: 'events waiting for the webhook at most; beyond, the oldest is dropped and counted' })
           // The file is read and checked by the same schema as the flags (config-schema.ts).

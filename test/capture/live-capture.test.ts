@@ -20,7 +20,9 @@ describe('live capture helpers', () => {
   it("turns libpcap's errors into advice", () => {
     const perm = explainOpenError('eth1', "eth1: You don't have permission to capture on that device (socket: Operation not permitted)");
     expect(perm).toMatch(/no permission to capture on eth1/);
-    expect(perm).toMatch(/cap_net_raw/);
+    expect(perm).toMatch(/CAP_NET_RAW/);
+    // Never advice that hands raw sockets to every Node program on the host.
+    expect(perm).not.toMatch(/sudo setcap/);
     expect(perm).not.toMatch(/\n/);
     expect(explainOpenError('eth9', 'pcap_activate: eth9: No such device exists (SIOCGIFHWADDR: No such device)')).toBe('no such interface: eth9');
     expect(explainOpenError('eth1', 'filter: syntax error in filter expression')).toBe('bad --filter for eth1: syntax error in filter expression');
