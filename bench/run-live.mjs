@@ -1,17 +1,21 @@
 #!/usr/bin/env node
-// Live-sensor bench: replays a 300,000-packet spoofed-source SYN flood
-// (bench/live/make-live-flood.mjs, lab addresses only) with tcpreplay from
-// the scanner side of a network-namespace lab (test/e2e/lab.ts) into the
-// veth on which `scanwatch live` captures, at --topspeed and at fixed
-// --pps rates, and reports per configuration:
+// Live-sensor bench: replays spoofed-source SYN floods of 300,000 and
+// 1,000,000 packets (bench/live/make-live-flood.mjs, lab addresses only)
+// with tcpreplay from the scanner side of a network-namespace lab
+// (test/e2e/lab.ts) into the veth on which `scanwatch live` captures, at
+// --topspeed and at 50,000 packets/s, and reports per configuration:
 //
 //   * the rate tcpreplay reached ("Rated: ... pps") and the frames it sent,
 //   * the frames the target veth received (its rx_packets counter),
 //   * the frames the sensor counted (scanwatch_packets_total from /metrics;
 //     the sensor runs with --filter "ether src <replay MAC>", so nothing
 //     else is counted) and the loss,
+//   * the kernel's drop counters as the sensor reports them
+//     (scanwatch_capture_kernel_drops_total, ..._interface_drops_total), and
+//     whether counted + dropped equals what the veth received,
 //   * the sensor's CPU time (utime + stime from /proc/PID/stat, before the
-//     replay and after the count settled) per million packets counted.
+//     replay and after the count settled) per million packets counted,
+//   * the sensor's peak RSS (VmHWM from /proc/PID/status) against --buffer-size.
 //
 // Each run starts a fresh sensor. Needs root, a built dist/ (npm run build),
 // the devDependency typescript (to load test/e2e/lab.ts) and the Debian
@@ -21,9 +25,8 @@
 //                           [--no-pin] [--sensor-cpu N] [--replay-cpu N]
 //                           [--cli PATH]
 //
-//   --quick        one run each of topspeed and 100k pps at the default buffer
+//   --quick        one run each of topspeed and 50k pps at the defaults
 //   --runs N       runs of each configuration (default 3; medians reported)
-//   --packets N    size of the replayed capture (default 300000)
 //   --json         print every run and the summary as JSON instead of the table
 //   --no-pin       do not pin the sensor and tcpreplay to separate cores
 //   --sensor-cpu N core for the sensor (default 0); --replay-cpu N for tcpreplay (default 1)
@@ -46,7 +49,7 @@ const die = (msg) => {
 };
 
 function parseArgs(argv) {
-  const o = { runs: 3, packets: 300_000, pin: true, sensorCpu: '0', replayCpu: '1', cli: 'dist/cli/main.js' };
+  const o = { runs: 3, pin: true, sensorCpu: '0', replayCpu: '1', cli: 'dist/cli/main.js' };
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k];
     const val = () => {
@@ -56,20 +59,18 @@ function parseArgs(argv) {
     if (a === '--quick') o.quick = true;
     else if (a === '--json') o.json = true;
     else if (a === '--runs') o.runs = Number(val());
-    else if (a === '--packets') o.packets = Number(val());
     else if (a === '--no-pin') o.pin = false;
     else if (a === '--sensor-cpu') o.sensorCpu = val();
     else if (a === '--replay-cpu') o.replayCpu = val();
     else if (a === '--cli') o.cli = val();
     else if (a === '-h' || a === '--help') {
       console.log(
-        'usage: node bench/run-live.mjs [--quick] [--runs N] [--packets N] [--json] [--no-pin] [--sensor-cpu N] [--replay-cpu N] [--cli PATH]',
+        'usage: node bench/run-live.mjs [--quick] [--runs N] [--json] [--no-pin] [--sensor-cpu N] [--replay-cpu N] [--cli PATH]',
       );
       process.exit(0);
     } else die(`unknown argument ${a}`);
   }
   if (!(Number.isInteger(o.runs) && o.runs >= 1)) die('--runs must be a positive integer');
-  if (!(Number.isInteger(o.packets) && o.packets >= 1000)) die('--packets must be an integer >= 1000');
   if (!/^\d+$/.test(o.sensorCpu) || !/^\d+$/.test(o.replayCpu)) die('--sensor-cpu/--replay-cpu must be core numbers');
   return o;
 }
@@ -77,22 +78,21 @@ function parseArgs(argv) {
 const opt = parseArgs(process.argv.slice(2));
 if (opt.quick) opt.runs = 1;
 
-// The matrix: [veth offloads, --buffer-size, tcpreplay rate option]
+// The matrix: [veth offloads, --buffer-size, tcpreplay rate option, packets].
+// 'default' = the veth driver's offloads as the kernel set them (what a
+// user has); 'off' = checksum/segmentation offloads off (as the fixtures).
 const CONFIGS = opt.quick
   ? [
-      ['off', '256MiB', '--topspeed'],
-      ['off', '256MiB', '--pps=100000'],
+      ['default', '128MiB', '--topspeed', 1_000_000],
+      ['default', '128MiB', '--pps=50000', 300_000],
     ]
   : [
-      ['off', '256MiB', '--topspeed'],
-      ['off', '256MiB', '--pps=400000'],
-      ['off', '256MiB', '--pps=200000'],
-      ['off', '256MiB', '--pps=100000'],
-      ['off', '256MiB', '--pps=50000'],
-      ['off', '64MiB', '--topspeed'],
-      ['off', '1GiB', '--topspeed'],
-      ['default', '256MiB', '--topspeed'],
-      ['default', '1GiB', '--topspeed'],
+      ['default', '128MiB', '--topspeed', 1_000_000],
+      ['default', '128MiB', '--topspeed', 300_000],
+      ['default', '128MiB', '--pps=50000', 300_000],
+      ['default', '32MiB', '--topspeed', 1_000_000],
+      ['default', '512MiB', '--topspeed', 1_000_000],
+      ['off', '128MiB', '--topspeed', 1_000_000],
     ];
 
 // ---------------------------------------------------------------------------
@@ -127,9 +127,40 @@ const L = await import(pathToFileURL(path.join(work, 'lab.mjs')).href);
 // ---------------------------------------------------------------------------
 // the capture
 
-const floodFile = path.join(work, `live-flood-${opt.packets}.pcap`);
-const flood = makeLiveFlood({ packets: opt.packets, out: floodFile });
-log(`capture: ${flood.packets.toLocaleString('en-US')} frames (${flood.ipv4.toLocaleString('en-US')} IPv4 + ${flood.ipv6.toLocaleString('en-US')} IPv6 SYNs, one per source), ${flood.bytes.toLocaleString('en-US')} bytes`);
+const floods = new Map(); // packets -> file
+for (const packets of new Set([1000, ...CONFIGS.map((c) => c[3])])) {
+  const file = path.join(work, `live-flood-${packets}.pcap`);
+  const flood = makeLiveFlood({ packets, out: file });
+  floods.set(packets, file);
+  log(`capture: ${flood.packets.toLocaleString('en-US')} frames (${flood.ipv4.toLocaleString('en-US')} IPv4 + ${flood.ipv6.toLocaleString('en-US')} IPv6 SYNs, one per source), ${flood.bytes.toLocaleString('en-US')} bytes`);
+}
+
+/**
+ * CPU seconds (user + system) of `scanwatch analyze` on the same capture:
+ * the engine's share, so that live minus offline is what the capture layer
+ * costs. Measured with GNU time, in the same conditions as the live runs.
+ */
+const offlineCache = new Map();
+function offlineCpu(file) {
+  if (!offlineCache.has(file)) {
+    // minus node's start-up and module loading, measured on a 1,000-packet file
+    const cost = cpuOfAnalyze(file);
+    const base = cpuOfAnalyze(floods.get(1000));
+    offlineCache.set(file, cost === null || base === null ? null : cost - base);
+  }
+  return offlineCache.get(file);
+}
+function cpuOfAnalyze(file) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, cli, 'analyze', file, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const m = /([\d.]+) ([\d.]+)\s*$/.exec(r.stderr ?? '');
+  return m ? Number(m[1]) + Number(m[2]) : null;
+}
+
+/** Peak resident set of a process (VmHWM), in bytes. */
+function peakRss(pid) {
+  const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : null;
+}
 
 // ---------------------------------------------------------------------------
 // runs
@@ -152,7 +183,8 @@ async function labFor(offloads) {
 }
 
 let listenPort = 9760;
-async function runOnce(offloads, buffer, rateArg) {
+async function runOnce(offloads, buffer, rateArg, packets) {
+  const floodFile = floods.get(packets);
   const lab = await labFor(offloads);
   const listen = `127.0.0.1:${listenPort++}`;
   const sensor = lab.startSensor(['--filter', REPLAY_FILTER, '--listen', listen, '--buffer-size', buffer], {
@@ -173,10 +205,17 @@ async function runOnce(offloads, buffer, rateArg) {
     const counted = await sensor.settledPackets(1500, 120_000);
     const cpu = sensor.cpuSeconds() - cpu0;
     const rx = (await lab.ifStat(lab.tgtNs, L.TGT_IF, 'rx_packets')) - rx0;
+    const samples = await sensor.metrics();
+    const kernelDrops = L.metricValue(samples, 'scanwatch_capture_kernel_drops_total', { interface: L.TGT_IF }) ?? 0;
+    const ifDrops = L.metricValue(samples, 'scanwatch_capture_interface_drops_total', { interface: L.TGT_IF }) ?? 0;
+    const rss = peakRss(sensor.pid);
+    const offline = offlineCpu(floodFile);
     return {
       veth_offloads: offloads,
       buffer,
       rate: rateArg,
+      packets,
+      offline_cpu_s_per_m: offline === null ? null : offline / (packets / 1e6),
       sent: tr.actual,
       failed: tr.failed,
       replay_s: tr.seconds,
@@ -185,6 +224,10 @@ async function runOnce(offloads, buffer, rateArg) {
       counted,
       lost: tr.actual - counted,
       loss_pct: (100 * (tr.actual - counted)) / tr.actual,
+      kernel_drops: kernelDrops,
+      interface_drops: ifDrops,
+      unaccounted: rx - counted - kernelDrops,
+      peak_rss_mb: rss === null ? null : Math.round(rss / 1e5) / 10,
       cpu_s: Math.round(cpu * 1000) / 1000,
       cpu_s_per_m: counted > 0 ? cpu / (counted / 1e6) : null,
     };
@@ -210,17 +253,18 @@ const onSignal = (sig) => {
 process.once('SIGINT', onSignal);
 process.once('SIGTERM', onSignal);
 try {
-  for (const [offloads, buffer, rate] of CONFIGS) {
+  for (const [offloads, buffer, rate, packets] of CONFIGS) {
     for (let i = 1; i <= opt.runs; i++) {
-      log(`run: veth offloads ${offloads}, --buffer-size ${buffer}, tcpreplay ${rate} (${i}/${opt.runs}) ...`);
+      log(`run: veth offloads ${offloads}, --buffer-size ${buffer}, tcpreplay ${rate}, ${packets} packets (${i}/${opt.runs}) ...`);
       try {
-        const row = await runOnce(offloads, buffer, rate);
+        const row = await runOnce(offloads, buffer, rate, packets);
         runs.push(row);
-        log(`  ${row.replay_pps.toLocaleString('en-US')} pps, counted ${row.counted.toLocaleString('en-US')} of ${row.sent.toLocaleString('en-US')} (lost ${row.lost.toLocaleString('en-US')}), CPU ${row.cpu_s} s = ${row.cpu_s_per_m?.toFixed(2)} s/M`);
+        log(`  offline analyze of the same file: ${row.offline_cpu_s_per_m?.toFixed(2)} s/M;`);
+        log(`  ${row.replay_pps.toLocaleString('en-US')} pps, veth rx ${row.target_rx.toLocaleString('en-US')}, counted ${row.counted.toLocaleString('en-US')}, kernel drops ${row.kernel_drops}, CPU ${row.cpu_s} s = ${row.cpu_s_per_m?.toFixed(2)} s/M, peak RSS ${row.peak_rss_mb} MB`);
       } catch (e) {
         failed = true;
         log(`  failed: ${e.message}`);
-        runs.push({ veth_offloads: offloads, buffer, rate, error: e.message });
+        runs.push({ veth_offloads: offloads, buffer, rate, packets, error: e.message });
       }
     }
   }
@@ -238,19 +282,25 @@ try {
 // ---------------------------------------------------------------------------
 // report
 
-const summary = CONFIGS.map(([offloads, buffer, rate]) => {
-  const rs = runs.filter((r) => r.veth_offloads === offloads && r.buffer === buffer && r.rate === rate && !r.error);
+const summary = CONFIGS.map(([offloads, buffer, rate, packets]) => {
+  const rs = runs.filter((r) => r.veth_offloads === offloads && r.buffer === buffer && r.rate === rate && r.packets === packets && !r.error);
   return {
     veth_offloads: offloads,
     buffer,
     rate,
+    packets,
     runs: rs.length,
     replay_pps_median: median(rs.map((r) => r.replay_pps)),
     sent: rs[0]?.sent ?? null,
     counted: rs.map((r) => r.counted),
     lost: rs.map((r) => r.lost),
     loss_pct_median: median(rs.map((r) => r.loss_pct)),
+    target_rx: rs.map((r) => r.target_rx),
+    kernel_drops: rs.map((r) => r.kernel_drops),
+    unaccounted: rs.map((r) => r.unaccounted),
     cpu_s_per_m_median: median(rs.map((r) => r.cpu_s_per_m)),
+    offline_cpu_s_per_m_median: median(rs.map((r) => r.offline_cpu_s_per_m)),
+    peak_rss_mb_max: rs.length ? Math.max(...rs.map((r) => r.peak_rss_mb ?? 0)) : null,
   };
 });
 
@@ -282,7 +332,7 @@ function facts() {
   };
 }
 
-const result = { ok: !failed, packets: opt.packets, runs_per_config: opt.runs, filter: REPLAY_FILTER, machine: facts(), summary, runs };
+const result = { ok: !failed, runs_per_config: opt.runs, filter: REPLAY_FILTER, machine: facts(), summary, runs };
 if (opt.json) {
   console.log(JSON.stringify(result, null, 2));
 } else {
@@ -296,11 +346,11 @@ if (opt.json) {
   const m = result.machine;
   console.log(`Machine: ${m.cpu}, nproc ${m.nproc}, Linux ${m.kernel}, node ${m.node}, ${m.tcpreplay}, libpcap ${m.libpcap}; dist built ${m.dist_built}; ${m.pinned ? `sensor pinned to CPU ${m.pinned.sensor}, tcpreplay to CPU ${m.pinned.tcpreplay}` : 'not pinned'}; ${opt.runs} run(s) per row, ${m.date}.`);
   console.log('');
-  console.log('| veth offloads | --buffer-size | tcpreplay | replayed pkt/s (median) | frames sent | counted by sensor | lost | loss (median) | sensor CPU s per M packets (median) |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| veth offloads | --buffer-size | tcpreplay | replayed pkt/s (median) | frames sent | veth rx_packets | counted by sensor | kernel drops reported | rx − counted − drops | sensor CPU s per M packets (median) | same file offline (analyze) | peak RSS MB |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of summary) {
     console.log(
-      `| ${s.veth_offloads} | ${s.buffer} | \`${s.rate}\` | ${fmt(s.replay_pps_median)} | ${fmt(s.sent)} | ${span(s.counted)} | ${span(s.lost)} | ${s.loss_pct_median == null ? '–' : `${s.loss_pct_median.toFixed(2)}%`} | ${s.cpu_s_per_m_median == null ? '–' : s.cpu_s_per_m_median.toFixed(2)} |`,
+      `| ${s.veth_offloads} | ${s.buffer} | \`${s.rate}\` | ${fmt(s.replay_pps_median)} | ${fmt(s.sent)} | ${span(s.target_rx)} | ${span(s.counted)} | ${span(s.kernel_drops)} | ${span(s.unaccounted)} | ${s.cpu_s_per_m_median == null ? '–' : s.cpu_s_per_m_median.toFixed(2)} | ${s.offline_cpu_s_per_m_median == null ? '–' : s.offline_cpu_s_per_m_median.toFixed(2)} | ${s.peak_rss_mb_max == null ? '–' : s.peak_rss_mb_max.toFixed(0)} |`,
     );
   }
   if (failed) console.log(`\n${runs.filter((r) => r.error).length} run(s) failed: ${[...new Set(runs.filter((r) => r.error).map((r) => r.error))].join('; ')}`);

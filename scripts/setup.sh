@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# libpcap-dev and a compiler build the `cap` addon (live capture); tcpdump
+# libpcap-dev and a compiler build scanwatch's libpcap binding (native/,
+# binding.gyp: node-gyp runs during npm ci) for live capture; tcpdump
 # and GNU time are used by `npm run bench`. Extra packages may be named in
 # SCANWATCH_EXTRA_PACKAGES (scripts/test.sh adds what the tests need).
 packages=(libpcap-dev g++ make python3 tcpdump time ${SCANWATCH_EXTRA_PACKAGES:-})

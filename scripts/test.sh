@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 # The tests also need: real scanners and replay for the live end-to-end
 # tests (run inside network namespaces the tests create), iproute2 for
 # those namespaces, Prometheus and promtool, systemd-analyze, curl.
-SCANWATCH_EXTRA_PACKAGES="nmap masscan tcpreplay iproute2 iputils-ping procps ethtool socat prometheus systemd curl util-linux chromium" bash scripts/setup.sh || exit 1
+SCANWATCH_EXTRA_PACKAGES="nmap masscan nftables tcpreplay iproute2 iputils-ping procps ethtool socat prometheus systemd curl util-linux chromium" bash scripts/setup.sh || exit 1
 
 report=$(mktemp /tmp/scanwatch-vitest.XXXXXX.json)
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report"

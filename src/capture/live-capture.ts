@@ -1,131 +1,280 @@
-import { createRequire } from 'node:module';
+import os from 'node:os';
+import { CaptureParser } from './capture-parser.js';
+import { loadPcapBinding, type PcapCaptureHandle, type PcapStats } from './live-binding.js';
 import { LinkType, type PacketSink } from './types.js';
 
 /**
- * Live capture through libpcap (the `cap` addon), promiscuous and passive:
- * nothing here ever sends a packet.
+ * Live capture: libpcap through scanwatch's own Node-API binding
+ * (native/pcap_capture.cc), promiscuous and passive (nothing here sends a
+ * packet).
  *
- * Facts about `cap` this module is shaped by (measured on this project's
- * machines): it always asks libpcap for a 65535-byte snapshot in immediate
- * mode, so every packet takes a 64 KiB slot of the kernel ring (in 128 KiB
- * blocks: the ring occupies about twice the buffer size in RAM), and a
- * 10 MB buffer lost 17% of a 20,000-packet nmap burst while 256 MB lost
- * none; it hands over no capture timestamp, so the time is taken here in
- * the callback; it exposes no pcap_stats drop counters; and it crashed
- * when driven from a worker_threads worker, so it runs on the main thread.
+ * The binding copies packets out of libpcap's TPACKET_V3 ring in batches,
+ * each packet as a classic nanosecond pcap record (kernel timestamp,
+ * captured length, wire length, bytes), into one reused buffer: the buffer
+ * of a CaptureParser, the same record loop that reads capture files. This
+ * module writes the 24-byte pcap file header into that parser once, then
+ * every batch is parsed in place, one JavaScript call per batch. Offline and
+ * live are one code path from the first byte of a record.
  */
 
-export const DEFAULT_BUFFER_BYTES = 256 * 1024 * 1024;
+/**
+ * Default kernel ring (pcap_set_buffer_size). With TPACKET_V3 a packet takes
+ * its captured length plus about 80 bytes of ring headers, so 128 MiB holds
+ * about 900,000 minimum-size frames: 0.6 s of a 1 Gb/s link saturated with
+ * them (1.49 M packets/s), 1 to 2 s of a saturated 1 Gb/s link at common
+ * packet sizes (each cut to the 512-byte snapshot), while the sensor catches
+ * up. README "Ring and --buffer-size" has the
+ * measurements.
+ */
+export const DEFAULT_BUFFER_BYTES = 128 * 1024 * 1024;
 
-interface CapHandle {
-  open(device: string, filter: string, bufferSize: number, buffer: Buffer): string;
-  on(event: 'packet', listener: (nbytes: number, truncated: boolean) => void): void;
-  close(): void;
-  setMinBytes?(n: number): void;
-}
-interface CapModule {
-  Cap: { new (): CapHandle; deviceList(): { name: string }[] };
-}
+/**
+ * Default snapshot length: the bytes kept of each packet. The rules read
+ * headers only; the deepest header stack they (and the tunnel decoding of
+ * the next releases) need is about 330 bytes: Ethernet with two VLAN tags
+ * (22), an outer IPv6 header (40) with a routing header (up to 40 for a
+ * few segments), a tunnel (VXLAN/Geneve UDP 8 + 8..24, GRE 4..16, ERSPAN III
+ * 12..20) and the inner Ethernet with a tag (18), the inner IPv6 (40) with
+ * hop-by-hop and destination options (16..48) and a fragment header (8),
+ * then TCP with a full option list (60), or ICMPv6 (8) quoting the
+ * original IPv6 header (40) and its transport header. 512 leaves room above
+ * that and keeps no payload worth keeping; tcpdump's own default for headers
+ * was 68/96 bytes before IPv6 and tunnels, Snort 3 keeps 1518, Zeek 9216
+ * (both read payloads; scanwatch does not).
+ */
+export const DEFAULT_SNAPLEN = 512;
+export const MIN_SNAPLEN = 96;
+export const MAX_SNAPLEN = 262144; // libpcap's MAXIMUM_SNAPLEN
+
+/**
+ * How long the kernel may hold a partly filled ring block before handing it
+ * over (pcap_set_timeout; TPACKET_V3's block retire timeout). At high rates
+ * blocks fill long before; at low rates this bounds the delay between a
+ * packet and its detection. Packet timestamps are the kernel's, so the delay
+ * never shows in reported times.
+ */
+export const BLOCK_TIMEOUT_MS = 100;
+
+/** Size of the batch buffer the binding copies records into. */
+const BATCH_BYTES = 1024 * 1024;
+
+// DLT_ values libpcap returns that differ from the LINKTYPE_ numbers used in
+// files (pcap-linktype(7)): DLT_RAW is 12 on Linux, 14 on OpenBSD.
+const DLT_TO_LINKTYPE: Record<number, number> = { 12: LinkType.RAW, 14: LinkType.RAW };
+const SUPPORTED_LINKTYPES = new Set<number>([
+  LinkType.ETHERNET,
+  LinkType.NULL,
+  LinkType.LOOP,
+  LinkType.RAW,
+  LinkType.IPV4,
+  LinkType.IPV6,
+  LinkType.LINUX_SLL,
+  LinkType.LINUX_SLL2,
+]);
 
 /** A capture that cannot start, with a message that says what to do. */
 export class LiveCaptureError extends Error {}
-
-const LINK_TYPES: Record<string, number> = {
-  ETHERNET: LinkType.ETHERNET,
-  NULL: LinkType.NULL,
-  LINKTYPE_LINUX_SLL: LinkType.LINUX_SLL,
-  RAW: LinkType.RAW,
-};
 
 export interface LiveCaptureOptions {
   interface: string;
   filter?: string;
   bufferBytes?: number;
+  snaplen?: number;
+  /**
+   * A DLT_ link type to ask libpcap for (pcap_set_datalink). Default: Linux
+   * cooked v2 (276) on "any", else the device's own.
+   */
+  datalink?: number;
+  /**
+   * Called once if the capture stops by itself (the interface went down or
+   * was removed): libpcap's message. No packet is delivered after it.
+   */
+  onError: (message: string) => void;
+}
+
+/** pcap_stats, as counters that never wrap (libpcap's are 32-bit on Linux). */
+export interface CaptureCounters {
+  /** Packets the kernel passed to the capture (ps_recv: delivered plus dropped). */
+  received: number;
+  /** Packets the kernel dropped because the ring was full: the sensor was behind (ps_drop). */
+  kernelDrops: number;
+  /** Packets the interface or its driver dropped (ps_ifdrop: /proc/net/dev "drop" since the capture began). */
+  interfaceDrops: number;
 }
 
 export interface LiveCapture {
+  /** LINKTYPE_ of the frames (pcap-linktype(7)). */
   readonly linkType: number;
   readonly interfaceName: string;
-  /** Frames delivered by libpcap so far. */
+  /** The snapshot length libpcap applies. */
+  readonly snaplen: number;
+  /** Whether timestamps carry nanoseconds (else microseconds). */
+  readonly nanosecond: boolean;
+  /** libpcap's warning at activation (e.g. promiscuous mode refused), or null. */
+  readonly warning: string | null;
+  /** Frames delivered to the sink so far. */
   readonly delivered: number;
-  /** Frames libpcap delivered cut short (longer than the 64 KiB copy buffer). */
+  /** Frames cut short by the snapshot length. */
   readonly truncated: number;
+  /** Calls from the binding (batches of packets). */
+  readonly batches: number;
+  /** Reads pcap_stats now; the last good reading if libpcap cannot tell (device gone). */
+  counters(): CaptureCounters;
   stop(): void;
 }
 
-function loadCap(): CapModule {
-  try {
-    return createRequire(import.meta.url)('cap') as CapModule;
-  } catch (err) {
-    throw new LiveCaptureError(
-      `cannot load the libpcap binding (cap): ${(err as Error).message.split('\n')[0]}; run scripts/setup.sh (it installs libpcap-dev and rebuilds)`,
-    );
-  }
-}
+/**
+ * Test-only: busy-wait this many microseconds per packet (once per batch),
+ * to make the consumer deliberately slow so that the kernel ring overflows
+ * (test/e2e/live-capture.test.ts proves the drops are then counted). Not
+ * an option: read once, never documented for users.
+ */
+const TEST_DELAY_US_PER_PACKET = Number(process.env.SCANWATCH_TEST_DELAY_US_PER_PACKET ?? 0) || 0;
+delete process.env.SCANWATCH_TEST_DELAY_US_PER_PACKET;
 
 /** Turns libpcap's error text into one line a user can act on. */
 export function explainOpenError(iface: string, message: string): string {
   const m = message.split('\n')[0]!;
   if (/permission|not permitted/i.test(m)) {
     return (
-      `no permission to capture on ${iface}: run as root, or grant the capability: ` +
-      `sudo setcap cap_net_raw+eip "$(readlink -f "$(command -v node)")" ` +
-      `(the systemd unit in systemd/ does this with AmbientCapabilities=CAP_NET_RAW)`
+      `no permission to capture on ${iface}: run as root, or with CAP_NET_RAW given to this process alone ` +
+      `(the systemd unit's AmbientCapabilities=CAP_NET_RAW, or sudo systemd-run --pty --uid=$USER -p AmbientCapabilities=CAP_NET_RAW scanwatch live ...); ` +
+      `never setcap the node binary, which would give every Node program on the host raw sockets`
     );
   }
   if (/no such device|doesn't exist|does not exist/i.test(m)) return `no such interface: ${iface}`;
-  if (/syntax error|can't parse filter|illegal|unknown host|filter/i.test(m)) return `bad --filter for ${iface}: ${m}`;
+  if (/not up/i.test(m)) return `interface ${iface} is down: ${m}`;
+  if (/^filter/i.test(m) || /syntax error|can't parse filter|illegal|unknown host/i.test(m)) return `bad --filter for ${iface}: ${m.replace(/^filter: /, '')}`;
   return `cannot capture on ${iface}: ${m}`;
 }
 
-export function startLiveCapture(opts: LiveCaptureOptions, sink: PacketSink): LiveCapture {
-  const { Cap } = loadCap();
-  const names = Cap.deviceList().map((d) => d.name);
-  if (!names.includes(opts.interface)) {
-    throw new LiveCaptureError(`no such interface: ${opts.interface} (available: ${names.join(', ') || 'none'})`);
+/** Counts frames cut by the snapshot length, then hands them on. */
+class TruncationCounter implements PacketSink {
+  truncated = 0;
+  constructor(private readonly sink: PacketSink) {}
+  onPacket(linkType: number, data: Buffer, offset: number, capLen: number, wireLen: number, tsSec: number, tsNsec: number): void {
+    if (capLen < wireLen) this.truncated++;
+    this.sink.onPacket(linkType, data, offset, capLen, wireLen, tsSec, tsNsec);
   }
-  const cap = new Cap();
-  // cap copies each frame into this buffer before the callback; one buffer
-  // serves every packet. cap keeps only a raw pointer to it, so it must stay
-  // referenced for as long as the capture runs (the packet callback below
-  // holds it; a buffer collected by the GC corrupts the heap).
-  const buffer = Buffer.alloc(65535);
-  let linkName: string;
+}
+
+/** The pcap file header (pcap-savefile(5)) for nanosecond records in host byte order. */
+function pcapFileHeader(snaplen: number, linkType: number): Buffer {
+  const h = Buffer.alloc(24);
+  const le = os.endianness() === 'LE';
+  const u32 = (v: number, at: number): number => (le ? h.writeUInt32LE(v, at) : h.writeUInt32BE(v, at));
+  const u16 = (v: number, at: number): number => (le ? h.writeUInt16LE(v, at) : h.writeUInt16BE(v, at));
+  u32(0xa1b23c4d, 0); // nanosecond magic
+  u16(2, 4);
+  u16(4, 6);
+  u32(snaplen, 16);
+  u32(linkType, 20);
+  return h;
+}
+
+/** Widens a 32-bit counter that libpcap lets wrap into one that only grows. */
+class Widened {
+  private last = 0;
+  total = 0;
+  update(raw: number): void {
+    this.total += (raw - this.last + 0x100000000) % 0x100000000;
+    this.last = raw;
+  }
+}
+
+export function startLiveCapture(opts: LiveCaptureOptions, sink: PacketSink): LiveCapture {
+  let binding: ReturnType<typeof loadPcapBinding>;
   try {
-    linkName = cap.open(opts.interface, opts.filter ?? '', opts.bufferBytes ?? DEFAULT_BUFFER_BYTES, buffer);
+    binding = loadPcapBinding();
+  } catch (err) {
+    throw new LiveCaptureError((err as Error).message);
+  }
+  const snaplen = opts.snaplen ?? DEFAULT_SNAPLEN;
+  const handle: PcapCaptureHandle = new binding.PcapCapture();
+  let opened: ReturnType<PcapCaptureHandle['open']>;
+  try {
+    opened = handle.open(opts.interface, {
+      snaplen,
+      bufferSize: opts.bufferBytes ?? DEFAULT_BUFFER_BYTES,
+      promisc: true,
+      timeoutMs: BLOCK_TIMEOUT_MS,
+      filter: opts.filter ?? '',
+      // "any" offers Linux cooked v2 (which names the interface) on
+      // libpcap >= 1.10; v1 otherwise.
+      datalink: opts.datalink ?? (opts.interface === 'any' ? LinkType.LINUX_SLL2 : undefined),
+    });
   } catch (err) {
     throw new LiveCaptureError(explainOpenError(opts.interface, (err as Error).message));
   }
-  const linkType = LINK_TYPES[linkName];
-  if (linkType === undefined) {
-    cap.close();
-    throw new LiveCaptureError(`cannot analyse ${opts.interface}: unsupported link type ${linkName}`);
+  const linkType = DLT_TO_LINKTYPE[opened.linkType] ?? opened.linkType;
+  if (!SUPPORTED_LINKTYPES.has(linkType)) {
+    handle.close();
+    throw new LiveCaptureError(`cannot analyse ${opts.interface}: unsupported link type ${opened.linkType}`);
   }
-  cap.setMinBytes?.(0);
-  const state = { delivered: 0, truncated: 0, stopped: false };
-  const origin = performance.timeOrigin;
-  cap.on('packet', (nbytes: number, truncated: boolean) => {
-    // Timestamp at delivery: cap gives none. performance.now() is a cheap
-    // monotonic read with sub-microsecond resolution.
-    const ms = origin + performance.now();
-    const sec = Math.floor(ms / 1000);
-    state.delivered++;
-    if (truncated) state.truncated++;
-    sink.onPacket(linkType, buffer, 0, nbytes, nbytes, sec, Math.round((ms - sec * 1000) * 1e6));
-  });
+
+  const counting = new TruncationCounter(sink);
+  const parser = new CaptureParser(counting, { bufferSize: Math.max(BATCH_BYTES, 4 * (opened.snaplen + 16)) });
+  parser.push(pcapFileHeader(opened.snaplen, linkType));
+  const buffer = parser.buffer;
+  const state = { delivered: 0, batches: 0, stopped: false, failed: false };
+  const recv = new Widened();
+  const drop = new Widened();
+  const ifdrop = new Widened();
+  const readStats = (): void => {
+    const s: PcapStats | null = state.stopped ? null : handle.stats();
+    if (s === null) return;
+    recv.update(s.recv);
+    drop.update(s.drop);
+    ifdrop.update(s.ifdrop);
+  };
+
+  handle.start(
+    buffer,
+    (bytes: number, packets: number) => {
+      // Every batch ends on a record boundary and the parser consumed the
+      // previous one whole, so this only resets its offsets to 0, where the
+      // binding wrote.
+      parser.prepareWrite();
+      if (parser.writeOffset !== 0 || parser.buffer !== buffer) throw new Error('live capture: batch buffer out of step with the parser');
+      state.batches++;
+      state.delivered += packets;
+      parser.commit(bytes);
+      if (TEST_DELAY_US_PER_PACKET > 0) {
+        const until = performance.now() + (TEST_DELAY_US_PER_PACKET * packets) / 1000;
+        while (performance.now() < until);
+      }
+    },
+    (message: string) => {
+      if (state.stopped || state.failed) return;
+      state.failed = true;
+      opts.onError(message);
+    },
+  );
+
   return {
     linkType,
     interfaceName: opts.interface,
+    snaplen: opened.snaplen,
+    nanosecond: opened.nanosecond,
+    warning: opened.warning,
     get delivered() {
       return state.delivered;
     },
     get truncated() {
-      return state.truncated;
+      return counting.truncated;
+    },
+    get batches() {
+      return state.batches;
+    },
+    counters() {
+      readStats();
+      return { received: recv.total, kernelDrops: drop.total, interfaceDrops: ifdrop.total };
     },
     stop() {
       if (state.stopped) return;
+      readStats(); // the final figures, before the handle goes
       state.stopped = true;
-      cap.close();
+      handle.close();
     },
   };
 }

@@ -1,20 +1,29 @@
-import { readFileSync } from 'node:fs';
-import { type LiveCapture, LiveCaptureError, startLiveCapture } from '../capture/live-capture.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { BLOCK_TIMEOUT_MS, type LiveCapture, LiveCaptureError, startLiveCapture } from '../capture/live-capture.js';
+import { registerCaptureMetrics } from '../metrics/capture-metrics.js';
+import { CaptureStatsLog } from './live-capture-stats.js';
 import { Engine } from '../engine/engine.js';
 import { createMetrics } from '../metrics/prometheus.js';
 import { parseListen, startMetricsServer } from '../metrics/http-server.js';
 import { DetectionLog, createLogger, type LogFormat } from '../report/detection-log.js';
 import { BoundedLogWriter } from '../report/log-writer.js';
 import { registerLogMetrics } from '../metrics/log-metrics.js';
+import type { LogSchema } from '../report/log-schema.js';
+import { hostname } from 'node:os';
 import type { EngineConfig } from '../rules/config.js';
 import { type Direction, sitePolicy, type SitePolicy } from '../rules/policy.js';
-import { UserError } from './errors.js';
+import { printError, UserError } from './errors.js';
+import { type LiveSettings, planReload } from './config-schema.js';
+import { CommandHook } from '../response/command-hook.js';
+import { Webhook } from '../response/webhook.js';
+import { registerHookMetrics } from '../metrics/hook-metrics.js';
 
 export interface LiveOptions {
   interface: string;
   filter: string;
   listen: string;
   bufferBytes: number;
+  snaplen: number;
   homeNet: string[] | undefined;
   allowScanners: string[];
   allowTargets: string[];
@@ -23,8 +32,16 @@ export interface LiveOptions {
   honeyPorts?: string[];
   logLevel: string;
   logFormat: LogFormat;
+  /** native (scanwatch's field names) or ecs (Elastic Common Schema). */
+  logSchema: LogSchema;
+  /** Names the sensor on every line (default: the host name). */
+  sensorName: string | undefined;
   progressInterval: number;
   configFile: string | undefined;
+  /** The settings as given at start (flags, SCANWATCH_*, file), before defaults: SIGHUP lays the file over them. */
+  startSettings: Record<string, unknown>;
+  /** The validated settings in force at start. */
+  settings: LiveSettings;
   config: EngineConfig;
   version: string;
 }
@@ -32,37 +49,32 @@ export interface LiveOptions {
 /** How long SIGTERM may take: systemd and operators expect a prompt, clean exit. */
 const STOP_DEADLINE_MS = 1800;
 const TICK_MS = 1000;
+/**
+ * Exit status when the capture is lost while running (the interface went
+ * down or was removed): the same as a capture that cannot start, non-zero
+ * and not 2 (bad usage), so systemd's Restart=on-failure retries until the
+ * interface is back (systemd/scanwatch.service).
+ */
+export const EXIT_CAPTURE_LOST = 1;
 
-/** The parts of a config file that SIGHUP may change without a restart. */
-interface Reloadable {
-  homeNet?: string[];
-  allowScanners?: string[];
-  allowTargets?: string[];
-  logLevel?: string;
-  progressInterval?: number;
-  window?: number;
-}
-
-const asList = (v: unknown): string[] | undefined =>
-  v === undefined ? undefined : Array.isArray(v) ? v.map(String) : String(v).split(/[\s,]+/).filter((s) => s !== '');
-
-/** Reads the JSON config file's reloadable keys (the same names as the flags). */
-export function readReloadable(path: string): Reloadable {
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  } catch (err) {
-    throw new UserError(`cannot read config ${path}: ${(err as Error).message.split('\n')[0]}`);
+/**
+ * Says why a running capture stopped. The socket error libpcap or the poll
+ * reports (ENETDOWN for both a downed and a deleted interface) does not
+ * tell the two apart; the interface's state in sysfs does (IFF_UP is bit 0
+ * of /sys/class/net/IF/flags, Documentation/ABI/testing/sysfs-class-net).
+ */
+export function explainCaptureLoss(iface: string, detail: string, sysfsRoot = '/sys/class/net'): string {
+  if (iface !== 'any') {
+    let flags: string | null = null;
+    try {
+      flags = readFileSync(`${sysfsRoot}/${iface}/flags`, 'utf8').trim();
+    } catch {
+      if (!existsSync(`${sysfsRoot}/${iface}`)) return `interface ${iface} was removed (${detail})`;
+    }
+    if (flags !== null && /^0x[0-9a-f]+$/i.test(flags) && (Number.parseInt(flags, 16) & 1) === 0) return `interface ${iface} went down (${detail})`;
   }
-  const num = (v: unknown): number | undefined => (v === undefined ? undefined : Number(v));
-  return {
-    homeNet: asList(raw['home-net']),
-    allowScanners: asList(raw['allow-scanner']),
-    allowTargets: asList(raw['allow-target']),
-    logLevel: raw['log-level'] === undefined ? undefined : String(raw['log-level']),
-    progressInterval: num(raw['progress-interval']),
-    window: num(raw['window']),
-  };
+  if (/network is down|went down|disappeared|no such device/i.test(detail)) return `interface ${iface} went down or was removed (${detail})`;
+  return detail;
 }
 
 function buildPolicy(homeNet: string[] | undefined, scanners: string[], targets: string[]): SitePolicy {
@@ -80,7 +92,13 @@ function buildPolicy(homeNet: string[] | undefined, scanners: string[], targets:
 export async function runLive(opts: LiveOptions): Promise<number> {
   // Logs never block the packet path: a bounded queue, written asynchronously (log-writer.ts).
   const logOut = new BoundedLogWriter(1);
-  const log = createLogger(opts.logLevel, opts.logFormat, logOut);
+  const log = createLogger(
+    opts.logLevel,
+    opts.logFormat,
+    { name: opts.sensorName ?? hostname(), hostname: hostname(), interface: opts.interface, version: opts.version },
+    opts.logSchema,
+    logOut,
+  );
   const policy = buildPolicy(opts.homeNet, opts.allowScanners, opts.allowTargets);
   let progressInterval = opts.progressInterval;
   const engine = new Engine(opts.config);
@@ -97,10 +115,30 @@ export async function runLive(opts: LiveOptions): Promise<number> {
   registerLogMetrics(metrics.registry, logOut);
   let capture: LiveCapture | null = null;
 
+  // Response hooks: each new scan's event, off the packet path (bounded queues, counted).
+  const s = opts.settings;
+  const hookFailed = (message: string): void => log.warn({ event: 'hook_failed', error: message }, message);
+  let command: CommandHook | null = null;
+  try {
+    command =
+      s['on-detection'] === undefined
+        ? null
+        : new CommandHook({ command: s['on-detection'], timeoutMs: s['hook-timeout'] * 1000, concurrency: s['hook-concurrency'], rate: s['hook-rate'], onFailure: hookFailed });
+  } catch (err) {
+    throw new UserError((err as Error).message, 2);
+  }
+  const webhook = s.webhook === undefined ? null : new Webhook({ url: s.webhook, queueLimit: s['webhook-queue'], onFailure: hookFailed });
+  registerHookMetrics(metrics.registry, command, webhook);
+
   engine.onDetection = (event, d) => {
     // The log line already worked out the direction; the metric takes the same one.
     const line = event === 'start' ? detections.started(d, engine.now) : detections.ended(d);
     metrics.onDetection(event, d, line.direction as Direction);
+    if (event === 'start' && (command !== null || webhook !== null)) {
+      const payload = { event: 'scan_started', sensor: opts.sensorName ?? hostname(), interface: opts.interface, ...line };
+      command?.submit(payload);
+      webhook?.submit(payload);
+    }
   };
 
   const { host, port } = (() => {
@@ -122,13 +160,34 @@ export async function runLive(opts: LiveOptions): Promise<number> {
     throw new UserError((err as Error).message);
   }
 
+  // Set once the capture has failed by itself; the promise below stops the sensor.
+  let captureFailed: (message: string) => void = () => {};
   try {
-    capture = startLiveCapture({ interface: opts.interface, filter: opts.filter, bufferBytes: opts.bufferBytes }, engine);
+    capture = startLiveCapture(
+      {
+        interface: opts.interface,
+        filter: opts.filter,
+        bufferBytes: opts.bufferBytes,
+        snaplen: opts.snaplen,
+        onError: (message) => captureFailed(message),
+      },
+      engine,
+    );
   } catch (err) {
     await server.close();
     if (err instanceof LiveCaptureError) throw new UserError(err.message);
     throw err;
   }
+  // Signal handlers go in before sensor_started is written: until a
+  // listener exists, SIGTERM's default action kills node outright, and a
+  // supervisor may signal as soon as it sees that line.
+  let pendingSignal: string | null = null;
+  let requestStop = (signal: string): void => {
+    pendingSignal ??= signal;
+  };
+  process.once('SIGTERM', () => requestStop('SIGTERM'));
+  process.once('SIGINT', () => requestStop('SIGINT'));
+
   log.info(
     {
       event: 'sensor_started',
@@ -136,42 +195,60 @@ export async function runLive(opts: LiveOptions): Promise<number> {
       link_type: capture.linkType,
       filter: opts.filter || null,
       buffer_bytes: opts.bufferBytes,
+      snaplen: capture.snaplen,
+      nanosecond_timestamps: capture.nanosecond,
       listen: `${server.host}:${server.port}`,
       home_net: policy.homeNet.text,
       version: opts.version,
     },
     'capturing',
   );
+  if (capture.warning !== null) log.warn({ event: 'capture_warning', interface: opts.interface, warning: capture.warning }, capture.warning);
+  const live = capture;
+  registerCaptureMetrics(metrics.registry, opts.interface, () => live.counters());
 
-  // Live packet time is the time of delivery, so expiry, scan ends and
-  // progress lines run on that clock too, also while no packet arrives.
+  const captureStats = new CaptureStatsLog(log, live, () => engine.packets);
+
+  // Packets carry the kernel's timestamps (CLOCK_REALTIME). While none
+  // arrives, expiry, scan ends and progress lines run on the same clock,
+  // held back by the ring's block timeout so that it never runs ahead of a
+  // packet still waiting in the ring.
   const tick = setInterval(() => {
-    // The same clock the capture stamps packets with (live-capture.ts).
-    const now = (performance.timeOrigin + performance.now()) / 1000;
+    const now = (Date.now() - BLOCK_TIMEOUT_MS) / 1000;
     engine.tick(now, 16384);
     detections.progress(engine.active, now, progressInterval);
+    captureStats.maybeLog(progressInterval);
   }, TICK_MS);
 
   return await new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (signal: string): void => {
+    const stop = (signal: string, code = 0): void => {
       if (stopping) return;
       stopping = true;
       clearInterval(tick);
-      const hardExit = setTimeout(() => resolve(0), STOP_DEADLINE_MS);
+      const hardExit = setTimeout(() => resolve(code), STOP_DEADLINE_MS);
       hardExit.unref();
-      capture?.stop();
+      live.stop();
+      command?.close();
+      webhook?.close();
       log.info({ event: 'sensor_stopping', signal }, 'stopping');
       // Every open scan gets its final line before we go.
       engine.finish();
       log.info(
         {
           event: 'sensor_stopped',
-          packets: engine.packets,
+          ...captureStats.totals(),
           bytes: engine.bytes,
-          detections: engine.detections.length,
+          // What the lines logged add up to (a SIEM counting them finds the same).
+          detections: detections.counts.scan_started,
+          scans_started: detections.counts.scan_started,
+          scans_ended: detections.counts.scan_ended,
+          detections_dropped: engine.detectionsDropped,
+          ...(command !== null ? { hook_command: command.counters } : {}),
+          ...(webhook !== null ? { hook_webhook: webhook.counters } : {}),
           decode_errors: engine.decoder.errors.reduce((a, b) => a + b, 0),
           log_lines_dropped: logOut.linesDropped,
+          exit_code: code,
         },
         'stopped',
       );
@@ -181,28 +258,57 @@ export async function runLive(opts: LiveOptions): Promise<number> {
       void server.close();
       void logOut.drain(STOP_DEADLINE_MS - 300).then(() => {
         clearTimeout(hardExit);
-        resolve(0);
+        resolve(code);
       });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    captureFailed = (detail: string): void => {
+      // The socket errors while the kernel is still tearing the interface
+      // down; a moment later sysfs tells a deleted interface from a downed one.
+      setTimeout(() => reportLoss(detail), 250);
+    };
+    const reportLoss = (detail: string): void => {
+      if (stopping) return;
+      const message = explainCaptureLoss(opts.interface, detail);
+      // One clear line in the log and one on stderr, then the final lines of
+      // every open scan; the non-zero exit lets systemd restart the sensor.
+      log.error({ event: 'capture_lost', interface: opts.interface, error: message, detail }, `capture stopped: ${message}`);
+      printError(`capture stopped: ${message}`);
+      stop('capture_lost', EXIT_CAPTURE_LOST);
+    };
+    requestStop = stop;
+    if (pendingSignal !== null) stop(pendingSignal);
     process.on('SIGHUP', () => {
       if (opts.configFile === undefined) {
         log.warn({ event: 'config_reload_skipped' }, 'SIGHUP: no --config file to reload');
         return;
       }
       try {
-        const r = readReloadable(opts.configFile);
-        const next = buildPolicy(r.homeNet ?? opts.homeNet, r.allowScanners ?? opts.allowScanners, r.allowTargets ?? opts.allowTargets);
-        engine.useAllowLists(next.allowScanners, next.allowTargets);
-        detections.setPolicy(next);
-        if (r.logLevel !== undefined) log.level = r.logLevel;
-        if (r.progressInterval !== undefined && r.progressInterval > 0) progressInterval = r.progressInterval;
-        if (r.window !== undefined && r.window > 0) engine.config.window = r.window;
+        // The whole new configuration is read, validated and built first
+        // (any error throws here, before anything changed); then it is
+        // swapped in by plain assignments that cannot fail.
+        const { settings: next, restartOnly } = planReload(opts.startSettings, opts.configFile);
+        const policy = buildPolicy(next['home-net'], next['allow-scanner'], next['allow-target']);
+        engine.useAllowLists(policy.allowScanners, policy.allowTargets);
+        detections.setPolicy(policy);
+        log.level = next['log-level'];
+        progressInterval = next['progress-interval'];
+        engine.config.window = next.window;
         log.info(
-          { event: 'config_reloaded', file: opts.configFile, home_net: next.homeNet.text, allow_scanner: next.allowScanners.text, allow_target: next.allowTargets.text },
+          {
+            event: 'config_reloaded',
+            file: opts.configFile,
+            home_net: policy.homeNet.text,
+            allow_scanner: policy.allowScanners.text,
+            allow_target: policy.allowTargets.text,
+            log_level: next['log-level'],
+            window: next.window,
+            progress_interval: next['progress-interval'],
+          },
           'configuration reloaded; state kept',
         );
+        if (restartOnly.length > 0) {
+          log.warn({ event: 'config_restart_needed', keys: restartOnly }, `these settings take effect at the next start: ${restartOnly.join(', ')}`);
+        }
       } catch (err) {
         log.error({ event: 'config_reload_failed', file: opts.configFile, error: (err as Error).message }, 'SIGHUP: kept the old configuration');
       }

@@ -3,14 +3,14 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { defaultConfig, type EngineConfig } from '../rules/config.js';
 import { GENEVE_PORT, VXLAN_PORT } from '../decode/layer-table.js';
-import { readFileSync } from 'node:fs';
-import { DEFAULT_BUFFER_BYTES, parseSize } from '../capture/live-capture.js';
+import { DEFAULT_BUFFER_BYTES, DEFAULT_SNAPLEN, MAX_SNAPLEN, MIN_SNAPLEN } from '../capture/live-capture.js';
 import { analyze, FORMATS, type Format } from './analyze.js';
 import { epilog } from './help-text.js';
 import { listValues } from './list-values.js';
 import { EXIT_INTERNAL, EXIT_USAGE, printError, UserError } from './errors.js';
-import { bufferSizeProblem, interfaceNameProblem } from './live-options.js';
 import { packageVersion } from './version.js';
+import { LOG_SCHEMAS, type LogSchema } from '../report/log-schema.js';
+import { checkEnvironment, parseLiveSettings, pickSettings, readConfigFile } from './config-schema.js';
 
 // A closed pipe (`scanwatch analyze x | head`) is not an error worth a trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -118,7 +118,8 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('interface', { alias: 'i', type: 'string', demandOption: true, describe: 'interface to capture on (a span or mirror port)' })
           .option('filter', { type: 'string', default: '', describe: 'BPF capture filter (tcpdump syntax)' })
           .option('listen', { type: 'string', default: DEFAULT_LISTEN, describe: 'HOST:PORT for /metrics and /healthz' })
-          .option('buffer-size', { type: 'string', default: `${DEFAULT_BUFFER_BYTES / 1024 / 1024}MiB`, describe: 'kernel capture buffer; each packet takes a 64 KiB slot, and the ring uses about twice this much RAM' })
+          .option('buffer-size', { type: 'string', default: `${DEFAULT_BUFFER_BYTES / 1024 / 1024}MiB`, describe: 'kernel capture ring (RAM, taken at start); a packet takes its captured length plus about 80 bytes' })
+          .option('snaplen', { type: 'number', default: DEFAULT_SNAPLEN, describe: `bytes kept of each packet (${MIN_SNAPLEN}-${MAX_SNAPLEN}); the default holds every header the rules read, tunnels included` })
           .option('home-net', { type: 'string', array: true, coerce: listValues, describe: 'networks you defend (CIDR list); default RFC 1918, fc00::/7, fe80::/10' })
           .option('allow-scanner', { type: 'string', array: true, coerce: listValues, default: [] as string[], describe: 'sources never reported (CIDR list)' })
           .option('allow-target', { type: 'string', array: true, coerce: listValues, default: [] as string[], describe: 'targets whose probes are not counted (CIDR list)' })
@@ -127,57 +128,61 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('window', { type: 'number', default: defaultConfig().window, describe: "seconds of quiet after which a source's counts restart" })
           .option('vxlan-port', { type: 'number', default: VXLAN_PORT, describe: 'UDP port decoded as VXLAN (inner traffic analysed)' })
           .option('geneve-port', { type: 'number', default: GENEVE_PORT, describe: 'UDP port decoded as Geneve (inner traffic analysed)' })
-          .option('max-detections', { type: 'number', default: defaultConfig().maxDetections, describe: 'scans in progress kept at once; more are counted (detections_dropped)' })
           .option('progress-interval', { type: 'number', default: 60, describe: 'seconds between log lines for a scan that keeps growing' })
           .option('log-level', { choices: ['debug', 'info', 'warn', 'error'], default: 'info' })
           .option('log-format', { choices: ['auto', 'json', 'pretty'], default: 'auto', describe: 'auto: pretty on a terminal, JSON otherwise' })
-          .config('config', 'JSON file with any of these options (SIGHUP reloads home-net, allow lists, log-level, window)', (path: string) => {
-            let parsed: unknown;
-            try {
-              parsed = JSON.parse(readFileSync(path, 'utf8'));
-            } catch (err) {
-              throw (configError = new UserError(`cannot read config ${path}: ${(err as Error).message.split('\n')[0]}`, EXIT_USAGE));
-            }
-            // `null`, `[]` or `3` parse as JSON but hold no settings.
-            if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-              throw (configError = new UserError(`config ${path}: expected a JSON object of settings, e.g. {"interface": "eth1"}`, EXIT_USAGE));
-            }
-            return parsed as object;
-          }),
+          .option('log-schema', { choices: LOG_SCHEMAS, default: 'native' as LogSchema, describe: "JSON lines' field names: native, or ecs (Elastic Common Schema)" })
+          .option('sensor-name', { type: 'string', describe: 'name of this sensor on every log line (default: the host name)' })
+          .option('flow-capacity', { type: 'number', default: defaultConfig().flowCapacity, describe: 'flow table slots (answers tied to probes); raise when flows are evicted' })
+          .option('probation-capacity', { type: 'number', default: defaultConfig().probationCapacity, describe: 'slots for sources with one probe so far' })
+          .option('source-capacity', { type: 'number', default: defaultConfig().sourceCapacity, describe: 'sources followed in full; raise when sources are evicted' })
+          .option('sketch-budget', { type: 'string', default: `${defaultConfig().sketchBudgetBytes / 1024 / 1024}MiB`, describe: 'memory for per-source port bitmaps and host sketches' })
+          .option('max-detections', { type: 'number', default: defaultConfig().maxDetections, describe: 'open scans kept at once; beyond this they are counted and dropped' })
+          .option('on-detection', { type: 'string', describe: 'run COMMAND (argv split on spaces, no shell) for each new scan, the event JSON on its stdin' })
+          .option('hook-timeout', { type: 'number', default: 10, describe: 'seconds before an --on-detection command is killed' })
+          .option('hook-concurrency', { type: 'number', default: 4, describe: '--on-detection commands running at once' })
+          .option('hook-rate', { type: 'number', default: 10, describe: '--on-detection commands started per second at most; up to 100 events wait, more are dropped and counted' })
+          .option('webhook', { type: 'string', describe: 'POST each new scan as JSON to this http(s) URL (retries with backoff)' })
+          .option('webhook-queue', { type: 'number', default: 1000, describe: 'events waiting for the webhook at most; beyond, the oldest is dropped and counted' })
+          // The file is read and checked by the same schema as the flags (config-schema.ts).
+          .config('config', 'JSON file with any of these settings (SIGHUP reloads home-net, allow lists, log-level, window, progress-interval)', (path: string) => readConfigFile(path)),
       async (args) => {
+        // One schema for flags, SCANWATCH_* and the config file (config-schema.ts).
+        checkEnvironment(process.env);
+        const raw = pickSettings(args as Record<string, unknown>);
+        const s = parseLiveSettings(raw);
         const config = defaultConfig();
-        if (!(args.window > 0)) throw new UserError('--window must be a positive number of seconds', EXIT_USAGE);
-        if (!(args['progress-interval'] > 0)) throw new UserError('--progress-interval must be a positive number of seconds', EXIT_USAGE);
-        config.window = args.window;
-        setTunnelPorts(config, args['vxlan-port'], args['geneve-port']);
-        config.maxDetections = maxDetections(args['max-detections']);
-        const ifaceProblem = interfaceNameProblem(args.interface);
-        if (ifaceProblem !== null) throw new UserError(`--interface: ${ifaceProblem}`, EXIT_USAGE);
-        let bufferBytes: number;
-        try {
-          bufferBytes = parseSize(args['buffer-size']);
-        } catch (err) {
-          throw new UserError(`--buffer-size: ${(err as Error).message}`, EXIT_USAGE);
-        }
-        const sizeProblem = bufferSizeProblem(bufferBytes);
-        if (sizeProblem !== null) throw new UserError(`--buffer-size: ${sizeProblem}`, EXIT_USAGE);
-        const format = args['log-format'] === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : (args['log-format'] as 'json' | 'pretty');
+        config.window = s.window;
+        config.flowCapacity = s['flow-capacity'];
+        config.probationCapacity = s['probation-capacity'];
+        config.sourceCapacity = s['source-capacity'];
+        config.sketchBudgetBytes = s['sketch-budget'];
+        config.maxDetections = s['max-detections'];
+        const bufferBytes = s['buffer-size'];
+        const snaplen = s.snaplen;
+        const format = s['log-format'] === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : s['log-format'];
+        setTunnelPorts(config, s['vxlan-port'], s['geneve-port']);
         // Loaded only here: analyze needs neither libpcap nor prom-client.
         const { runLive } = await import('./live.js');
         exitCode = await runLive({
-          interface: args.interface,
-          filter: args.filter,
-          listen: args.listen,
+          interface: s.interface,
+          filter: s.filter,
+          listen: s.listen,
           bufferBytes,
-          homeNet: args['home-net'],
-          allowScanners: args['allow-scanner'],
-          allowTargets: args['allow-target'],
-          darkNet: args['dark-net'],
-          honeyPorts: args['honey-port'],
-          logLevel: args['log-level'],
+          snaplen,
+          homeNet: s['home-net'],
+          allowScanners: s['allow-scanner'],
+          allowTargets: s['allow-target'],
+          logLevel: s['log-level'],
+          darkNet: s['dark-net'],
+          honeyPorts: s['honey-port'],
           logFormat: format,
-          progressInterval: args['progress-interval'],
-          configFile: typeof args.config === 'string' ? args.config : undefined,
+          logSchema: s['log-schema'],
+          sensorName: s['sensor-name'],
+          progressInterval: s['progress-interval'],
+          configFile: s.config,
+          startSettings: raw,
+          settings: s,
           config,
           version,
         });

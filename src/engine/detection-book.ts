@@ -99,7 +99,12 @@ export class DetectionBook {
     // A decoy copy merged at its opening was never reported, so it does not end either.
     if (this.active.delete(d) || d.absorbedBy === null) this.onDetection('end', d);
     if (!this.keepEnded) {
+      // Live: scan_ended is final. The source's counts for this technique
+      // start from zero, so a later scan by the same source is a new scan
+      // with its own counts, never the old one's under a new scan_started.
+      const st = d.live;
       d.detach();
+      st?.reset();
       this.endedSinceCompaction++;
     }
   }

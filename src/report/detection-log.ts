@@ -3,6 +3,8 @@ import type { Detection } from '../rules/detection.js';
 import type { SitePolicy } from '../rules/policy.js';
 import { BoundedLogWriter } from './log-writer.js';
 import { detectionReport } from './report.js';
+import { type LogSchema, schemaOptions, type SensorIdentity, timeOrderedId } from './log-schema.js';
+import { hostname } from 'node:os';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -36,14 +38,22 @@ export class PrettyLines implements LineSink {
         continue;
       }
       const ms = Number(o.time);
-      const time = Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString().replace('T', ' ').replace('Z', '') : String(o.time);
-      const level = ({ 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' } as Record<number, string>)[Number(o.level)] ?? 'INFO';
+      const time =
+        typeof o.time === 'string'
+          ? o.time.replace('T', ' ').replace('Z', '')
+          : Number.isFinite(ms) && Math.abs(ms) <= 8.64e15
+            ? new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
+            : String(o.time);
+      const level =
+        typeof o.level === 'string'
+          ? o.level.toUpperCase()
+          : (({ 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' } as Record<number, string>)[Number(o.level)] ?? 'INFO');
       let text = `${time} ${level.padEnd(5)} ${String(o.msg ?? o.event ?? '')}`;
       if (typeof o.src === 'string') {
         const learned = Array.isArray(o.open_ports) && o.open_ports.length > 0 ? ` open ${(o.open_ports as number[]).join(',')}` : '';
         text += `: ${o.src} ${o.type} ${o.pattern} ${o.direction}/${o.severity} targets=${o.targets} ports=${o.ports} probes=${o.probes}${o.tool ? ` tool=${o.tool}` : ''}${learned}${attackText(o.attack)}`;
       } else {
-        const rest = Object.entries(o).filter(([k]) => !['time', 'level', 'msg', 'event', 'pid', 'hostname'].includes(k));
+        const rest = Object.entries(o).filter(([k]) => !['time', 'level', 'msg', 'event', 'pid', 'hostname', 'sensor', 'interface'].includes(k));
         if (rest.length > 0) text += ' ' + rest.map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ');
       }
       this.out.write(text + '\n');
@@ -52,13 +62,25 @@ export class PrettyLines implements LineSink {
   }
 }
 
+/** Who logs: without one (tests, tools), the host name and no interface. */
+const DEFAULT_SENSOR: SensorIdentity = { name: hostname(), hostname: hostname(), interface: '', version: '' };
+
 /**
- * The sensor's logger. Lines go to `out` (default: a BoundedLogWriter on
- * stdout): asynchronous and bounded, so a log reader that stops reading
- * costs log lines (counted), never packets.
+ * The sensor's logger. `schema` shapes the JSON lines (log-schema.ts):
+ * ISO 8601 time, textual level, sensor name and interface on every line; a
+ * terminal's pretty lines are always drawn from the native schema. Lines go
+ * to `out` (default: a BoundedLogWriter on stdout): asynchronous and
+ * bounded, so a log reader that stops reading costs log lines (counted),
+ * never packets.
  */
-export function createLogger(level: string, format: LogFormat, out: LineSink = new BoundedLogWriter(1)): Logger {
-  const options = { level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.epochTime, messageKey: 'msg' };
+export function createLogger(
+  level: string,
+  format: LogFormat,
+  sensor: SensorIdentity = DEFAULT_SENSOR,
+  schema: LogSchema = 'native',
+  out: LineSink = new BoundedLogWriter(1),
+): Logger {
+  const options = { level, ...schemaOptions(format === 'pretty' ? 'native' : schema, sensor) };
   return pino(options, format === 'pretty' ? new PrettyLines(out) : out);
 }
 
@@ -69,6 +91,11 @@ export function createLogger(level: string, format: LogFormat, out: LineSink = n
  * and severity.
  */
 export class DetectionLog {
+  /** Lines logged, by event: what a SIEM counting the lines would find (sensor_stopped, tests). */
+  readonly counts = { scan_started: 0, scan_progress: 0, scan_ended: 0 };
+  /** `scan_id` of each open scan: unique across restarts (log-schema.ts timeOrderedId). */
+  private readonly scanIds = new WeakMap<Detection, string>();
+
   constructor(
     private readonly log: Logger,
     private policy: SitePolicy,
@@ -79,13 +106,19 @@ export class DetectionLog {
   }
 
   fields(d: Detection): Record<string, unknown> {
-    return { ...detectionReport(d, this.policy) };
+    let scanId = this.scanIds.get(d);
+    if (scanId === undefined) {
+      scanId = timeOrderedId();
+      this.scanIds.set(d, scanId);
+    }
+    return { scan_id: scanId, ...detectionReport(d, this.policy) };
   }
 
   started(d: Detection, now: number): Record<string, unknown> {
     d.reportedAt = now;
     d.reportedProbes = d.probes;
     const f = this.fields(d);
+    this.counts.scan_started++;
     this.log.warn({ event: 'scan_started', ...f }, 'scan detected');
     return f;
   }
@@ -96,6 +129,7 @@ export class DetectionLog {
       if (d.probes > d.reportedProbes && now - d.reportedAt >= interval) {
         d.reportedAt = now;
         d.reportedProbes = d.probes;
+        this.counts.scan_progress++;
         this.log.info({ event: 'scan_progress', ...this.fields(d) }, 'scan continues');
       }
     }
@@ -103,6 +137,7 @@ export class DetectionLog {
 
   ended(d: Detection): Record<string, unknown> {
     const f = this.fields(d);
+    this.counts.scan_ended++;
     this.log.info({ event: 'scan_ended', ...f }, 'scan ended');
     return f;
   }

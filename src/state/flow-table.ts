@@ -214,15 +214,28 @@ export class FlowTable {
     this.ints[slot * STRIDE + LAST] = this.ms(now);
     if (fromInitiator) this.ints[slot * STRIDE + PACKETS]!++;
   }
-  /** When the flow began, in seconds. */
+  /**
+   * When the flow began, in seconds. The stored 32-bit value wraps every
+   * 2^32 ms (49.7 days; the signed range every 24.8), so it is unwrapped
+   * against the latest clock reading: exact for any flow younger than 24.8
+   * days, whatever the uptime (flows expire after `idleTimeout` seconds
+   * without a packet).
+   */
   firstSeen(slot: number): number {
-    return this.epoch + this.ints[slot * STRIDE + FIRST]! / 1000;
+    const latest = this.latestMs;
+    const ageMs = ((latest | 0) - this.ints[slot * STRIDE + FIRST]!) | 0;
+    return this.epoch + (latest - ageMs) / 1000;
   }
+
+  /** The latest clock reading, in whole milliseconds since `epoch` (not wrapped). */
+  private latestMs = 0;
 
   /** Packet time as wrapping 32-bit milliseconds since the first packet. */
   private ms(now: number): number {
     if (this.epoch !== this.epoch) this.epoch = now;
-    return Math.round((now - this.epoch) * 1000) | 0;
+    const full = Math.round((now - this.epoch) * 1000);
+    if (full > this.latestMs) this.latestMs = full;
+    return full | 0;
   }
 
   /** Advances the clock hand over `steps` slots, expiring idle entries. */

@@ -640,10 +640,24 @@ export class Lab {
    * `listen` is where /metrics is fetched (pass the same --listen in args,
    * or nothing for the default 127.0.0.1:9750).
    */
-  startSensor(args: string[], opts: { listen?: string; name?: string; wrap?: string[] } = {}): Sensor {
+  startSensor(
+    args: string[],
+    opts: {
+      listen?: string;
+      name?: string;
+      wrap?: string[];
+      /** Capture interface (default tgt0). */
+      iface?: string;
+      /** Extra environment variables (test-only knobs). */
+      env?: NodeJS.ProcessEnv;
+      /** Run dist/cli/main.js itself (its #!/usr/bin/env node line), not `node dist/cli/main.js`. */
+      direct?: boolean;
+    } = {},
+  ): Sensor {
     const listen = opts.listen ?? '127.0.0.1:9750';
-    const full = [this.sensorMain, 'live', '--interface', TGT_IF, '--log-format', 'json', ...args];
-    const [cmd, ...rest] = opts.wrap && opts.wrap.length > 0 ? [...opts.wrap, process.execPath, ...full] : [process.execPath, ...full];
+    const full = [this.sensorMain, 'live', '--interface', opts.iface ?? TGT_IF, '--log-format', 'json', ...args];
+    const node = opts.direct ? [] : [process.execPath];
+    const [cmd, ...rest] = opts.wrap && opts.wrap.length > 0 ? [...opts.wrap, ...node, ...full] : [...node, ...full];
     const lines: LogLine[] = [];
     const nonJson: string[] = [];
     const onLine = (l: string): void => {
@@ -655,7 +669,7 @@ export class Lab {
         nonJson.push(l);
       }
     };
-    const proc = this.bg(this.tgtNs, opts.name ?? 'sensor', cmd!, rest, { env: this.sensorEnv(), onLine });
+    const proc = this.bg(this.tgtNs, opts.name ?? 'sensor', cmd!, rest, { env: { ...this.sensorEnv(), ...opts.env }, onLine });
     const sensor = new Sensor(this, proc, listen, args, lines, nonJson);
     return sensor;
   }

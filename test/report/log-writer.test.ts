@@ -116,7 +116,7 @@ describe('BoundedLogWriter', () => {
       const fd = fs.openSync(file, 'w');
       open.push(fd);
       const w = new BoundedLogWriter(fd);
-      const log = createLogger('info', format, w);
+      const log = createLogger('info', format, undefined, undefined, w);
       log.info({ event: 'sensor_started', interface: 'eth1' }, 'capturing');
       log.debug({ event: 'ignored' }, 'below the level');
       expect(await w.drain(2000)).toBe(true);

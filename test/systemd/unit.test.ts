@@ -40,6 +40,16 @@ const single = (key: string): string => {
   return v[0]!;
 };
 
+/** Every value of a key in another section ([Unit], [Install]). */
+const unitValues = (section: string, key: string): string[] => unit.filter((d) => d.section === section && d.key === key).map((d) => d.value);
+
+/** Seconds from a systemd time span such as 5s, 500ms, 1min or a bare number (seconds). */
+function systemdSeconds(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|min|h)?$/.exec(text);
+  if (!m) throw new Error(`not a systemd time span: ${text}`);
+  return Number(m[1]) * { ms: 0.001, s: 1, min: 60, h: 3600 }[(m[2] ?? 's') as 'ms' | 's' | 'min' | 'h'];
+}
+
 function analyze(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(SYSTEMD_ANALYZE, args, { encoding: 'utf8', timeout: 60_000, cwd: ROOT });
   if (r.error) throw r.error;
@@ -159,12 +169,22 @@ describe('systemd/scanwatch.service', () => {
     expect(unit.some((d) => /^(PrivateUsers|MemoryDenyWriteExecute)$/.test(d.key) && d.value === 'yes')).toBe(false);
   });
 
-  it('sizes MemoryMax for the capture ring (twice the default buffer) plus the Node heap', () => {
+  it('sizes MemoryMax for the capture ring (the default buffer, TPACKET_V3), Node and the worst-case scan state', () => {
     const max = systemdBytes(single('MemoryMax'));
-    // The ring is 2 x the buffer (64 KiB frames in 128 KiB blocks), Node needs ~150 MB.
-    expect(max).toBeGreaterThanOrEqual(2 * DEFAULT_BUFFER_BYTES + 150 * 1024 * 1024);
+    // ring = buffer; Node ~64 MB at start; scan state up to ~300 MB (README).
+    expect(max).toBeGreaterThanOrEqual(DEFAULT_BUFFER_BYTES + 400 * 1024 * 1024);
     // ... and it is a limit, not a formality.
-    expect(max).toBeLessThanOrEqual(2 * DEFAULT_BUFFER_BYTES + 512 * 1024 * 1024);
+    expect(max).toBeLessThanOrEqual(DEFAULT_BUFFER_BYTES + 768 * 1024 * 1024);
+  });
+
+  it('keeps restarting after the interface goes away (exit 1), never after bad usage (exit 2)', () => {
+    expect(single('Restart')).toBe('on-failure');
+    // no start limit: an interface that is down for an hour must not leave the unit failed
+    expect(unitValues('Unit', 'StartLimitIntervalSec')).toEqual(['0']);
+    expect(unitValues('Unit', 'StartLimitBurst')).toEqual([]);
+    expect(values('StartLimitIntervalSec')).toEqual([]);
+    expect(single('RestartPreventExitStatus').split(/\s+/)).toEqual(['2']);
+    expect(systemdSeconds(single('RestartSec'))).toBeGreaterThanOrEqual(1);
   });
 });
 
@@ -179,6 +199,7 @@ describe('systemd/scanwatch.env', () => {
     'SCANWATCH_ALLOW_SCANNER',
     'SCANWATCH_ALLOW_TARGET',
     'SCANWATCH_BUFFER_SIZE',
+    'SCANWATCH_SNAPLEN',
     'SCANWATCH_CONFIG',
     'SCANWATCH_LOG_LEVEL',
   ];
