@@ -58,6 +58,8 @@ export class Decoder {
   nextHeader = 0;
   /** True when the capture holds less of the current IP datagram than its header states. */
   ipTruncated = false;
+  /** Bytes of the current IP datagram its header states beyond what was captured (a snapshot length cut it). */
+  missing = 0;
   /** The EtherType that named the current layer (a VLAN tag's TPID). */
   etherType = 0;
   vlanTags = 0;
@@ -85,6 +87,7 @@ export class Decoder {
   decode(linkType: number, buf: Buffer, off: number, capLen: number, now = 0): boolean {
     const p = this.packet;
     p.buf = buf;
+    this.missing = 0;
     p.l3 = L3.NONE;
     p.l2Broadcast = false;
     p.vlan = -1;

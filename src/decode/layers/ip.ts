@@ -65,6 +65,7 @@ export function ipv4(d: Decoder, buf: Buffer, off: number, end: number): number 
   // Trust the IP total length over the frame length: Ethernet pads short frames.
   const payloadEnd = off + Math.min(totalLen, end - off);
   d.ipTruncated = totalLen > end - off;
+  d.missing = d.ipTruncated ? totalLen - (end - off) : 0;
   const fragOffset = (frag & 0x1fff) * 8;
   const more = (frag & 0x2000) !== 0;
   if (fragOffset === 0 && !more) return ipPayload(d, proto, off + hlen, payloadEnd);
@@ -76,6 +77,7 @@ export function ipv4(d: Decoder, buf: Buffer, off: number, end: number): number 
   if (slot < 0) return ACCEPT;
   p.buf = r.pool;
   p.reassembled = true;
+  d.missing = 0;
   const start = r.dataOffset(slot);
   return ipPayload(d, proto, start, start + r.length);
 }
@@ -96,6 +98,7 @@ export function ipv6(d: Decoder, buf: Buffer, off: number, end: number): number 
   d.pos = off + 40;
   const statedEnd = off + 40 + u16(buf, off + 4);
   d.ipTruncated = statedEnd > end;
+  d.missing = d.ipTruncated ? statedEnd - end : 0;
   d.end = d.ipTruncated ? end : statedEnd;
   return Layer.IPV6_EXTENSIONS;
 }

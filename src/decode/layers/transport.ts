@@ -18,7 +18,8 @@ export function tcp(d: Decoder, buf: Buffer, off: number, end: number): number {
   p.tcpAck = i32(buf, off + 8);
   p.tcpFlags = buf[off + 13]!;
   p.tcpWindow = u16(buf, off + 14);
-  p.payloadLen = end - off - hlen;
+  // A frame cut by the snapshot length: the payload is what the IP header states (d.missing).
+  p.payloadLen = end - off - hlen + d.missing;
   p.tcpOptionMask = 0;
   p.tcpOptionCount = 0;
   p.tcpMss = -1;
@@ -57,8 +58,9 @@ export function udp(d: Decoder, buf: Buffer, off: number, end: number): number {
   const p = d.packet;
   p.sport = u16(buf, off);
   p.dport = u16(buf, off + 2);
-  const payloadLen = Math.max(0, Math.min(u16(buf, off + 4), end - off) - 8);
-  p.payloadLen = payloadLen;
+  // Bounded by the datagram the IP header states, which a snapshot length may have cut (d.missing).
+  p.payloadLen = Math.max(0, Math.min(u16(buf, off + 4), end - off + d.missing) - 8);
+  const payloadLen = Math.max(0, Math.min(p.payloadLen, end - off - 8));
   // A tunnel registered on the destination port (VXLAN, Geneve) opens the payload.
   const next = d.udpPorts[p.dport]!;
   if (next === 0 || payloadLen === 0) return ACCEPT;
