@@ -70,7 +70,7 @@ describe('README JSON sample', () => {
     const removed = structuredClone(real);
     delete removed.detections[0]!.attack;
     const added = structuredClone(real);
-    added.detections[0]!.sources = ['198.18.0.1'];
+    added.detections[0]!.field_no_report_has = 1;
     const retyped = structuredClone(real);
     retyped.packets = String(retyped.packets);
     for (const changed of [removed, added, retyped]) expect([...shape(changed)].sort()).not.toEqual(base);
