@@ -1,35 +1,13 @@
 /**
  * Runs the built CLI (dist/cli/main.js) as a child process for the
- * robustness tests; dist/ is rebuilt first when older than any source file.
+ * robustness tests, with its exit signal and run time.
  */
-import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn, type SpawnOptions } from 'node:child_process';
+import { main, repo } from '../cli/run-cli.js';
 
-export const repo = fileURLToPath(new URL('../../', import.meta.url));
-export const main = path.join(repo, 'dist/cli/main.js');
-export const fixture = (name: string): string => path.join(repo, 'test/pcaps', name);
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (e.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds dist/ when it is missing or older than src/. */
-export function ensureBuilt(): void {
-  const built = fs.existsSync(main) ? fs.statSync(main).mtimeMs : 0;
-  if (built < newestMtime(path.join(repo, 'src'))) {
-    const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: repo, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build failed (npx tsc -p tsconfig.json):\n${r.stdout}\n${r.stderr}`);
-  }
-  if (!fs.existsSync(main)) throw new Error(`${main} missing after the build`);
-}
+// One place builds dist/ and names the paths (test/cli/run-cli.ts); this
+// runner differs in what it returns (signal, time) and how it is stopped.
+export { ensureBuilt, fixture, main, repo } from '../cli/run-cli.js';
 
 export interface CliResult {
   code: number | null;
