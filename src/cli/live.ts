@@ -222,16 +222,23 @@ export async function runLive(opts: LiveOptions): Promise<number> {
 
   return await new Promise<number>((resolve) => {
     let stopping = false;
+    let hardExit: NodeJS.Timeout | undefined;
     const stop = (signal: string, code = 0): void => {
       if (stopping) return;
       stopping = true;
       clearInterval(tick);
-      const hardExit = setTimeout(() => resolve(code), STOP_DEADLINE_MS);
+      hardExit = setTimeout(() => resolve(code), STOP_DEADLINE_MS);
       hardExit.unref();
+      log.info({ event: 'sensor_stopping', signal }, 'stopping');
+      // Packets that arrived before the signal may sit in a ring block the
+      // kernel hands over only at the block timeout: wait for it, so the
+      // final lines count them (a lost capture has nothing more to give).
+      setTimeout(() => finishStop(code), code === 0 ? BLOCK_TIMEOUT_MS + 50 : 0);
+    };
+    const finishStop = (code: number): void => {
       live.stop();
       command?.close();
       webhook?.close();
-      log.info({ event: 'sensor_stopping', signal }, 'stopping');
       // Every open scan gets its final line before we go.
       engine.finish();
       log.info(
