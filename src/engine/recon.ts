@@ -169,7 +169,12 @@ export class Recon {
     const leader = this.decoys.get(key);
     if (leader !== undefined && !leader.ended && leader.absorbedBy === null && leader.src !== d.src) {
       const lf = leader.ownFigures();
-      if (Math.abs(lf.firstSeen - st.firstSeen) <= DECOY_SPAN) {
+      // nmap sends each probe from every decoy back to back (nmap's -D), so a
+      // copy's first probe comes before the leader moves on to its second
+      // target; a scan that starts after the leader's second probe is a scan
+      // of its own, however alike (independent scanners of one host).
+      const leaderSecond = leader.live?.secondContactAt ?? Infinity;
+      if (Math.abs(lf.firstSeen - st.firstSeen) <= DECOY_SPAN && st.firstSeen <= leaderSecond) {
         d.absorbedBy = leader;
         (leader.members ??= []).push(d);
         return leader;

@@ -109,8 +109,12 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
     if (this.pairs.allocated || result !== 0) {
       if (this.pairs.add(host, port)) result |= 4;
     }
+    if (result & 4 && this.secondContactAt === Infinity) this.secondContactAt = now;
     return result;
   }
+
+  /** When the second distinct (host, port) was first probed in this window (Infinity: not yet). */
+  secondContactAt = Infinity;
 
   /** The first probe's host and port in this window. */
   get firstContactHost(): number {
@@ -190,6 +194,7 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
     if (this.sampleV6.length > 0) this.sampleV6 = [];
     this.detection = null;
     this.detectedAfterProbes = 0;
+    this.secondContactAt = Infinity;
     if (this.sweepRate !== null) this.sweepRate.reset();
     this.detectionDropped = false;
   }

@@ -302,6 +302,14 @@ describe('many sources, one scan', () => {
     expect(run(merge(a, b)).detections.map((d) => d.src).sort()).toEqual(['198.18.0.1', '198.18.0.77']);
   });
 
+  it('two scanners of one host in the same port order, the second starting after the first moved on, stay two detections', () => {
+    // Same first probe within DECOY_SPAN, but not in lockstep: the second scan
+    // starts after the first has probed its second port, which no decoy copy does.
+    const a = rawScan({ src: SCANNER, dsts: [TARGET], ports: range(1, 15), flags: 'S', t0: T0, gap: 0.00002, seed: 1 });
+    const b = rawScan({ src: '198.18.0.77', dsts: [TARGET], ports: range(1, 15), flags: 'S', t0: T0 + 0.075, gap: 0.00002, seed: 2 });
+    expect(run(merge(a, b)).detections.map((d) => d.src).sort()).toEqual(['198.18.0.1', '198.18.0.77']);
+  });
+
   it('64 media clients each sending to 4 high ports of one relay, all answered (RTP/RTCP), stay quiet', () => {
     const out: Timed[] = [];
     const RELAY = '198.18.5.5';
