@@ -103,7 +103,7 @@ export class Engine implements PacketSink {
     const now = tsSec + tsNsec * 1e-9;
     if (now > this.now) this.now = now;
     if (this.firstPacketTime < 0) this.firstPacketTime = now;
-    if (!this.decoder.decode(linkType, data, offset, capLen, now)) return;
+    if (!this.decoder.decode(linkType, data, offset, capLen, tsSec, tsNsec)) return;
     const p = this.decoder.packet;
     if (p.l3 === L3.ARP) {
       this.arp(p, now);

@@ -52,8 +52,10 @@ function v6Frame(f: Frag, o: { id?: number; next?: number; src?: string } = {}):
   );
 }
 
+/** Decodes one frame at packet time `now` (seconds), split as capture files give it. */
 function feed(d: Decoder, frame: Buffer, now = 0): boolean {
-  return d.decode(LinkType.ETHERNET, frame, 0, frame.length, now);
+  const sec = Math.floor(now);
+  return d.decode(LinkType.ETHERNET, frame, 0, frame.length, sec, Math.round((now - sec) * 1e9));
 }
 
 function stats(d: Decoder): Record<string, number> {
