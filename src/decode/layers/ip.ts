@@ -122,6 +122,9 @@ export function ipv6Extensions(d: Decoder, buf: Buffer, off: number, end: number
   let next = d.nextHeader;
   let pos = off;
   for (let i = 0; ; i++) {
+    // Nothing left, and nothing cut off: a bare datagram whose next header is
+    // its protocol (nmap -6 -sO probes 0, 43, 44, 51 and 60 too, with no payload).
+    if (pos === end && !d.ipTruncated) break;
     if (next === 0 || next === 43 || next === 60) {
       // hop-by-hop, routing, destination options: length in 8-octet units, not counting the first 8
       if (end - pos < 8 || i === MAX_IPV6_EXTENSIONS) return d.fail(DecodeError.BAD_IPV6_EXTENSION);
