@@ -370,6 +370,19 @@ describe('VLAN tenants and counts', () => {
   });
 });
 
+describe('IPv6 underlay', () => {
+  const underlay6 = (next: number, payload: Buffer): Buffer =>
+    ether(ETHERTYPE.IPV6, ipv6Packet({ src: '2001:db8:100::1', dst: '2001:db8:100::2', next, payload }));
+
+  it('VXLAN over UDP over IPv6, and ip6gre / ip6erspan (GRE over IPv6)', () => {
+    expectInnerSyn(decode(underlay6(PROTO.UDP, udpDatagram(49152, 4789, Buffer.concat([vxlanHeader(5001), innerEth])))).d, 'vni:5001');
+    expectInnerSyn(decode(underlay6(47, Buffer.concat([greHeader(0x0800, { key: 9 }), innerIp]))).d, 'gre-key:9');
+    const r = decode(underlay6(47, Buffer.concat([greHeader(TYPE.ERSPAN2, { sequence: 1 }), erspan2Header(3), innerEth])));
+    expectInnerSyn(r.d, 'erspan:3');
+    expect(counts(r.d)).toEqual({ gre: 1, erspan_ii: 1 });
+  });
+});
+
 describe('nesting', () => {
   /** `depth` VXLAN tunnels around the inner frame. */
   function nested(depth: number): Buffer {
