@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { LinkType } from '../../src/capture/types.js';
 import { Decoder } from '../../src/decode/decoder.js';
 import { Encap, ENCAPSULATION_NAMES, encapsulationCounts, formatTenant, parseTenant, TenantKind, tenantOf } from '../../src/decode/encapsulation.js';
-import { DecodeError, DECODE_ERROR_NAMES } from '../../src/decode/errors.js';
+import { DECODE_ERROR_NAMES } from '../../src/decode/errors.js';
 import { MAX_TUNNEL_DEPTH } from '../../src/decode/layers/tunnel.js';
 import { L3, Proto, TcpFlag } from '../../src/decode/packet.js';
 import { hashIpv6 } from '../../src/decode/address.js';
