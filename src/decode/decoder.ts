@@ -1,6 +1,9 @@
 import { ENCAPSULATION_NAMES } from './encapsulation.js';
 import { DecodeError, DECODE_ERROR_NAMES } from './errors.js';
 import { ACCEPT, type LayerFn } from './layer.js';
+import { ipv4, ipv6, ipv6Extensions } from './layers/ip.js';
+import { arp, ethernet, vlan } from './layers/link.js';
+import { icmp, icmpv6, tcp, udp } from './layers/transport.js';
 import { DEFAULT_TABLES, GENEVE_PORT, LAYERS, udpPortTable, VXLAN_PORT } from './layer-table.js';
 import { L3, Packet } from './packet.js';
 import { Reassembler, type ReassemblyOptions } from './reassembly.js';
@@ -52,10 +55,17 @@ export class Decoder {
   /** Where the next layer's header starts, and where the current payload ends. */
   pos = 0;
   end = 0;
-  /** Packet time (seconds) of the frame: the clock of fragment timeouts. */
-  now = 0;
+  /**
+   * The frame's time, whole seconds and nanoseconds: the clock of fragment
+   * timeouts. Kept as two small integers so that no double is boxed per frame;
+   * `now` combines them for the (rare) fragment.
+   */
+  tsSec = 0;
+  tsNsec = 0;
   /** Next-header value carried from the IPv6 fixed header into its extension chain. */
   nextHeader = 0;
+  /** Where the current IPv4 header starts (set for fragments). */
+  ipHeaderOff = 0;
   /** True when the capture holds less of the current IP datagram than its header states. */
   ipTruncated = false;
   /** Bytes of the current IP datagram its header states beyond what was captured (a snapshot length cut it). */
@@ -82,9 +92,9 @@ export class Decoder {
 
   /**
    * Returns true when `packet` holds an IPv4, IPv6 or ARP packet worth
-   * analysing. `now` is the frame's time in seconds (fragments expire on it).
+   * analysing. `tsSec` and `tsNsec` are the frame's time (fragments expire on it).
    */
-  decode(linkType: number, buf: Buffer, off: number, capLen: number, now = 0): boolean {
+  decode(linkType: number, buf: Buffer, off: number, capLen: number, tsSec = 0, tsNsec = 0): boolean {
     const p = this.packet;
     p.buf = buf;
     this.missing = 0;
@@ -101,25 +111,75 @@ export class Decoder {
     this.vlanTags = 0;
     this.depth = 0;
     this.tunnelTenant = false;
-    this.now = now;
-    this.reassembly.releasePinned();
-    let layer = linkType >= 0 && linkType < this.linkTypes.length ? this.linkTypes[linkType]! : 0;
-    if (layer === 0) {
-      this.errors[DecodeError.UNSUPPORTED_LINKTYPE]!++;
-      return false;
-    }
+    this.tsSec = tsSec;
+    this.tsNsec = tsNsec;
+    const r = this.reassembly;
+    if (r.pinnedCount !== 0) r.releasePinned();
     this.pos = off;
     this.end = off + capLen;
-    const layers = this.layers;
+    let layer: number;
+    if (linkType === 1) {
+      // Ethernet, nearly every capture: called directly; Ethernet -> IPv4 ->
+      // TCP/UDP then chain by direct calls and the loop below is not entered.
+      layer = ethernet(this, buf, off, this.end);
+    } else {
+      layer = linkType >= 0 && linkType < this.linkTypes.length ? this.linkTypes[linkType]! : 0;
+      if (layer === 0) {
+        this.errors[DecodeError.UNSUPPORTED_LINKTYPE]!++;
+        return false;
+      }
+    }
     for (let n = 0; layer > 0; n++) {
       if (n === MAX_LAYERS) {
         this.errors[DecodeError.TOO_MANY_LAYERS]!++;
         return false;
       }
       // p.buf, not buf: a reassembled datagram continues in the reassembly buffer.
-      layer = layers[layer]!(this, p.buf, this.pos, this.end);
+      layer = this.dispatch(layer, p.buf, this.pos, this.end);
     }
     return layer === ACCEPT;
+  }
+
+  /**
+   * Calls the layer `id`. The layers of nearly every frame get a direct call
+   * each (a monomorphic call site V8 can inline), as gopacket's generated
+   * LayersDecoder switches over layer types instead of calling through its
+   * DecodingLayerContainer; every other layer, tunnels included, is called
+   * through the table. Both paths run the same function: the switch is only
+   * a shortcut, and a layer added to the table needs nothing here.
+   */
+  private dispatch(id: number, buf: Buffer, off: number, end: number): number {
+    // Literal cases (checked against Layer by a test) compile to a jump table;
+    // property loads from Layer would be compared one by one.
+    switch (id) {
+      case 1: // Layer.ETHERNET
+        return ethernet(this, buf, off, end);
+      case 2: // Layer.VLAN
+        return vlan(this, buf, off, end);
+      case 9: // Layer.IPV4
+        return ipv4(this, buf, off, end);
+      case 10: // Layer.IPV6
+        return ipv6(this, buf, off, end);
+      case 11: // Layer.IPV6_EXTENSIONS
+        return ipv6Extensions(this, buf, off, end);
+      case 12: // Layer.TCP
+        return tcp(this, buf, off, end);
+      case 13: // Layer.UDP
+        return udp(this, buf, off, end);
+      case 14: // Layer.ICMP
+        return icmp(this, buf, off, end);
+      case 15: // Layer.ICMPV6
+        return icmpv6(this, buf, off, end);
+      case 8: // Layer.ARP
+        return arp(this, buf, off, end);
+      default:
+        return this.layers[id]!(this, buf, off, end);
+    }
+  }
+
+  /** The frame's time in seconds. */
+  get now(): number {
+    return this.tsSec + this.tsNsec * 1e-9;
   }
 
   /** Counts a frame that could not be decoded; returns REJECT for the layer to pass on. */

@@ -85,7 +85,8 @@ export class Reassembler {
   private nextExpiry = Infinity;
   /** Slots whose completed datagram is being decoded: not reused before the next frame. */
   private readonly pinned = new Int32Array(8);
-  private pinnedCount = 0;
+  /** Datagrams handed over for the current frame (read by the decoder before it calls releasePinned). */
+  pinnedCount = 0;
 
   /** Length and protocol (IPv6: next header) of the datagram add() just completed. */
   length = 0;

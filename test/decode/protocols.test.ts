@@ -96,6 +96,22 @@ describe('IP protocol scan (nmap -sO)', () => {
     }
   });
 
+  it('IPv6 (nmap -6 -sO): a bare datagram even of an extension header number (0, 43, 44, 51, 60) is complete, not malformed', () => {
+    for (const next of [0, 43, 44, 51, 60, 99]) {
+      const d = new Decoder();
+      const f = ether(ETHERTYPE.IPV6, ipv6Packet({ src: '2001:db8::1', dst: '2001:db8::2', next, payload: Buffer.alloc(0) }));
+      expect(d.decode(LinkType.ETHERNET, f, 0, f.length), `next ${next}`).toBe(true);
+      expect(d.packet.proto).toBe(next);
+      expect(d.packet.completeDatagram).toBe(true);
+      expect(d.packet.hasL4).toBe(false);
+    }
+    // cut by the capture instead: still a malformed extension chain
+    const d = new Decoder();
+    const f = ether(ETHERTYPE.IPV6, ipv6Packet({ src: '2001:db8::1', dst: '2001:db8::2', next: 60, payload: Buffer.alloc(8) }));
+    expect(d.decode(LinkType.ETHERNET, f, 0, 14 + 40)).toBe(false);
+    expect(d.errors[DecodeError.BAD_IPV6_EXTENSION]).toBe(1);
+  });
+
   it('but a TCP header the capture cut off is still an error, not a bare datagram', () => {
     const d = new Decoder();
     const f = ether(ETHERTYPE.IPV4, ipv4Packet({ src: '198.18.0.1', dst: '198.18.0.2', proto: PROTO.TCP, payload: Buffer.alloc(20) }));

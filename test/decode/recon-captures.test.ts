@@ -42,7 +42,7 @@ function decodeCapture(name: string, scanner: string, options: DecoderOptions = 
   readCaptureFile(file, {
     onPacket(linkType, data, offset, capLen, _wire, sec, nsec) {
       seen.frames++;
-      if (!d.decode(linkType, data, offset, capLen, sec + nsec * 1e-9)) return;
+      if (!d.decode(linkType, data, offset, capLen, sec, nsec)) return;
       seen.decoded++;
       const p = d.packet;
       if (p.l3 !== L3.IPV4) return;
@@ -154,7 +154,7 @@ describe('fragmented probes', () => {
       const ports = new Set<number>();
       readCaptureFile(path.join(DIR, `${name}.pcap`), {
         onPacket(lt, data, off, cap, _w, sec, nsec) {
-          if (!d.decode(lt, data, off, cap, sec + nsec * 1e-9)) return;
+          if (!d.decode(lt, data, off, cap, sec, nsec)) return;
           const p = d.packet;
           if (p.l3 === L3.IPV6 && p.reassembled && p.proto === Proto.TCP && (p.tcpFlags & 0x12) === TcpFlag.SYN) ports.add(p.dport);
         },

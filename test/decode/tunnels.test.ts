@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { LinkType } from '../../src/capture/types.js';
 import { Decoder } from '../../src/decode/decoder.js';
 import { Encap, ENCAPSULATION_NAMES, encapsulationCounts, formatTenant, parseTenant, TenantKind, tenantOf } from '../../src/decode/encapsulation.js';
-import { DecodeError, DECODE_ERROR_NAMES } from '../../src/decode/errors.js';
+import { DECODE_ERROR_NAMES } from '../../src/decode/errors.js';
 import { MAX_TUNNEL_DEPTH } from '../../src/decode/layers/tunnel.js';
 import { L3, Proto, TcpFlag } from '../../src/decode/packet.js';
 import { hashIpv6 } from '../../src/decode/address.js';
@@ -367,6 +367,19 @@ describe('VLAN tenants and counts', () => {
 
   it('every encapsulation has a name', () => {
     expect(ENCAPSULATION_NAMES.length).toBe(Object.keys(Encap).length);
+  });
+});
+
+describe('IPv6 underlay', () => {
+  const underlay6 = (next: number, payload: Buffer): Buffer =>
+    ether(ETHERTYPE.IPV6, ipv6Packet({ src: '2001:db8:100::1', dst: '2001:db8:100::2', next, payload }));
+
+  it('VXLAN over UDP over IPv6, and ip6gre / ip6erspan (GRE over IPv6)', () => {
+    expectInnerSyn(decode(underlay6(PROTO.UDP, udpDatagram(49152, 4789, Buffer.concat([vxlanHeader(5001), innerEth])))).d, 'vni:5001');
+    expectInnerSyn(decode(underlay6(47, Buffer.concat([greHeader(0x0800, { key: 9 }), innerIp]))).d, 'gre-key:9');
+    const r = decode(underlay6(47, Buffer.concat([greHeader(TYPE.ERSPAN2, { sequence: 1 }), erspan2Header(3), innerEth])));
+    expectInnerSyn(r.d, 'erspan:3');
+    expect(counts(r.d)).toEqual({ gre: 1, erspan_ii: 1 });
   });
 });
 

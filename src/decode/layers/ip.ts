@@ -4,19 +4,21 @@ import { i32, u16, u32 } from '../bytes.js';
 import type { Decoder } from '../decoder.js';
 import { DecodeError } from '../errors.js';
 import { ACCEPT, Layer } from '../layer.js';
+import { tcp, udp } from './transport.js';
 import { L3 } from '../packet.js';
 
 /** Extension headers walked before we call the chain malformed. */
 export const MAX_IPV6_EXTENSIONS = 8;
 
 /** Hands a whole datagram's payload at [off, end) to the layer registered for `proto`, if any. */
-export function ipPayload(d: Decoder, proto: number, off: number, end: number): number {
+export function ipPayload(d: Decoder, buf: Buffer, proto: number, off: number, end: number): number {
   const p = d.packet;
   p.proto = proto;
   p.l4Off = off;
   p.l4Len = end - off;
   p.completeDatagram = true;
-  const next = d.ipProtocols[proto]!;
+  // TCP and UDP, nearly every packet, skip the table (which says the same).
+  const next = proto === 6 ? Layer.TCP : proto === 17 ? Layer.UDP : d.ipProtocols[proto]!;
   // A datagram that states an empty payload is a bare protocol probe (nmap -sO
   // sends one for every protocol it has no header for): no transport to read,
   // but nothing is truncated either.
@@ -27,6 +29,10 @@ export function ipPayload(d: Decoder, proto: number, off: number, end: number): 
   p.hasL4 = true;
   d.pos = off;
   d.end = end;
+  // The common transports are called here, directly (V8 inlines them), not
+  // from the decode loop: the same layer functions, a shorter path.
+  if (next === Layer.TCP) return tcp(d, buf, off, end);
+  if (next === Layer.UDP) return udp(d, buf, off, end);
   return next;
 }
 
@@ -66,20 +72,31 @@ export function ipv4(d: Decoder, buf: Buffer, off: number, end: number): number 
   const payloadEnd = off + Math.min(totalLen, end - off);
   d.ipTruncated = totalLen > end - off;
   d.missing = d.ipTruncated ? totalLen - (end - off) : 0;
-  const fragOffset = (frag & 0x1fff) * 8;
-  const more = (frag & 0x2000) !== 0;
-  if (fragOffset === 0 && !more) return ipPayload(d, proto, off + hlen, payloadEnd);
-  // A fragment (RFC 791 section 3.2): reassembled before anything looks at its transport header.
-  pendingFragment(d, proto, off + hlen, payloadEnd);
+  // Fragment offset or More Fragments set: a fragment (RFC 791 section 3.2).
+  if ((frag & 0x3fff) !== 0) {
+    d.ipHeaderOff = off;
+    return ipv4Fragment(d, buf, proto, off + hlen, payloadEnd, frag);
+  }
+  return ipPayload(d, buf, proto, off + hlen, payloadEnd);
+}
+
+/**
+ * A fragment: reassembled before anything looks at its transport header.
+ * Apart from ipv4 so that the common path stays small enough for V8 to inline.
+ */
+function ipv4Fragment(d: Decoder, buf: Buffer, proto: number, off: number, end: number, frag: number): number {
+  const p = d.packet;
+  pendingFragment(d, proto, off, end);
   if (d.ipTruncated) return d.fail(DecodeError.TRUNCATED_FRAGMENT); // cut by the snapshot length
   const r = d.reassembly;
-  const slot = r.add(false, p.src, p.dst, buf, 0, p.ipId, proto, p.tenant, buf, off + hlen, totalLen - hlen, fragOffset, more, 65535 - hlen, d.now);
+  const hlen = off - d.ipHeaderOff;
+  const slot = r.add(false, p.src, p.dst, buf, 0, p.ipId, proto, p.tenant, buf, off, end - off, (frag & 0x1fff) * 8, (frag & 0x2000) !== 0, 65535 - hlen, d.now);
   if (slot < 0) return ACCEPT;
   p.buf = r.pool;
   p.reassembled = true;
   d.missing = 0;
   const start = r.dataOffset(slot);
-  return ipPayload(d, proto, start, start + r.length);
+  return ipPayload(d, r.pool, proto, start, start + r.length);
 }
 
 export function ipv6(d: Decoder, buf: Buffer, off: number, end: number): number {
@@ -100,7 +117,7 @@ export function ipv6(d: Decoder, buf: Buffer, off: number, end: number): number 
   d.ipTruncated = statedEnd > end;
   d.missing = d.ipTruncated ? statedEnd - end : 0;
   d.end = d.ipTruncated ? end : statedEnd;
-  return Layer.IPV6_EXTENSIONS;
+  return ipv6Extensions(d, buf, d.pos, d.end);
 }
 
 /** Walks the extension header chain from d.nextHeader to the upper-layer header. */
@@ -108,6 +125,9 @@ export function ipv6Extensions(d: Decoder, buf: Buffer, off: number, end: number
   let next = d.nextHeader;
   let pos = off;
   for (let i = 0; ; i++) {
+    // Nothing left, and nothing cut off: a bare datagram whose next header is
+    // its protocol (nmap -6 -sO probes 0, 43, 44, 51 and 60 too, with no payload).
+    if (pos === end && !d.ipTruncated) break;
     if (next === 0 || next === 43 || next === 60) {
       // hop-by-hop, routing, destination options: length in 8-octet units, not counting the first 8
       if (end - pos < 8 || i === MAX_IPV6_EXTENSIONS) return d.fail(DecodeError.BAD_IPV6_EXTENSION);
@@ -131,7 +151,7 @@ export function ipv6Extensions(d: Decoder, buf: Buffer, off: number, end: number
     }
     if (pos > end) return d.fail(DecodeError.BAD_IPV6_EXTENSION);
   }
-  return ipPayload(d, next, pos, end);
+  return ipPayload(d, buf, next, pos, end);
 }
 
 /** The fragmentable part of an IPv6 fragment: reassembled, then its header chain walked on. */

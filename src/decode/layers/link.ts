@@ -5,13 +5,17 @@ import { DecodeError } from '../errors.js';
 import { Encap, TenantKind, tenantOf } from '../encapsulation.js';
 import { ACCEPT, Layer, REJECT } from '../layer.js';
 import { L3 } from '../packet.js';
+import { ipv4 } from './ip.js';
 
 const ETH_IPV4 = 0x0800;
 /** 802.1Q/802.1ad tags in one frame before we call it malformed. */
 export const MAX_VLAN_TAGS = 4;
 
 /** The payload named by an EtherType (or a cooked header's protocol type). */
-export function etherNext(d: Decoder, type: number, off: number, end: number): number {
+export function etherNext(d: Decoder, buf: Buffer, type: number, off: number, end: number): number {
+  // IPv4, the common case, is called directly, before the table (which says
+  // the same, see test/decode/layer-table.test.ts): V8 inlines the chain.
+  if (type === 0x0800) return ipv4(d, buf, off, end);
   const next = d.etherTypes[type]!;
   d.etherType = type;
   if (next === 0) {
@@ -26,7 +30,7 @@ export function etherNext(d: Decoder, type: number, off: number, end: number): n
 export function ethernet(d: Decoder, buf: Buffer, off: number, end: number): number {
   if (end - off < 14) return d.fail(DecodeError.TRUNCATED_LINK);
   d.packet.l2Broadcast = i32(buf, off) === -1 && u16(buf, off + 4) === 0xffff;
-  return etherNext(d, u16(buf, off + 12), off + 14, end);
+  return etherNext(d, buf, u16(buf, off + 12), off + 14, end);
 }
 
 /**
@@ -45,21 +49,21 @@ export function vlan(d: Decoder, buf: Buffer, off: number, end: number): number 
   // The EtherType that announced the tag is its TPID (0x8100: 802.1Q; else a service tag).
   d.encapsulations[d.etherType === 0x8100 ? Encap.VLAN : Encap.QINQ]!++;
   if (!d.tunnelTenant && vid !== 0) p.tenant = tenantOf(TenantKind.VLAN, outer > 0 && d.vlanTags === 2 ? (outer << 12) | vid : vid);
-  return etherNext(d, u16(buf, off + 2), off + 4, end);
+  return etherNext(d, buf, u16(buf, off + 2), off + 4, end);
 }
 
 /** 16-byte cooked header; protocol type in the last 2 bytes (pcap-linktype(7)). */
 export function linuxSll(d: Decoder, buf: Buffer, off: number, end: number): number {
   if (end - off < 16) return d.fail(DecodeError.TRUNCATED_LINK);
   d.packet.l2Broadcast = u16(buf, off) === 1; // packet type 1: broadcast
-  return etherNext(d, u16(buf, off + 14), off + 16, end);
+  return etherNext(d, buf, u16(buf, off + 14), off + 16, end);
 }
 
 /** 20-byte cooked v2 header; protocol type first, packet type at byte 10. */
 export function linuxSll2(d: Decoder, buf: Buffer, off: number, end: number): number {
   if (end - off < 20) return d.fail(DecodeError.TRUNCATED_LINK);
   d.packet.l2Broadcast = buf[off + 10] === 1;
-  return etherNext(d, u16(buf, off), off + 20, end);
+  return etherNext(d, buf, u16(buf, off), off + 20, end);
 }
 
 function loopback(d: Decoder, family: number, off: number, end: number): number {
