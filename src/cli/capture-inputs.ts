@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { CaptureParser, DEFAULT_BUFFER_BYTES, type PacketSink } from '../capture/index.js';
-import { CaptureError, fsError, toResult, type CaptureReadResult } from '../capture/file-source.js';
+import { fsError, openCapture, toResult, type CaptureReadResult } from '../capture/file-source.js';
 
 /** How often (ms of work) the readers give the event loop a turn. */
 const YIELD_EVERY_MS = 50;
@@ -120,22 +120,10 @@ export class CaptureInput {
       }
       return new CaptureInput('-', 0, size);
     }
-    let fd: number;
-    try {
-      // A FIFO's open waits for its writer, as cat's does; its reads then go through a stream.
-      fd = fs.openSync(path, 'r');
-    } catch (err) {
-      throw fsError('open', path, err);
-    }
-    try {
-      const st = fs.fstatSync(fd);
-      if (st.isDirectory()) throw new CaptureError('EISDIR', `cannot open ${path}: is a directory`, path);
-      return new CaptureInput(path, fd, st.isFile() ? st.size : null);
-    } catch (err) {
-      fs.closeSync(fd);
-      if (err instanceof CaptureError) throw err;
-      throw fsError('open', path, err);
-    }
+    // One opening path with the file readers (file-source.ts): a FIFO's open
+    // waits for its writer, as cat's does; its reads then go through a stream.
+    const c = openCapture(path);
+    return new CaptureInput(path, c.fd, c.regular ? c.size : null);
   }
 
   get ended(): boolean {

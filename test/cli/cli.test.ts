@@ -8,47 +8,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cli, ensureBuilt, fixture, main, repo } from './run-cli.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const main = path.join(repo, 'dist/cli/main.js');
-const fixture = (name: string): string => path.join(repo, 'test/pcaps', name);
 const SYN = fixture('nmap-syn.pcap');
 const UDP = fixture('nmap-udp.pcap');
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (e.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI; `stdinFile` is piped to its standard input. */
-function cli(args: string[], stdinFile?: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [main, ...args], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SCANWATCH_DEBUG: '' } });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
-    child.stdin.on('error', () => {}); // the CLI may exit before reading everything
-    if (stdinFile !== undefined) fs.createReadStream(stdinFile).pipe(child.stdin);
-    else child.stdin.end();
-  });
-}
 
 /** Frame count and record boundaries of a classic pcap file. */
 function pcapRecords(file: string): { count: number; boundaries: number[] } {
@@ -69,12 +34,7 @@ function pcapRecords(file: string): { count: number; boundaries: number[] } {
 let tmp = '';
 
 beforeAll(() => {
-  const src = path.join(repo, 'src');
-  const built = fs.existsSync(main) ? fs.statSync(main).mtimeMs : 0;
-  if (built < newestMtime(src)) {
-    const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: repo, encoding: 'utf8', shell: process.platform === 'win32' });
-    if (r.status !== 0) throw new Error(`build failed (npx tsc -p tsconfig.json):\n${r.stdout}\n${r.stderr}`);
-  }
+  ensureBuilt();
   expect(fs.existsSync(main)).toBe(true);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scanwatch-cli-'));
 }, 180_000);
