@@ -44,7 +44,7 @@ export class IcmpClassifier {
       this.tracker.probe(p, now, Technique.ARP_SWEEP, 0, Tool.NONE, -1, hashIpv6(p.buf, p.ndTargetOff));
     } else if (t === 136 && p.ndTargetOff >= 0 && !p.dstMulticast) {
       // A solicited neighbour advertisement (unicast to the asker): IPv6's ARP reply, the target is alive.
-      this.tracker.neighbourAdvert(p);
+      this.tracker.neighbourAdvert(p, now);
     }
   }
 
@@ -66,7 +66,9 @@ export class IcmpClassifier {
   /** `v6` holds the flow-kind bits besides the protocol: IPv6 and tenant. */
   private unreachable(p: Packet, now: number, v6: number): void {
     const flows = this.flows;
-    const slot = flows.find(p.quotedSrc, p.quotedDst, (p.quotedSport << 16) | p.quotedDport, p.quotedProto | v6);
+    const ports = (p.quotedSport << 16) | p.quotedDport;
+    let slot = flows.find(p.quotedSrc, p.quotedDst, ports, p.quotedProto | v6);
+    if (slot < 0 && p.quotedProto === Proto.TCP) slot = this.tracker.heldFlow(p.quotedSrc, p.quotedDst, ports, Proto.TCP | v6, now);
     if (slot < 0) return;
     const fl = flows.flags(slot);
     flows.touch(slot, now, false);

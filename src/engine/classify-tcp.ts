@@ -4,7 +4,7 @@ import { Technique, Tool } from '../rules/techniques.js';
 import type { CaptureLossEstimator } from '../state/capture-loss.js';
 import { Flow, type FlowTable } from '../state/flow-table.js';
 import { V6 } from './keys.js';
-import type { SourceTracker } from './tracker.js';
+import { HELD_FLOW, type SourceTracker } from './tracker.js';
 
 const TCP_FLAGS = 0x3f; // FIN..URG; ECE and CWR (RFC 3168) do not change what a segment is
 
@@ -42,14 +42,14 @@ export class TcpClassifier {
       // rename it: rules/detection.ts synOrConnect).
       const tool = tcpTool(p);
       const tech = tool === Tool.NONE && isKernelSyn(p) ? Technique.TCP_CONNECT : Technique.TCP_SYN;
-      const slot = flows.findOrInsert(p.src, p.dst, fwd, kind, Flow.PROBE, tech, now);
-      if (!flows.inserted) flows.touch(slot, now, true);
-      tracker.probe(p, now, tech, p.dport, tool, slot, p.dst);
+      // The flow is looked up only for a tracked source: a first SYN is held in probation (tracker.ts HELD_FLOW).
+      tracker.probe(p, now, tech, p.dport, tool, HELD_FLOW, p.dst);
       return;
     }
     if ((f & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
       this.segments[Seg.SYNACK]!++;
-      const slot = flows.find(p.dst, p.src, rev, kind);
+      let slot = flows.find(p.dst, p.src, rev, kind);
+      if (slot < 0) slot = tracker.heldFlow(p.dst, p.src, rev, kind, now);
       if (slot >= 0) {
         flows.touch(slot, now, false);
         if ((flows.flags(slot) & (Flow.ANSWERED | Flow.REJECTED)) === 0) tracker.answered(slot, p, now);
@@ -66,6 +66,7 @@ export class TcpClassifier {
     if (f & TcpFlag.RST) {
       this.segments[Seg.RST]!++;
       let slot = flows.find(p.dst, p.src, rev, kind);
+      if (slot < 0) slot = tracker.heldFlow(p.dst, p.src, rev, kind, now);
       if (slot >= 0) {
         flows.touch(slot, now, false);
         const fl = flows.flags(slot);
@@ -79,6 +80,7 @@ export class TcpClassifier {
         return;
       }
       slot = flows.find(p.src, p.dst, fwd, kind);
+      if (slot < 0) slot = tracker.heldFlow(p.src, p.dst, fwd, kind, now);
       if (slot >= 0) {
         flows.touch(slot, now, true);
         const fl = flows.flags(slot);
@@ -118,6 +120,7 @@ export class TcpClassifier {
     this.captureLoss.ack(p.src, p.dst, fwd, p.tcpAck);
     this.segments[finAck ? Seg.FINACK : Seg.ACK]!++;
     let slot = flows.find(p.src, p.dst, fwd, kind);
+    if (slot < 0) slot = tracker.heldFlow(p.src, p.dst, fwd, kind, now);
     if (slot >= 0) {
       flows.touch(slot, now, true);
       const fl = flows.flags(slot);

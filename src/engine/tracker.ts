@@ -13,9 +13,24 @@ import type { TechniqueState } from '../state/technique-state.js';
 import type { DetectionBook } from './detection-book.js';
 import type { Recon } from './recon.js';
 import { type EvaluationParams, evaluate } from './evaluate.js';
-import { flowSourceKey, IPV6_KEY_BASE, isV6Key, keyTenant, sourceKey, V6 } from './keys.js';
+import { addressKey, flowSourceKey, IPV6_KEY_BASE, isV6Key, keyTenant, sourceKey, TENANT_SHIFT, V6 } from './keys.js';
 
 type Record = SourceRecord<Detection>;
+
+/**
+ * The `slot` a classifier passes to `probe` for a TCP SYN whose flow it has
+ * not looked up: a source's first SYN is held in probation, which stands
+ * for its flow until an answer comes (heldFlow), so a flood of one-packet
+ * sources never touches the flow table; the SYNs of tracked sources get
+ * their flow in `probe`.
+ */
+export const HELD_FLOW = -2;
+
+/** The flow-table address of a source key: the IPv4 address, or the IPv6 address hash. */
+function flowAddress(key: number): number {
+  const a = addressKey(key);
+  return isV6Key(key) ? a - IPV6_KEY_BASE : a;
+}
 type State = TechniqueState<Detection>;
 
 /**
@@ -98,6 +113,8 @@ export class SourceTracker {
       (this.ignoreTargets !== null && this.ignoreTargets.hasPacketAddress(p, false))
     ) {
       this.allowListed++;
+      // The answers to an allow-listed scanner's SYNs must still meet their flow (else they look unsolicited).
+      if (slot === HELD_FLOW) this.synFlow(p, tech, now);
       return;
     }
     this.probes[tech]!++;
@@ -107,20 +124,28 @@ export class SourceTracker {
     let rec = this.sources.get(key, now);
     if (rec === null) {
       const pr = this.probation;
-      const ps = pr.slotOf(key);
-      if (!pr.holds(ps, key)) {
-        pr.put(ps, key, host, port, tech, tool, now);
-        if (slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
+      let ps = pr.find(key);
+      if (ps < 0) {
+        ps = pr.claim(key);
+        pr.put(ps, key, host, port, tech, tool, now, slot === HELD_FLOW ? p.sport : 0);
+        if (slot === HELD_FLOW) pr.addFlags(ps, ProbationFlag.HOLDS_FLOW);
+        else if (slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
         // A technique reported from its first packet (NULL, XMAS, a decoy) cannot wait in probation.
-        if (lure !== null) this.openLure(this.promote(ps, key, p, false), tech, now, lure);
-        else if (this.singlePacket[tech] === 1) this.evaluateNow(this.promote(ps, key, p, false), tech, now);
+        if (lure !== null) this.openLure(this.promote(ps, key, p, false, now), tech, now, lure);
+        else if (this.singlePacket[tech] === 1) this.evaluateNow(this.promote(ps, key, p, false, now), tech, now);
         return;
       }
       if (pr.sameProbe(ps, host, port, tech) && lure === null) {
         pr.addPacket(ps); // a retransmission
         return;
       }
-      rec = this.promote(ps, key, p, false);
+      rec = this.promote(ps, key, p, false, now);
+    }
+    if (slot === HELD_FLOW) {
+      slot = this.synFlow(p, tech, now);
+      // The insert may have ended a flow whose outcome promoted another source
+      // into a full table; only a one-record table evicts the head (rec) then.
+      if (rec.key !== key) return;
     }
     if (slot >= 0) this.flows.markOwnerTracked(slot);
     const st = this.stateFor(rec, tech, now);
@@ -183,13 +208,14 @@ export class SourceTracker {
     let rec = this.sources.get(key, now);
     if (rec === null) {
       const pr = this.probation;
-      const ps = pr.slotOf(key);
+      let ps = pr.find(key);
       const outcome = rejected ? ProbationFlag.REJECTED : 0;
-      if (!pr.holds(ps, key)) {
+      if (ps < 0) {
+        ps = pr.claim(key);
         pr.put(ps, key, host, port, tech, tool, t);
         pr.addFlags(ps, outcome);
         // A technique judged from one target (an idle scan's zombie) leaves probation at once.
-        if (this.singlePacket[tech] === 1 && !(v6 && reply === null)) this.evaluateNow(this.promote(ps, key, reply, true), tech, now);
+        if (this.singlePacket[tech] === 1 && !(v6 && reply === null)) this.evaluateNow(this.promote(ps, key, reply, true, now), tech, now);
         return;
       }
       if (pr.sameProbe(ps, host, port, tech)) {
@@ -198,7 +224,7 @@ export class SourceTracker {
       }
       // Without the packet an IPv6 prober's address is unknown: it stays in probation.
       if (v6 && reply === null) return;
-      rec = this.promote(ps, key, reply, true);
+      rec = this.promote(ps, key, reply, true, now);
     }
     const st = this.stateFor(rec, tech, t);
     const added = st.addProbe(host, port, Math.max(t, st.lastSeen));
@@ -232,9 +258,11 @@ export class SourceTracker {
    * probe. `p` supplies the IPv6 address bytes: the packet's source, or its
    * destination when `fromDst` (a reply to the prober).
    */
-  private promote(ps: number, key: number, p: Packet | null, fromDst: boolean): Record {
+  private promote(ps: number, key: number, p: Packet | null, fromDst: boolean, now: number): Record {
     const pr = this.probation;
     this.promoted++;
+    // Its first SYN's answer may still be on the way: the flow must be there to meet it.
+    if (pr.flags(ps) & ProbationFlag.HOLDS_FLOW) this.materialize(ps, key, pr.sourcePort(ps), now);
     const rec = this.sources.add(key, pr.time(ps));
     rec.isV6 = isV6Key(key);
     if (rec.isV6) {
@@ -273,6 +301,49 @@ export class SourceTracker {
     return rec;
   }
 
+  /**
+   * The flow of a tracked source's SYN (see HELD_FLOW): found, or added as
+   * a probe. Returns its slot.
+   */
+  private synFlow(p: Packet, tech: number, now: number): number {
+    const kind = (p.l3 === L3.IPV6 ? Proto.TCP | V6 : Proto.TCP) | this.tenantBits;
+    const flows = this.flows;
+    const slot = flows.findOrInsert(p.src, p.dst, (p.sport << 16) | p.dport, kind, Flow.PROBE, tech, now);
+    if (!flows.inserted) flows.touch(slot, now, true);
+    return slot;
+  }
+
+  /**
+   * A SYN held in probation as the flow initiator `a` → responder `b`
+   * (`ports`: initiator's port << 16 | responder's; `kind` a TCP flow
+   * kind), put in the flow table now that a packet of it came: an answer,
+   * an ICMP error quoting it, or the initiator's next segment. The
+   * prober's own port is not compared (a retransmission may use another).
+   * Returns the flow's slot, or -1 when no such SYN is held or it is older
+   * than a flow lives.
+   */
+  heldFlow(a: number, b: number, ports: number, kind: number, now: number): number {
+    const key = flowSourceKey(a, kind);
+    const pr = this.probation;
+    const ps = pr.find(key);
+    if (ps < 0 || (pr.flags(ps) & ProbationFlag.HOLDS_FLOW) === 0) return -1;
+    if (pr.host(ps) !== b || pr.port(ps) !== (ports & 0xffff) || now - pr.time(ps) > this.flows.idleTimeout) return -1;
+    return this.materialize(ps, key, ports >>> 16, now);
+  }
+
+  /** Puts a held SYN's flow in the flow table, as the SYN would have: a first contact, begun at the probe's time. */
+  private materialize(ps: number, key: number, sourcePort: number, now: number): number {
+    const pr = this.probation;
+    pr.clearFlags(ps, ProbationFlag.HOLDS_FLOW);
+    const t = pr.time(ps);
+    if (now - t > this.flows.idleTimeout) return -1; // it would have expired, silent
+    const kind = (isV6Key(key) ? Proto.TCP | V6 : Proto.TCP) | (keyTenant(key) << TENANT_SHIFT);
+    const flows = this.flows;
+    const slot = flows.findOrInsert(flowAddress(key), pr.host(ps), (sourcePort << 16) | pr.port(ps), kind, Flow.PROBE, pr.technique(ps), t);
+    flows.setFlags(slot, flows.flags(slot) | Flow.FIRST_CONTACT);
+    return slot;
+  }
+
   private evaluateNow(rec: Record, tech: number, now: number): void {
     const st = rec.activeTechnique(tech);
     if (st !== null && st.detection === null) this.evaluate(rec, st, tech, now);
@@ -306,10 +377,9 @@ export class SourceTracker {
     if (udp) flows.markContactJudged(slot);
     if (st === null) {
       // A source in probation: its one contact succeeded; remember it for promotion.
-      const key = this.initiatorKey(slot);
-      const ps = this.probation.slotOf(key);
+      const ps = this.probation.find(this.initiatorKey(slot));
       const payload = !udp ? 0 : flows.initiatorData(slot) ? ProbationFlag.DATA : ProbationFlag.EMPTY;
-      if (this.probation.holds(ps, key)) this.probation.addFlags(ps, ProbationFlag.ANSWERED | payload);
+      if (ps >= 0) this.probation.addFlags(ps, ProbationFlag.ANSWERED | payload);
       return;
     }
     st.answered++;
@@ -359,11 +429,11 @@ export class SourceTracker {
     // flood packet ends in silence).
     const rec = this.sources.get(key, now);
     if (rec === null) {
-      const ps = this.probation.slotOf(key);
-      if (!this.probation.holds(ps, key)) return;
+      const ps = this.probation.find(key);
+      if (ps < 0) return;
       this.probation.addFlags(ps, ProbationFlag.REJECTED);
       if (v6 && p === null) return;
-      const promoted = this.promote(ps, key, p, true); // the promotion replays the refusal, TRW step included
+      const promoted = this.promote(ps, key, p, true, now); // the promotion replays the refusal, TRW step included
       this.recon.failure(promoted, tech, flows.responder(slot), this.flowPort(slot), true, now);
       this.evaluateNow(promoted, tech, now);
       return;
@@ -429,16 +499,16 @@ export class SourceTracker {
   }
 
   /** An IPv6 neighbour advertisement to the source that solicited it: the target is alive (as an ARP reply). */
-  neighbourAdvert(p: Packet): void {
+  neighbourAdvert(p: Packet, now: number): void {
     const key = IPV6_KEY_BASE + p.dst + this.tenant * 2 ** 33; // the asker (see keys.ts)
     const host = hashIpv6(p.buf, p.ndTargetOff);
     let st = this.sources.peek(key)?.activeTechnique(Technique.ARP_SWEEP) ?? null;
     if (st === null) {
       // The asker's one question so far was answered: promote it now, while this
       // packet still holds both its address and the live host's (probation keeps hashes).
-      const ps = this.probation.slotOf(key);
-      if (!this.probation.holds(ps, key) || !this.probation.sameProbe(ps, host, 0, Technique.ARP_SWEEP)) return;
-      st = this.promote(ps, key, p, true).activeTechnique(Technique.ARP_SWEEP);
+      const ps = this.probation.find(key);
+      if (ps < 0 || !this.probation.sameProbe(ps, host, 0, Technique.ARP_SWEEP)) return;
+      st = this.promote(ps, key, p, true, now).activeTechnique(Technique.ARP_SWEEP);
       if (st === null) return;
     }
     if (st.addLiveHost(host, () => formatIpv6Key(p.buf.toString('hex', p.ndTargetOff, p.ndTargetOff + 16)))) st.answered++;
@@ -447,8 +517,8 @@ export class SourceTracker {
   /** An ARP reply to a source still in probation: its one question was answered (the host is alive). */
   probationAnswered(key: number, host: number, tech: number): void {
     key += this.tenant * 2 ** 33; // see keys.ts
-    const ps = this.probation.slotOf(key);
-    if (this.probation.holds(ps, key) && this.probation.sameProbe(ps, host, 0, tech)) this.probation.addFlags(ps, ProbationFlag.ANSWERED);
+    const ps = this.probation.find(key);
+    if (ps >= 0 && this.probation.sameProbe(ps, host, 0, tech)) this.probation.addFlags(ps, ProbationFlag.ANSWERED);
   }
 
   /** A flow's responder port (0 for ICMP, whose flow key is id and sequence). */

@@ -9,33 +9,50 @@ export const ProbationFlag = {
   /** The answered probe carried the source's payload (a UDP request), or carried none. */
   DATA: 4,
   EMPTY: 8,
+  /**
+   * The probe is a TCP SYN whose flow was not put in the flow table: this
+   * entry stands for it (responder `host`, ports `sourcePort` → `port`)
+   * until an answer or a second probe needs the flow (engine/tracker.ts).
+   */
+  HOLDS_FLOW: 16,
 } as const;
 
-/** Int32 words per slot: host, port, technique | tool << 8 | flags << 16, packets. */
-const STRIDE = 4;
+/** Ways per set: two 32-byte slots, one 64-byte cache line. */
+const WAYS = 2;
+/**
+ * One slot is 32 bytes of one buffer, seen as 4 doubles or 8 int32s:
+ * doubles 0 key (NaN = empty) and 1 time; int32s 4 host, 5 source port
+ * << 16 | port, 6 technique | tool << 8 | flags << 16, 7 packets.
+ */
+const F64_STRIDE = 4;
+const I32_STRIDE = 8;
+const HOST = 4;
+const PORTS = 5;
+const META = 6;
+const PACKETS = 7;
 
 /**
  * Sources seen with only one distinct probe so far. Nearly every source
  * on a network, and every source of a spoofed flood, lives and dies here,
- * so it is the cheapest structure we have: a direct-mapped cache in typed
- * arrays (no objects, no lists, nothing allocated), where a new source
- * simply overwrites whatever source hashed to the same slot (counted as
- * an eviction). A slot is 32 bytes in two arrays, so a visit costs two
- * cache lines. A source that shows a second distinct probe, or draws a
- * refusal, is promoted to a full record in the source table.
+ * so it is the cheapest structure we have: a 2-way set-associative cache
+ * in one typed buffer (no objects, no lists, nothing allocated). A new
+ * source takes the empty or the older slot of its set (an overwrite is
+ * counted as an eviction), so one spoofed packet cannot push a scanner
+ * out between two of its probes. A visit reads one cache line. A source
+ * that shows a second distinct probe, or draws a refusal, is promoted to
+ * a full record in the source table.
  */
 export class Probation {
   readonly capacity: number;
-  private readonly mask: number;
-  /** key, time per slot; NaN key = empty. */
-  private readonly keyTime: Float64Array;
-  private readonly ints: Int32Array;
+  private readonly setMask: number;
+  private readonly f64: Float64Array;
+  private readonly i32: Int32Array;
   size = 0;
   overwritten = 0;
   private readonly seedMix: number;
 
   /**
-   * `seed` keys the slot hash (random per process, see Engine): with a
+   * `seed` keys the set hash (random per process, see Engine): with a
    * known hash a spoofer could overwrite a scanner's slot between each of
    * its probes and keep it in probation for ever.
    */
@@ -44,75 +61,106 @@ export class Probation {
     private readonly seed = 0,
   ) {
     this.seedMix = mix32(seed);
-    let n = 1;
-    while (n < capacity) n *= 2;
-    this.capacity = n;
-    this.mask = n - 1;
-    this.keyTime = new Float64Array(n * 2);
-    for (let i = 0; i < n; i++) this.keyTime[i * 2] = NaN;
-    this.ints = new Int32Array(n * STRIDE);
+    let sets = 1;
+    while (sets * WAYS < capacity) sets *= 2;
+    this.capacity = sets * WAYS;
+    this.setMask = sets - 1;
+    const buf = new ArrayBuffer(this.capacity * 32);
+    this.f64 = new Float64Array(buf);
+    this.i32 = new Int32Array(buf);
+    for (let i = 0; i < this.capacity; i++) this.f64[i * F64_STRIDE] = NaN;
   }
 
-  slotOf(key: number): number {
+  /** The first slot of the set a source key hashes to (under this cache's key). */
+  setOf(key: number): number {
     // The low 32 bits, and above them the family and tenant (engine/keys.ts):
     // key - lo is an exact multiple of 2^32, 0 for an IPv4 source without tenant.
     const lo = key | 0;
     const hi = (key - lo) * TWO_POW_MINUS_32;
-    return mix32(lo ^ (hi === 0 ? this.seedMix : mix32(hi ^ this.seed))) & this.mask;
+    return (mix32(lo ^ (hi === 0 ? this.seedMix : mix32(hi ^ this.seed))) & this.setMask) * WAYS;
+  }
+
+  /** The slot holding `key`, or -1. */
+  find(key: number): number {
+    const s = this.setOf(key);
+    if (this.f64[s * F64_STRIDE] === key) return s;
+    if (this.f64[(s + 1) * F64_STRIDE] === key) return s + 1;
+    return -1;
+  }
+
+  /** The slot a new source takes in its set: an empty one, else the one whose probe is older. */
+  claim(key: number): number {
+    const s = this.setOf(key);
+    const f = this.f64;
+    const a = s * F64_STRIDE;
+    const b = a + F64_STRIDE;
+    if (f[a] !== f[a]) return s;
+    if (f[b] !== f[b]) return s + 1;
+    return f[a + 1]! <= f[b + 1]! ? s : s + 1;
   }
 
   holds(slot: number, key: number): boolean {
-    return this.keyTime[slot * 2] === key;
+    return this.f64[slot * F64_STRIDE] === key;
   }
 
   /** Whether the slot's one probe is this one (a retransmission, or the same probe again). */
   sameProbe(slot: number, host: number, port: number, technique: number): boolean {
-    const o = slot * STRIDE;
-    return this.ints[o] === host && this.ints[o + 1] === port && (this.ints[o + 2]! & 0xff) === technique;
+    const o = slot * I32_STRIDE;
+    return this.i32[o + HOST] === host && (this.i32[o + PORTS]! & 0xffff) === port && (this.i32[o + META]! & 0xff) === technique;
   }
 
-  put(slot: number, key: number, host: number, port: number, technique: number, tool: number, now: number): void {
-    if (this.keyTime[slot * 2] === this.keyTime[slot * 2]) this.overwritten++;
+  /** Fills a slot (from `claim`). `sourcePort`: the prober's port, kept for a held flow. */
+  put(slot: number, key: number, host: number, port: number, technique: number, tool: number, now: number, sourcePort = 0): void {
+    const f = slot * F64_STRIDE;
+    if (this.f64[f] === this.f64[f]) this.overwritten++;
     else this.size++;
-    this.keyTime[slot * 2] = key;
-    this.keyTime[slot * 2 + 1] = now;
-    const o = slot * STRIDE;
-    this.ints[o] = host;
-    this.ints[o + 1] = port;
-    this.ints[o + 2] = (technique & 0xff) | ((tool & 0xff) << 8);
-    this.ints[o + 3] = 1;
+    this.f64[f] = key;
+    this.f64[f + 1] = now;
+    const o = slot * I32_STRIDE;
+    this.i32[o + HOST] = host;
+    this.i32[o + PORTS] = (sourcePort << 16) | (port & 0xffff);
+    this.i32[o + META] = (technique & 0xff) | ((tool & 0xff) << 8);
+    this.i32[o + PACKETS] = 1;
   }
 
   host(slot: number): number {
-    return this.ints[slot * STRIDE]!;
+    return this.i32[slot * I32_STRIDE + HOST]!;
   }
   port(slot: number): number {
-    return this.ints[slot * STRIDE + 1]!;
+    return this.i32[slot * I32_STRIDE + PORTS]! & 0xffff;
+  }
+  /** The prober's port of a held flow (0 when none was kept). */
+  sourcePort(slot: number): number {
+    return this.i32[slot * I32_STRIDE + PORTS]! >>> 16;
   }
   technique(slot: number): number {
-    return this.ints[slot * STRIDE + 2]! & 0xff;
+    return this.i32[slot * I32_STRIDE + META]! & 0xff;
   }
   tool(slot: number): number {
-    return (this.ints[slot * STRIDE + 2]! >> 8) & 0xff;
+    return (this.i32[slot * I32_STRIDE + META]! >> 8) & 0xff;
   }
   flags(slot: number): number {
-    return (this.ints[slot * STRIDE + 2]! >> 16) & 0xff;
+    return (this.i32[slot * I32_STRIDE + META]! >> 16) & 0xff;
   }
   addFlags(slot: number, flags: number): void {
-    this.ints[slot * STRIDE + 2]! |= (flags & 0xff) << 16;
+    this.i32[slot * I32_STRIDE + META]! |= (flags & 0xff) << 16;
+  }
+  clearFlags(slot: number, flags: number): void {
+    this.i32[slot * I32_STRIDE + META]! &= ~((flags & 0xff) << 16);
   }
   packets(slot: number): number {
-    return this.ints[slot * STRIDE + 3]!;
+    return this.i32[slot * I32_STRIDE + PACKETS]!;
   }
   addPacket(slot: number): void {
-    this.ints[slot * STRIDE + 3]!++;
+    this.i32[slot * I32_STRIDE + PACKETS]!++;
   }
   time(slot: number): number {
-    return this.keyTime[slot * 2 + 1]!;
+    return this.f64[slot * F64_STRIDE + 1]!;
   }
 
   clear(slot: number): void {
-    if (this.keyTime[slot * 2] === this.keyTime[slot * 2]) this.size--;
-    this.keyTime[slot * 2] = NaN;
+    const f = slot * F64_STRIDE;
+    if (this.f64[f] === this.f64[f]) this.size--;
+    this.f64[f] = NaN;
   }
 }

@@ -27,19 +27,23 @@ function craft(collides: (addr: number) => boolean, n: number): number[] {
 }
 
 describe('keyed hashing against a targeted-collision flood', () => {
-  it('probation: a spoofed SYN into the scanner slot after each probe keeps it out of sight only under the known key', () => {
+  it('probation: two spoofed SYNs into the scanner set after each probe keep it out of sight only under the known key', () => {
     const capacity = 4096;
     const known = new Probation(capacity, KNOWN_KEY);
-    const scannerSlot = known.slotOf(ip4(SCANNER) | 0);
-    const [spoofed] = craft((a) => known.slotOf(a) === scannerSlot, 1);
+    const scannerSet = known.setOf(ip4(SCANNER) | 0);
+    // Probation is 2-way set-associative and overwrites the older probe of a
+    // full set: the attacker needs two sources that hash to the scanner's set.
+    const spoofed = craft((a) => known.setOf(a) === scannerSet, 2);
     // SYN scan of 100 closed ports; after each probe, before the RST comes
-    // back, one spoofed SYN whose source hashes to the scanner's slot.
+    // back, two spoofed SYNs whose sources hash to the scanner's set.
     const frames: Timed[] = [];
     for (let i = 0; i < 100; i++) {
       const t = T0 + i * 0.01;
       frames.push({ frame: tcp({ src: SCANNER, dst: TARGET, sport: 40000, dport: 1 + i, flags: 'S', window: 1024, options: { mss: 1460 } }), t });
-      frames.push({ frame: tcp({ src: ip4Text(spoofed!), dst: '198.18.0.3', sport: 1024 + i, dport: 80, flags: 'S', window: 1024 }), t: t + 0.001 });
-      frames.push({ frame: tcp({ src: TARGET, dst: SCANNER, sport: 1 + i, dport: 40000, flags: 'RA', ack: 1 }), t: t + 0.002 });
+      for (const [k, a] of spoofed.entries()) {
+        frames.push({ frame: tcp({ src: ip4Text(a), dst: '198.18.0.3', sport: 1024 + i, dport: 80, flags: 'S', window: 1024 }), t: t + 0.001 * (k + 1) });
+      }
+      frames.push({ frame: tcp({ src: TARGET, dst: SCANNER, sport: 1 + i, dport: 40000, flags: 'RA', ack: 1 }), t: t + 0.003 });
     }
     const cfg = (hashSeed?: number): EngineConfig => ({ ...defaultConfig(), probationCapacity: capacity, ...(hashSeed === undefined ? {} : { hashSeed }) });
 
@@ -50,7 +54,8 @@ describe('keyed hashing against a targeted-collision flood', () => {
     // A random key (drawn by the engine): the crafted source lands elsewhere.
     // (With probability 1/capacity the draw makes it collide anyway; then draw again.)
     let underRandomKey = run(frames, cfg());
-    while (underRandomKey.engine.probation.slotOf(spoofed!) === underRandomKey.engine.probation.slotOf(ip4(SCANNER) | 0)) underRandomKey = run(frames, cfg());
+    const inScannerSet = (r: typeof underRandomKey, a: number): boolean => r.engine.probation.setOf(a) === r.engine.probation.setOf(ip4(SCANNER) | 0);
+    while (spoofed.every((a) => inScannerSet(underRandomKey, a))) underRandomKey = run(frames, cfg());
     expect(underRandomKey.engine.hashSeed).not.toBe(KNOWN_KEY);
     const found = underRandomKey.detections.filter((d) => d.src === SCANNER);
     expect(found.map((d) => [d.type, d.ports])).toEqual([['tcp-syn', 100]]);
