@@ -141,6 +141,15 @@ export interface CaptureParseSummary {
    */
   firstTs: number | null;
   lastTs: number | null;
+  /**
+   * Earliest and latest frame time in seconds (float), whatever the file
+   * order (Simple Packet Blocks count with their section's last time);
+   * null when no frame was delivered.
+   */
+  minTs: number | null;
+  maxTs: number | null;
+  /** Frames older than the frame before them (time running backwards in the file). */
+  backwards: number;
   /** The input ended inside a record (or inside the file header). */
   truncated: boolean;
   /** Byte offset where the incomplete record starts, when truncated. */
@@ -216,6 +225,11 @@ export class CaptureParser {
   private firstNsec = 0;
   private lastSec = 0;
   private lastNsec = 0;
+  /** Frame times as analysed (sec + nsec * 1e-9): extremes, the previous one, frames older than it. */
+  private minTs = Infinity;
+  private maxTs = -Infinity;
+  private prevTs = -Infinity;
+  private backwards = 0;
 
   constructor(sink: PacketSink, options: CaptureParserOptions = {}) {
     this.sink = sink;
@@ -248,6 +262,11 @@ export class CaptureParser {
   /** True once parsing has stopped because of a failure. */
   get failed(): boolean {
     return this.state === S_FAILED;
+  }
+
+  /** Frames delivered so far. */
+  get packetCount(): number {
+    return this.packets;
   }
 
   /** Number of input bytes seen so far. */
@@ -299,6 +318,15 @@ export class CaptureParser {
     return this.state !== S_FAILED;
   }
 
+  /** A pcapng frame's time into the time statistics (the pcap loop keeps them in locals). */
+  private frameTime(sec: number, nsec: number): void {
+    const t = sec + nsec * 1e-9;
+    if (t < this.prevTs) this.backwards++;
+    this.prevTs = t;
+    if (t < this.minTs) this.minTs = t;
+    if (t > this.maxTs) this.maxTs = t;
+  }
+
   /** Ends the input and returns what was read. */
   finish(): CaptureParseSummary {
     // Parse what is buffered but not yet parsed (only possible when the
@@ -326,6 +354,9 @@ export class CaptureParser {
       linkTypes: this.linkTypes.slice(),
       firstTs: hasTs ? this.firstSec + this.firstNsec / 1e9 : null,
       lastTs: hasTs ? this.lastSec + this.lastNsec / 1e9 : null,
+      minTs: this.minTs <= this.maxTs ? this.minTs : null,
+      maxTs: this.minTs <= this.maxTs ? this.maxTs : null,
+      backwards: this.backwards,
       truncated,
       truncatedAt,
       failure: this.failure,
@@ -460,6 +491,10 @@ export class CaptureParser {
     let capBytes = this.capturedBytes;
     let lastSec = this.lastSec;
     let lastNsec = this.lastNsec;
+    let minTs = this.minTs;
+    let maxTs = this.maxTs;
+    let prevTs = this.prevTs;
+    let backwards = this.backwards;
     try {
       while (end - pos >= PCAP_RECORD_HEADER) {
         let sec: number;
@@ -512,6 +547,11 @@ export class CaptureParser {
         capBytes += cap;
         lastSec = sec;
         lastNsec = nsec;
+        const t = sec + nsec * 1e-9;
+        if (t < prevTs) backwards++;
+        prevTs = t;
+        if (t < minTs) minTs = t;
+        if (t > maxTs) maxTs = t;
         pos = next;
         sink.onPacket(link, buf, data, cap, wire, sec, nsec);
       }
@@ -522,6 +562,10 @@ export class CaptureParser {
       this.capturedBytes = capBytes;
       this.lastSec = lastSec;
       this.lastNsec = lastNsec;
+      this.minTs = minTs;
+      this.maxTs = maxTs;
+      this.prevTs = prevTs;
+      this.backwards = backwards;
     }
   }
 
@@ -662,6 +706,7 @@ export class CaptureParser {
           capBytes += cap;
           lastSec = secSec = sec;
           lastNsec = secNsec = nsec;
+          this.frameTime(sec, nsec);
           pos = next;
           sink.onPacket(link, buf, pos - len + 28, cap, wire, sec, nsec);
           continue;
@@ -692,6 +737,7 @@ export class CaptureParser {
           packets++;
           bytes += wire;
           capBytes += cap;
+          this.frameTime(secSec, secNsec);
           pos = next;
           sink.onPacket(link, buf, pos - len + 12, cap, wire, secSec, secNsec);
           continue;

@@ -56,6 +56,11 @@ export interface CaptureReadResult {
   /** First and last frame timestamps in file order, seconds since the epoch. */
   firstTs: number | null;
   lastTs: number | null;
+  /** Earliest and latest frame time, whatever the file order; null without frames. */
+  minTs: number | null;
+  maxTs: number | null;
+  /** Frames older than the frame before them. */
+  backwards: number;
 }
 
 /** How a file is named in messages; '-' is standard input. */
@@ -121,6 +126,9 @@ export function toResult(name: string, s: CaptureParseSummary): CaptureReadResul
     linkTypes: s.linkTypes,
     firstTs: s.firstTs,
     lastTs: s.lastTs,
+    minTs: s.minTs,
+    maxTs: s.maxTs,
+    backwards: s.backwards,
   };
 }
 

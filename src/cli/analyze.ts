@@ -9,7 +9,7 @@ import { renderTable } from '../report/table.js';
 import { renderHtml } from '../report/html.js';
 import { scanPackets, type ScanPacketsResult } from '../report/scan-packets.js';
 import { sitePolicy, type SitePolicy } from '../rules/policy.js';
-import { CaptureInput, readMerged, readOne, ReadControl, TimeTap } from './capture-inputs.js';
+import { CaptureInput, readMerged, readOne, ReadControl } from './capture-inputs.js';
 import { ProgressBar } from './progress.js';
 import { EXIT_INPUT_DAMAGED, EXIT_USAGE, printWarning, UserError } from './errors.js';
 
@@ -64,8 +64,7 @@ function checkReadable(file: string): number | null {
   }
 }
 
-function summary(path: string, r: CaptureReadResult, tap: TimeTap, interrupted: boolean): FileSummary {
-  const known = tap.minTs <= tap.maxTs;
+function summary(path: string, r: CaptureReadResult, interrupted: boolean): FileSummary {
   // A record cut by the interrupt is not damage: the rest of it was never read.
   if (interrupted && r.truncated) r = { ...r, truncated: false, warning: null };
   return {
@@ -75,24 +74,29 @@ function summary(path: string, r: CaptureReadResult, tap: TimeTap, interrupted: 
     bytes: r.bytes,
     truncated: r.truncated,
     warning: r.warning,
-    first_packet: known ? isoTime(tap.minTs) : null,
-    last_packet: known ? isoTime(tap.maxTs) : null,
+    first_packet: r.minTs === null ? null : isoTime(r.minTs),
+    last_packet: r.maxTs === null ? null : isoTime(r.maxTs),
     detection_count: 0,
   };
 }
 
+/** A file's time range for the report (Infinity/-Infinity: no frame, as the report expects). */
+function timeRange(r: CaptureReadResult): { min: number; max: number } {
+  return { min: r.minTs ?? Infinity, max: r.maxTs ?? -Infinity };
+}
+
 /** Warnings a merged read owes the user: files whose time runs backwards, files that overlap. */
-function mergeWarnings(paths: string[], taps: TimeTap[]): string[] {
+function mergeWarnings(paths: string[], results: CaptureReadResult[]): string[] {
   const out: string[] = [];
-  taps.forEach((t, i) => {
-    if (t.backwards > 0) out.push(`${paths[i]}: packet time runs backwards ${t.backwards} time${t.backwards === 1 ? '' : 's'}; merged in timestamp order`);
+  results.forEach((r, i) => {
+    if (r.backwards > 0) out.push(`${paths[i]}: packet time runs backwards ${r.backwards} time${r.backwards === 1 ? '' : 's'}; merged in timestamp order`);
   });
-  const order = taps.map((_, i) => i).filter((i) => taps[i]!.packets > 0).sort((a, b) => taps[a]!.minTs - taps[b]!.minTs);
+  const order = results.map((_, i) => i).filter((i) => results[i]!.minTs !== null).sort((a, b) => results[a]!.minTs! - results[b]!.minTs!);
   for (let k = 1; k < order.length; k++) {
-    const prev = taps[order[k - 1]!]!;
-    const cur = taps[order[k]!]!;
-    if (cur.minTs < prev.maxTs) {
-      out.push(`${paths[order[k]!]} overlaps ${paths[order[k - 1]!]} in time (${isoTime(cur.minTs)} < ${isoTime(prev.maxTs)}); merged in timestamp order`);
+    const prev = results[order[k - 1]!]!;
+    const cur = results[order[k]!]!;
+    if (cur.minTs! < prev.maxTs!) {
+      out.push(`${paths[order[k]!]} overlaps ${paths[order[k - 1]!]} in time (${isoTime(cur.minTs!)} < ${isoTime(prev.maxTs!)}); merged in timestamp order`);
     }
   }
   return out;
@@ -175,12 +179,11 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
       try {
         for (const p of readPaths) inputs.push(CaptureInput.open(p));
         const engine = newEngine();
-        const taps = inputs.map(() => new TimeTap(engine, control));
-        const results = await readMerged(inputs, taps, control);
+        const results = await readMerged(inputs, engine, control);
         engine.finish();
-        const files = results.map((r, i) => summary(opts.files[i]!, r, taps[i]!, control.stopped));
-        builder.warnings.push(...mergeWarnings(opts.files, taps));
-        builder.addRun({ engine, files, ranges: taps.map((t) => ({ min: t.minTs, max: t.maxTs })) });
+        const files = results.map((r, i) => summary(opts.files[i]!, r, control.stopped));
+        builder.warnings.push(...mergeWarnings(opts.files, results));
+        builder.addRun({ engine, files, ranges: results.map(timeRange) });
         for (const f of files) if (f.warning !== null) damaged.push(f.warning);
       } finally {
         for (const i of inputs) i.close();
@@ -191,15 +194,14 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
         const input = CaptureInput.open(readPaths[i]!);
         let result: CaptureReadResult;
         const engine = newEngine();
-        const tap = new TimeTap(engine, control);
         try {
-          result = await readOne(input, tap, control);
+          result = await readOne(input, engine, control);
         } finally {
           input.close();
         }
         engine.finish();
-        const file = summary(opts.files[i]!, result, tap, control.stopped);
-        builder.addRun({ engine, files: [file], ranges: [{ min: tap.minTs, max: tap.maxTs }] });
+        const file = summary(opts.files[i]!, result, control.stopped);
+        builder.addRun({ engine, files: [file], ranges: [timeRange(result)] });
         if (file.warning !== null) damaged.push(file.warning);
       }
     }

@@ -55,42 +55,6 @@ export class ReadControl {
   }
 }
 
-/**
- * Packet times of one input as read: true first/last (min/max, not file
- * order), and how often time ran backwards within the file. Wraps the sink
- * with two comparisons per frame, nothing allocated.
- */
-export class TimeTap implements PacketSink {
-  minTs = Infinity;
-  maxTs = -Infinity;
-  private lastTs = -Infinity;
-  /** Frames older than the frame before them. */
-  backwards = 0;
-  packets = 0;
-
-  constructor(
-    public target: PacketSink,
-    private readonly control: ReadControl,
-  ) {}
-
-  onPacket(linkType: number, data: Buffer, offset: number, capLen: number, wireLen: number, tsSec: number, tsNsec: number): void {
-    const t = tsSec + tsNsec * 1e-9;
-    if (t < this.lastTs) this.backwards++;
-    this.lastTs = t;
-    if (t < this.minTs) this.minTs = t;
-    if (t > this.maxTs) this.maxTs = t;
-    this.packets++;
-    this.control.packets++;
-    this.target.onPacket(linkType, data, offset, capLen, wireLen, tsSec, tsNsec);
-  }
-
-  /** A record whose time no Date can hold: the engine counts it as that packet's decode error. */
-  onBadTimestamp(wireLen: number): void {
-    this.control.packets++;
-    this.target.onBadTimestamp?.(wireLen);
-  }
-}
-
 /** An input opened for reading: a file, a FIFO or standard input ('-'). */
 export class CaptureInput {
   readonly fd: number;
@@ -252,7 +216,10 @@ export async function readOne(input: CaptureInput, sink: PacketSink, control: Re
     if (input.abandoned) control.pending = true;
     if (n === 0) break;
     control.bytesRead += n;
-    if (!parser.commit(n)) break;
+    const before = parser.packetCount;
+    const ok = parser.commit(n);
+    control.packets += parser.packetCount - before;
+    if (!ok) break;
     await control.pace();
   }
   return toResult(input.path, parser.finish());
@@ -336,11 +303,11 @@ async function refill(lane: MergeLane, control: ReadControl): Promise<void> {
 
 /**
  * Reads several inputs as one stream in timestamp order: each step delivers
- * the earliest head record among the inputs (ties go to the earlier input).
- * `sinks[i]` receives input i's frames (a TimeTap over the shared engine, so
- * per-input times are known). Returns one result per input.
+ * the earliest head record among the inputs (ties go to the earlier input)
+ * to `sink`. Returns one result per input (with its own times, as its
+ * parser saw them).
  */
-export async function readMerged(inputs: CaptureInput[], sinks: PacketSink[], control: ReadControl): Promise<CaptureReadResult[]> {
+export async function readMerged(inputs: CaptureInput[], sink: PacketSink, control: ReadControl): Promise<CaptureReadResult[]> {
   const lanes: MergeLane[] = inputs.map((input) => {
     const queue = new RecordQueue();
     return { input, queue, parser: parserFor(input, queue, MERGE_SLICE_BYTES * 2), done: false };
@@ -368,7 +335,8 @@ export async function readMerged(inputs: CaptureInput[], sinks: PacketSink[], co
     const lane = lanes[best]!;
     const q = lane.queue;
     const h = q.head++;
-    sinks[best]!.onPacket(q.link[h]!, q.arena, q.off[h]!, q.cap[h]!, q.wire[h]!, q.sec[h]!, q.nsec[h]!);
+    sink.onPacket(q.link[h]!, q.arena, q.off[h]!, q.cap[h]!, q.wire[h]!, q.sec[h]!, q.nsec[h]!);
+    control.packets++;
     if (q.empty) await refill(lane, control);
     if (++sinceCheck === 4096) {
       sinceCheck = 0;

@@ -5,7 +5,6 @@
  * default); this schema then decides what is valid, so every source gets
  * the same checks and the same one-line error naming the key.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_BUFFER_BYTES, DEFAULT_SNAPLEN, MAX_SNAPLEN, MIN_SNAPLEN, parseSize } from '../capture/live-capture.js';
 import { parseListen } from '../metrics/http-server.js';
@@ -13,6 +12,7 @@ import { defaultConfig } from '../rules/config.js';
 import { LOG_SCHEMAS } from '../report/log-schema.js';
 import { GENEVE_PORT, VXLAN_PORT } from '../decode/layer-table.js';
 import { EXIT_USAGE, UserError } from './errors.js';
+import { readConfigJson } from './config-file.js';
 import { interfaceNameProblem } from './live-options.js';
 
 const MIB = 1024 * 1024;
@@ -147,16 +147,15 @@ export function checkEnvironment(env: NodeJS.ProcessEnv): void {
 
 /** Reads a --config file: a JSON object whose keys are all settings (values are checked with the rest). */
 export function readConfigFile(path: string): Record<string, unknown> {
-  let raw: unknown;
+  let raw: Record<string, unknown>;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = readConfigJson(path);
   } catch (err) {
-    throw new SettingsError(`cannot read config ${path}: ${(err as Error).message.split('\n')[0]}`);
+    throw new SettingsError((err as Error).message);
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SettingsError(`config ${path}: must be a JSON object`);
   const r = liveSettingsSchema.partial().safeParse(raw);
   if (!r.success) throw new SettingsError(describeIssue(r.error.issues[0]!, `config ${path}: `));
-  return raw as Record<string, unknown>;
+  return raw;
 }
 
 export interface ReloadPlan {

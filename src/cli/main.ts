@@ -10,7 +10,15 @@ import { listValues } from './list-values.js';
 import { EXIT_INTERNAL, EXIT_USAGE, printError, UserError } from './errors.js';
 import { packageVersion } from './version.js';
 import { LOG_SCHEMAS, type LogSchema } from '../report/log-schema.js';
-import { checkEnvironment, parseLiveSettings, pickSettings, readConfigFile } from './config-schema.js';
+import { readConfigJson } from './config-file.js';
+
+/**
+ * The settings schema (zod) is loaded only when a config file is given (its
+ * keys are checked as yargs reads it, before yargs' own unknown-argument
+ * check) or for `live`: it costs about 130 ms of start-up.
+ */
+const configSchema =
+  process.argv.some((a) => a === '--config' || a.startsWith('--config=')) || process.env.SCANWATCH_CONFIG !== undefined ? await import('./config-schema.js') : null;
 
 // A closed pipe (`scanwatch analyze x | head`) is not an error worth a trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -144,10 +152,12 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('hook-rate', { type: 'number', default: 10, describe: '--on-detection commands started per second at most; up to 100 events wait, more are dropped and counted' })
           .option('webhook', { type: 'string', describe: 'POST each new scan as JSON to this http(s) URL (retries with backoff)' })
           .option('webhook-queue', { type: 'number', default: 1000, describe: 'events waiting for the webhook at most; beyond, the oldest is dropped and counted' })
-          // The file is read and checked by the same schema as the flags (config-schema.ts).
-          .config('config', 'JSON file with any of these settings (SIGHUP reloads home-net, allow lists, log-level, window, progress-interval)', (path: string) => readConfigFile(path)),
+          // The file is read here and checked below by the same schema as the flags (config-schema.ts).
+          .config('config', 'JSON file with any of these settings (SIGHUP reloads home-net, allow lists, log-level, window, progress-interval)', (path: string) => (configSchema === null ? readConfigJson(path) : configSchema.readConfigFile(path))),
       async (args) => {
-        // One schema for flags, SCANWATCH_* and the config file (config-schema.ts).
+        // One schema for flags, SCANWATCH_* and the config file (config-schema.ts, loaded only here).
+        const { checkEnvironment, parseLiveSettings, pickSettings, readConfigFile } = await import('./config-schema.js');
+        if (typeof args.config === 'string') readConfigFile(args.config);
         checkEnvironment(process.env);
         const raw = pickSettings(args as Record<string, unknown>);
         const s = parseLiveSettings(raw);

@@ -317,7 +317,7 @@ export async function scanPackets(
     const inputs = files.map((f) => CaptureInput.open(readPathOf.get(f) ?? f));
     try {
       const sink = new PassSink(matches, writers);
-      await readMerged(inputs, inputs.map(() => sink), control);
+      await readMerged(inputs, sink, control);
     } finally {
       for (const i of inputs) i.close();
     }

@@ -39,6 +39,18 @@ const ngFile = (): Buffer => {
 };
 
 describe('readCaptureFile', () => {
+  it('gives the true first and last time and counts time running backwards, in pcap and pcapng', () => {
+    // Times 3, 1, 2, 5, 4 (s): two steps back; extremes 1 and 5 whatever the order.
+    const order = [3, 1, 2, 5, 4].map((t, i) => ({ sec: 1700000000 + t, frac: 0, data: frame(60, i), origLen: 60 }));
+    const pcap = readCaptureFile(write('backwards.pcap', buildPcap(order)), new CollectingSink());
+    const ng = new PcapngBuilder().section().idb({ linkType: 1 });
+    for (const r of order) ng.epb({ ts: BigInt(r.sec) * 1000000n, data: r.data });
+    const pcapng = readCaptureFile(write('backwards.pcapng', ng.build()), new CollectingSink());
+    for (const r of [pcap, pcapng]) {
+      expect([r.minTs, r.maxTs, r.backwards, r.firstTs, r.lastTs]).toEqual([1700000001, 1700000005, 2, 1700000003, 1700000004]);
+    }
+  });
+
   it('reads a classic pcap and summarises it', () => {
     const file = write('five.pcap', buildPcap(recs));
     const sink = new CollectingSink();
@@ -54,6 +66,9 @@ describe('readCaptureFile', () => {
       linkTypes: [1],
       firstTs: 1700000000,
       lastTs: 1700000005, // 1700000004 s + 1000000 µs, normalised
+      minTs: 1700000000,
+      maxTs: 1700000005,
+      backwards: 0,
     });
     expect(sink.packets.map((p) => [p.tsSec, p.tsNsec])).toEqual([
       [1700000000, 0],
