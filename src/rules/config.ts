@@ -32,7 +32,7 @@ export interface EngineConfig {
   /** Seconds without a new probe after which a detection is reported as ended. */
   scanEndAfter: number;
   flowCapacity: number;
-  /** Sources with one distinct probe so far (a direct-mapped cache; see state/probation.ts). */
+  /** Sources with one distinct probe so far (a 2-way set-associative cache; see state/probation.ts). */
   probationCapacity: number;
   /** Sources with full records (two or more distinct probes, or a refusal). */
   sourceCapacity: number;
