@@ -184,8 +184,10 @@ const N = meta.packets;
 const scanner = meta.scan.scanner;
 const machine = machineFacts(opt.cpu);
 
-// scanwatch analyze
+// scanwatch analyze and the tcpdump floor, alternating run by run, so that
+// both see the same machine (a neighbour's load, the CPU's clock) in turn.
 const sw = [];
+const td = [];
 for (let r = 1; r <= opt.runs; r++) {
   log(`scanwatch run ${r}/${opt.runs}: taskset -c ${opt.cpu} ${GNU_TIME} -f '${TIME_FORMAT}' node ${opt.cli} analyze ${file} --format json`);
   const res = timed(opt.cpu, 'node', [cli, 'analyze', file, '--format', 'json'], true);
@@ -195,15 +197,11 @@ for (let r = 1; r <= opt.runs; r++) {
   sw.push(run);
   if (res.status !== 0) log(`  exited ${res.status ?? res.signal}:\n${run.stderr_tail}`);
   else log(`  ${res.figures ? `${res.figures.wall_s} s, ${res.figures.max_rss_kib} KiB max RSS` : 'no timing figures'}`);
-}
 
-// tcpdump floor
-const td = [];
-for (let r = 1; r <= opt.runs; r++) {
   log(`tcpdump run ${r}/${opt.runs}: taskset -c ${opt.cpu} ${GNU_TIME} -f '${TIME_FORMAT}' tcpdump -r ${file} -w /dev/null`);
-  const res = timed(opt.cpu, 'tcpdump', ['-r', file, '-w', '/dev/null'], false);
-  td.push({ run: r, exit: res.status, ...res.figures, parent_wall_s: round(res.parent_wall_s, 3) });
-  if (res.status !== 0) log(`  tcpdump exited ${res.status}: ${res.stderr.trim()}`);
+  const tres = timed(opt.cpu, 'tcpdump', ['-r', file, '-w', '/dev/null'], false);
+  td.push({ run: r, exit: tres.status, ...tres.figures, parent_wall_s: round(tres.parent_wall_s, 3) });
+  if (tres.status !== 0) log(`  tcpdump exited ${tres.status}: ${tres.stderr.trim()}`);
 }
 
 function round(x, d) {
