@@ -15,6 +15,11 @@
 //                (default test/pcaps/nmap-syn.pcap)
 //   --cli PATH   the scanwatch entry point (default dist/cli/main.js)
 //   --cpu N      the core to pin to with taskset (default 0)
+//   --big        instead: a 10 GB capture of the same kind (136 M packets,
+//                bench/out/flood-10g.pcap, generated once, not committed),
+//                analysed once in a pseudo-terminal (`script`) so that the
+//                progress bar runs as an analyst sees it; reports wall time,
+//                peak RSS, packets/s and the last progress line
 //
 // Exit status: 0 when every requirement holds, 1 otherwise (or when the bench
 // cannot run). Progress goes to stderr, the report to stdout.
@@ -51,8 +56,9 @@ function parseArgs(argv) {
     else if (a === '--scan') o.scan = val();
     else if (a === '--cli') o.cli = val();
     else if (a === '--cpu') o.cpu = val();
+    else if (a === '--big') o.big = true;
     else if (a === '-h' || a === '--help') {
-      console.log('usage: node bench/run.mjs [--quick] [--json] [--runs N] [--force] [--scan FILE] [--cli PATH] [--cpu N]');
+      console.log('usage: node bench/run.mjs [--quick | --big] [--json] [--runs N] [--force] [--scan FILE] [--cli PATH] [--cpu N]');
       process.exit(0);
     } else die(`unknown argument ${a}`);
   }
@@ -173,6 +179,12 @@ if (!which('taskset')) die('taskset is missing: apt-get install -y util-linux');
 if (!which('tcpdump')) die('tcpdump is missing: apt-get install -y tcpdump');
 if (!which('node')) die('node is not on PATH');
 
+const machine = machineFacts(opt.cpu);
+if (opt.big) {
+  bigRun();
+  process.exit(0);
+}
+
 let meta;
 try {
   meta = ensureFlood({ quick: !!opt.quick, force: !!opt.force, scan: opt.scan, log });
@@ -182,7 +194,6 @@ try {
 const file = meta.file;
 const N = meta.packets;
 const scanner = meta.scan.scanner;
-const machine = machineFacts(opt.cpu);
 
 // scanwatch analyze and the tcpdump floor, alternating run by run, so that
 // both see the same machine (a neighbour's load, the CPU's clock) in turn.
@@ -390,4 +401,46 @@ function table(rows) {
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r) => '  ' + r.map((cell, c) => cell.padEnd(w[c])).join('  ').trimEnd();
   return [line(rows[0]), '  ' + w.map((n) => '-'.repeat(n)).join('  '), ...rows.slice(1).map(line)];
+}
+
+/**
+ * The 10 GB run (issue 11 item 3): memory must stay what it is on the 2 M
+ * file, whatever the size; the progress bar is drawn as on a terminal.
+ */
+function bigRun() {
+  const BIG_PACKETS = 136_000_000; // 74 bytes a record on average: 10.06 GB
+  const out = path.join(ROOT, 'bench/out/flood-10g.pcap');
+  let big;
+  try {
+    big = ensureFlood({ packets: BIG_PACKETS, out, force: !!opt.force, scan: opt.scan, log });
+  } catch (e) {
+    die(`cannot build the 10 GB capture: ${e.message}`);
+  }
+  if (!which('script')) die('script (util-linux) is missing: apt-get install -y util-linux');
+  const tf = path.join(os.tmpdir(), `scanwatch-bench-big-${process.pid}`);
+  const json = path.join(os.tmpdir(), `scanwatch-bench-big-${process.pid}.json`);
+  const command = `taskset -c ${opt.cpu} ${GNU_TIME} -o ${tf} -f '${TIME_FORMAT}' node ${cli} analyze ${big.file} --format json > ${json}`;
+  log(`big run: script -qfec "${command}" /dev/null`);
+  const r = spawnSync('script', ['-qfec', command, '/dev/null'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 2 ** 28 });
+  const figures = fs.readFileSync(tf, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  const rep = JSON.parse(fs.readFileSync(json, 'utf8'));
+  fs.rmSync(tf, { force: true });
+  fs.rmSync(json, { force: true });
+  // The bar redraws with carriage returns: its last state is the text after the last one.
+  const progress = (r.stdout ?? '').split(/\r|\n/).map((l) => l.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').trim()).filter((l) => l.length > 0);
+  const check = checkReport(rep, big.packets, big.scan.scanner);
+  const result = {
+    capture: { file: big.file, packets: big.packets, bytes: big.bytes },
+    command,
+    exit: r.status,
+    wall_s: figures[0],
+    peak_rss_mb: round((figures[1] * 1024) / 1e6, 1),
+    packets_per_s: round(big.packets / figures[0], 0),
+    progress_lines: progress.length,
+    last_progress: progress.filter((l) => /read|%/.test(l)).pop() ?? null,
+    check,
+    machine,
+  };
+  console.log(JSON.stringify(result, null, 2));
+  if (r.status !== 0 || !check.packets_ok || !check.scan_found || check.other_sources !== 0) process.exit(1);
 }
