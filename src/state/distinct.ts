@@ -160,37 +160,63 @@ export class HostSet {
 
 const PAIR_BITS = 16384;
 const PAIR_BYTES = PAIR_BITS / 8;
+/** Pairs kept exactly (in the state itself) before the bitmap is needed. */
+const PAIR_EXACT_MAX = 32;
 
 /**
  * Remembers which (host, port) pairs a source has probed, so that retries
- * of one service count once ("first contacts" in TRW terms). A one-hash
- * Bloom filter: a false "seen" is possible when it fills, never a false "new".
+ * of one service count once ("first contacts" in TRW terms). The first 32
+ * pairs are kept exactly in a fixed array that lives as long as the pooled
+ * state (most followed sources never need more, and a source table that
+ * churns then allocates nothing); beyond that a one-hash Bloom filter of
+ * 16,384 bits from the memory budget: a false "seen" is possible when it
+ * fills, never a false "new".
  */
 export class PairFilter {
+  private readonly exact = new Int32Array(PAIR_EXACT_MAX * 2);
+  private exactCount = 0;
   private bits: Uint8Array | null = null;
   count = 0;
+  /** Whether a pair was added since the last reset. */
+  started = false;
 
   constructor(private readonly budget: MemoryBudget) {}
 
-  /** Returns true when the pair was new. Without memory it treats every pair as new. */
+  /** Returns true when the pair was new. Past the exact pairs and without memory it treats every pair as new. */
   add(host: number, port: number): boolean {
+    this.started = true;
     if (this.bits === null) {
+      const ex = this.exact;
+      const n = this.exactCount;
+      const h = host | 0;
+      for (let i = 0; i < n; i++) if (ex[i * 2] === h && ex[i * 2 + 1] === port) return false;
+      if (n < PAIR_EXACT_MAX) {
+        ex[n * 2] = h;
+        ex[n * 2 + 1] = port;
+        this.exactCount++;
+        this.count++;
+        return true;
+      }
       if (!this.budget.acquire(PAIR_BYTES)) {
         this.count++;
         return true;
       }
       this.bits = new Uint8Array(PAIR_BYTES);
+      for (let i = 0; i < n; i++) this.setBit(ex[i * 2]!, ex[i * 2 + 1]!);
     }
-    const h = mix32(host ^ Math.imul(port + 1, 0x9e3779b1)) & (PAIR_BITS - 1);
-    const bit = 1 << (h & 7);
-    if (this.bits[h >>> 3]! & bit) return false;
-    this.bits[h >>> 3]! |= bit;
+    if (!this.setBit(host, port)) return false;
     this.count++;
     return true;
   }
 
-  get allocated(): boolean {
-    return this.bits !== null;
+  /** Sets the pair's bit; false when it was set already. */
+  private setBit(host: number, port: number): boolean {
+    const bits = this.bits!;
+    const h = mix32(host ^ Math.imul(port + 1, 0x9e3779b1)) & (PAIR_BITS - 1);
+    const bit = 1 << (h & 7);
+    if (bits[h >>> 3]! & bit) return false;
+    bits[h >>> 3]! |= bit;
+    return true;
   }
 
   reset(): void {
@@ -198,6 +224,8 @@ export class PairFilter {
       this.budget.release(PAIR_BYTES);
       this.bits = null;
     }
+    this.exactCount = 0;
     this.count = 0;
+    this.started = false;
   }
 }

@@ -102,11 +102,11 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
     if (this.hosts.add(host)) result |= 1;
     if (this.ports.add(port)) result |= 2;
     if (this.probes === 1) return result | 4;
-    if (!this.pairs.allocated && (result !== 0 || host !== this.firstHost || port !== this.firstPort)) {
-      // The filter is made at the second distinct pair, seeded with the first.
+    if (!this.pairs.started && (result !== 0 || host !== this.firstHost || port !== this.firstPort)) {
+      // The filter starts at the second distinct pair, seeded with the first.
       this.pairs.add(this.firstHost, this.firstPort);
     }
-    if (this.pairs.allocated || result !== 0) {
+    if (this.pairs.started || result !== 0) {
       if (this.pairs.add(host, port)) result |= 4;
     }
     if (result & 4 && this.secondContactAt === Infinity) this.secondContactAt = now;
