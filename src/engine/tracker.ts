@@ -130,9 +130,11 @@ export class SourceTracker {
     if (rec === null) {
       if (ps < 0) {
         ps = pr.claim(key);
-        pr.put(ps, key, host, port, tech, tool, now, slot === HELD_FLOW ? p.sport : 0);
-        if (slot === HELD_FLOW) pr.addFlags(ps, ProbationFlag.HOLDS_FLOW);
-        else if (slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
+        if (slot === HELD_FLOW) pr.put(ps, key, host, port, tech, tool, now, p.sport, ProbationFlag.HOLDS_FLOW);
+        else {
+          pr.put(ps, key, host, port, tech, tool, now);
+          if (slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
+        }
         // A technique reported from its first packet (NULL, XMAS, a decoy) cannot wait in probation.
         if (lure !== null) this.openLure(this.promote(ps, key, p, false, now), tech, now, lure);
         else if (this.singlePacket[tech] === 1) this.evaluateNow(this.promote(ps, key, p, false, now), tech, now);
