@@ -121,12 +121,44 @@ export class SourceTracker {
     const lure = this.darkNet === null && this.honeyPorts === null ? null : this.lureOf(p, tech, port);
     const key = sourceKey(p, this.tenant);
     const pr = this.probation;
-    // Probation first: for nearly every source this is the one memory access
-    // that misses the cache, and the CPU can wait for it while it does the
-    // source-table lookup and the counting below (measured: issue 11).
-    let ps = pr.find(key);
-    let rec = this.sources.get(key, now);
+    const ps = pr.find(key);
+    const rec = this.sources.get(key, now);
     this.probingSources.add(key);
+    if (rec === null && ps < 0 && lure === null && this.singlePacket[tech] === 0) {
+      // A new source's first probe (every packet of a spoofed flood): probation only.
+      const slotInProbation = pr.claim(key);
+      if (slot === HELD_FLOW) pr.put(slotInProbation, key, host, port, tech, tool, now, p.sport, ProbationFlag.HOLDS_FLOW);
+      else {
+        pr.put(slotInProbation, key, host, port, tech, tool, now);
+        if (slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
+      }
+      return;
+    }
+    this.probeKnown(p, now, tech, port, tool, slot, host, key, ps, rec, lure);
+  }
+
+  /**
+   * The rest of `probe`: a source in probation or followed, or a first probe
+   * reported at once (a decoy, a one-probe technique). Apart from the flood
+   * path above so that V8 compiles that path small and once: the branches
+   * here are met later in a capture, and each first meeting used to throw
+   * away and recompile the whole of `probe` (six times on a 1 M-packet
+   * flood, 185 ms of compiler time; issue 7's CPU per packet).
+   */
+  private probeKnown(
+    p: Packet,
+    now: number,
+    tech: number,
+    port: number,
+    tool: number,
+    slot: number,
+    host: number,
+    key: number,
+    ps: number,
+    rec: Record | null,
+    lure: DetectionReason | null,
+  ): void {
+    const pr = this.probation;
     if (rec === null) {
       if (ps < 0) {
         ps = pr.claim(key);
@@ -137,7 +169,7 @@ export class SourceTracker {
         }
         // A technique reported from its first packet (NULL, XMAS, a decoy) cannot wait in probation.
         if (lure !== null) this.openLure(this.promote(ps, key, p, false, now), tech, now, lure);
-        else if (this.singlePacket[tech] === 1) this.evaluateNow(this.promote(ps, key, p, false, now), tech, now);
+        else this.evaluateNow(this.promote(ps, key, p, false, now), tech, now);
         return;
       }
       if (pr.sameProbe(ps, host, port, tech) && lure === null) {
