@@ -10,11 +10,15 @@
  *  - network: `ip netns exec <lab target ns>` (through Lab.bg): the manager and
  *    every service it starts see only the lab's interfaces; /sys is the
  *    namespace's own sysfs, so /sys/class/net lists the lab's devices.
- *  - cgroups: the manager's process is moved into a fresh cgroup
- *    `swsd-<pid>` at the root of the cgroup2 hierarchy, then gets a cgroup
- *    namespace rooted there; systemd mounts cgroup2 itself and sees
- *    `swsd-<pid>` as "/", so init.scope, system.slice and the service's
- *    cgroup are created below it and never beside anything of the host's.
+ *  - cgroups: in every hierarchy the test process is in (cgroup2 and, on a
+ *    host with the v1 "hybrid" layout such as this one, each v1 hierarchy),
+ *    the manager's process is moved into a fresh child cgroup `swsd-<pid>`
+ *    of the test's own cgroup there (so every limit the host puts on the
+ *    test still applies), then gets a cgroup namespace rooted there. systemd
+ *    mounts the hierarchies itself (hybrid, as the kernel's controllers are
+ *    bound to v1 here) and sees `swsd-<pid>` as "/": init.scope,
+ *    system.slice and the service's cgroup are created below it, never
+ *    beside anything of the host's, and removed with it.
  *  - PID, mount, UTS, IPC namespaces (`unshare`): systemd is PID 1 of its own
  *    PID namespace (what it needs to act as a system manager); killing it
  *    kills everything in that namespace (the kernel's rule for a PID
@@ -33,8 +37,10 @@
  *    path the shipped unit's ExecStart= names, so the unit runs as shipped
  *    even when the checkout lives under /root or /home (which the unit's
  *    ProtectHome=yes hides).
- *  - PID 1's own log (it writes to /dev/console) goes to a file in the
- *    lab's scratch directory, bound over /dev/console in that namespace.
+ *  - PID 1 logs to its journal; what it writes to /dev/console (before
+ *    journald runs) goes to a file in the lab's scratch directory, bound over
+ *    /dev/console in that namespace. /dev/kmsg is /dev/null there: nothing in
+ *    the private instance reads or writes the host's kernel log.
  *
  * The test talks to the manager with the host's systemctl/journalctl run
  * through `nsenter` into all its namespaces: they find its private bus
@@ -59,16 +65,25 @@ const JOURNALD_UNITS = ['systemd-journald.service', 'systemd-journald.socket', '
 const SYSTEM_UNIT_DIR = '/lib/systemd/system';
 const SYSTEMD = '/lib/systemd/systemd';
 
-/** Stage 1, run by `ip netns exec`: own cgroup, then the namespaces of stage 2. */
+/** Stage 1, run by `ip netns exec`: own cgroups, then the namespaces of stage 2. */
 const STAGE1 = `#!/bin/sh
 set -eu
-cg="$1"; shift
-# ip netns exec gave us a private mount namespace with a fresh /sys: mount
-# the cgroup2 hierarchy there to move ourselves into a cgroup of our own.
-mount -t cgroup2 cgroup2 /sys/fs/cgroup
-mkdir "/sys/fs/cgroup/$cg"
-echo $$ > "/sys/fs/cgroup/$cg/cgroup.procs"
-umount /sys/fs/cgroup
+# ip netns exec gave us a private mount namespace with a fresh /sys, where
+# /sys/fs/cgroup is an empty directory: mount each hierarchy there in turn
+# to move ourselves into a cgroup of our own (args: TYPE|OPTIONS|DIR ... --).
+while [ "$1" != -- ]; do
+  type="\${1%%|*}"; rest="\${1#*|}"; opts="\${rest%%|*}"; dir="\${rest#*|}"; shift
+  if [ "$type" = cgroup2 ]; then mount -t cgroup2 cgroup2 /sys/fs/cgroup; else mount -t cgroup -o "$opts" cgroup /sys/fs/cgroup; fi
+  mkdir "/sys/fs/cgroup$dir"
+  # a v1 cpuset takes no task until it has CPUs and memory nodes
+  if [ "$type" = cgroup ] && [ -f "/sys/fs/cgroup$dir/cpuset.cpus" ]; then
+    cat "/sys/fs/cgroup$dir/../cpuset.cpus" > "/sys/fs/cgroup$dir/cpuset.cpus"
+    cat "/sys/fs/cgroup$dir/../cpuset.mems" > "/sys/fs/cgroup$dir/cpuset.mems"
+  fi
+  echo $$ > "/sys/fs/cgroup$dir/cgroup.procs"
+  umount /sys/fs/cgroup
+done
+shift
 exec unshare --pid --fork --kill-child --mount --cgroup --uts --ipc --propagation private "$@"
 `;
 
@@ -82,6 +97,11 @@ mount -t tmpfs -o mode=0755 tmpfs /run
 mkdir /run/swsd-units
 mount --bind "$units" /run/swsd-units
 mount --bind "$console" /dev/console
+# the host's kernel log is none of its business: journald would read it, and
+# anything in here that logs to kmsg would write into it
+mount --bind /dev/null /dev/kmsg
+mkdir -p /run/systemd/journald.conf.d
+printf '[Journal]\nReadKMsg=no\n' > /run/systemd/journald.conf.d/e2e.conf
 mount -t tmpfs -o mode=0755 tmpfs /opt
 mkdir /opt/scanwatch
 mount --bind "$checkout" /opt/scanwatch
@@ -102,32 +122,73 @@ function run(cmd: string, args: string[], timeoutMs = 15_000): Promise<{ code: n
   });
 }
 
-/** Removes a cgroup tree (deepest first) from the cgroup2 hierarchy; its processes must be gone. */
-function removeCgroup(name: string): void {
+/** One cgroup hierarchy the test process is in, and the manager's cgroup in it. */
+interface CgroupSpec {
+  type: 'cgroup' | 'cgroup2';
+  /** mount options of a v1 hierarchy (its controllers, or none,name=...) */
+  opts: string;
+  /** the test process's cgroup in it */
+  parent: string;
+}
+
+/** The hierarchies of this process, from /proc/self/cgroup ("ID:CONTROLLERS:PATH"). */
+function cgroupHierarchies(): CgroupSpec[] {
+  const out: CgroupSpec[] = [];
+  for (const line of fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
+    const m = /^(\d+):([^:]*):(\/.*)$/.exec(line);
+    if (!m) continue;
+    if (m[1] === '0' && m[2] === '') out.push({ type: 'cgroup2', opts: '', parent: m[3]! });
+    else if (m[2] !== '') out.push({ type: 'cgroup', opts: m[2]!.startsWith('name=') ? `none,${m[2]}` : m[2]!, parent: m[3]! });
+  }
+  return out;
+}
+
+const cgDir = (spec: CgroupSpec, name: string): string => path.posix.join(spec.parent, name);
+
+/** Runs `script` with one hierarchy mounted at /sys/fs/cgroup in a throw-away mount namespace. */
+function inHierarchy(spec: CgroupSpec, script: string): string {
+  const mount = spec.type === 'cgroup2' ? 'mount -t cgroup2 cgroup2 /sys/fs/cgroup' : `mount -t cgroup -o '${spec.opts}' cgroup /sys/fs/cgroup`;
+  return execFileSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `${mount} && ${script}`], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
+}
+
+/** Removes the cgroup tree `name` (deepest first) in every hierarchy; its processes must be gone. */
+function removeCgroups(name: string): void {
   if (!/^swsd-\d+$/.test(name)) throw new Error(`private systemd: refusing to remove cgroup ${name}`);
-  try {
-    execFileSync(
-      'unshare',
-      ['--mount', '--propagation', 'private', 'sh', '-c', `mount -t cgroup2 cgroup2 /sys/fs/cgroup && if [ -d /sys/fs/cgroup/${name} ]; then find /sys/fs/cgroup/${name} -depth -type d -exec rmdir {} +; fi`],
-      { stdio: 'ignore', timeout: 10_000 },
-    );
-  } catch {}
+  for (const spec of cgroupHierarchies()) {
+    const dir = `/sys/fs/cgroup${cgDir(spec, name)}`;
+    try {
+      inHierarchy(spec, `if [ -d '${dir}' ]; then find '${dir}' -depth -type d -exec rmdir {} +; fi`);
+    } catch {}
+  }
+}
+
+/** Names of this manager's cgroups that still exist, as HIERARCHY:PATH. */
+function existingCgroups(name: string): string[] {
+  const left: string[] = [];
+  for (const spec of cgroupHierarchies()) {
+    try {
+      if (inHierarchy(spec, `test -d '/sys/fs/cgroup${cgDir(spec, name)}' && echo yes`).trim() === 'yes') left.push(`${spec.opts || 'cgroup2'}:${cgDir(spec, name)}`);
+    } catch {}
+  }
+  return left;
 }
 
 /** Cgroups of earlier runs whose test process is gone. */
 function removeStaleCgroups(): void {
-  let names: string[] = [];
-  try {
-    names = execFileSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t cgroup2 cgroup2 /sys/fs/cgroup && ls /sys/fs/cgroup'], { encoding: 'utf8', timeout: 10_000 }).split('\n');
-  } catch {}
-  for (const n of names) {
-    const m = /^swsd-(\d+)$/.exec(n.trim());
-    if (!m || Number(m[1]) === process.pid) continue;
+  const names = new Set<string>();
+  for (const spec of cgroupHierarchies()) {
     try {
-      process.kill(Number(m[1]), 0);
+      for (const n of inHierarchy(spec, `ls '/sys/fs/cgroup${spec.parent}'`).split('\n')) if (/^swsd-\d+$/.test(n.trim())) names.add(n.trim());
+    } catch {}
+  }
+  for (const n of names) {
+    const pid = Number(n.slice(5));
+    if (pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
       continue; // still running
     } catch {}
-    removeCgroup(n.trim());
+    removeCgroups(n);
   }
 }
 
@@ -179,8 +240,9 @@ export class PrivateSystemd {
     const consoleLog = path.join(dir, 'pid1.log');
     fs.writeFileSync(consoleLog, '');
     const cgroup = `swsd-${process.pid}`;
-    removeCgroup(cgroup);
-    const proc = lab.bg(lab.tgtNs, 'systemd', path.join(dir, 'stage1.sh'), [cgroup, path.join(dir, 'stage2.sh'), unitDir, checkout, consoleLog]);
+    removeCgroups(cgroup);
+    const specs = cgroupHierarchies().map((c) => `${c.type}|${c.opts}|${cgDir(c, cgroup)}`);
+    const proc = lab.bg(lab.tgtNs, 'systemd', path.join(dir, 'stage1.sh'), [...specs, '--', path.join(dir, 'stage2.sh'), unitDir, checkout, consoleLog]);
     const sd = new PrivateSystemd(lab, proc, unitDir, consoleLog, cgroup);
     live.add(sd);
     if (!exitHook) {
@@ -299,21 +361,15 @@ export class PrivateSystemd {
     this.proc.kill('SIGKILL');
     // the PID namespace's processes are gone once its init is reaped; wait for the cgroups to empty
     for (let i = 0; i < 50; i++) {
-      if (!this.cgroupExists()) break;
-      removeCgroup(this.cgroup);
-      if (!this.cgroupExists()) break;
+      removeCgroups(this.cgroup);
+      if (this.remainingCgroups().length === 0) break;
       execFileSync('sleep', ['0.1']);
     }
     live.delete(this);
   }
 
-  /** Whether this manager's cgroup still exists (for checking the teardown). */
-  cgroupExists(): boolean {
-    try {
-      execFileSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `mount -t cgroup2 cgroup2 /sys/fs/cgroup && test -d /sys/fs/cgroup/${this.cgroup}`], { stdio: 'ignore', timeout: 10_000 });
-      return true;
-    } catch {
-      return false;
-    }
+  /** This manager's cgroups that still exist (for checking the teardown). */
+  remainingCgroups(): string[] {
+    return existingCgroups(this.cgroup);
   }
 }
