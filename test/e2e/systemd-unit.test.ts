@@ -4,7 +4,9 @@
  * test/e2e/private-systemd.ts inside the lab's target network namespace),
  * capturing on a lab veth (issue 7, items 7 and 8):
  *
- *  - `systemctl start`: sensor_started in the journal, /metrics answers;
+ *  - `systemctl start`: sensor_started in the journal, /metrics answers; the
+ *    sandbox is in force (a transient UID, CAP_NET_RAW alone, the IP filter
+ *    blocking a lab address for a process in the unit's cgroup);
  *  - the capture interface is deleted: one clear line, scan_ended for the
  *    open scan, sensor_stopped, exit 1; systemd restarts the sensor again
  *    and again, past the point where systemd's default start limit (5 starts
@@ -12,7 +14,9 @@
  *    under the same conditions; once the interface is back the unit is
  *    active and capturing again (a new scan is detected);
  *  - `systemctl stop`: stops within TimeoutStopSec, writes the final lines
- *    (scan_ended of the open scan, sensor_stopped exit 0), frees the port.
+ *    (scan_ended of the open scan, sensor_stopped exit 0), frees the port;
+ *  - `kill -TERM` of the unit's main process (node itself): the same final
+ *    lines, exit 0, the unit inactive and not restarted, the port free.
  *
  * The unit is installed as it is, with one drop-in (see DROP_IN). Every
  * sandboxing directive of the unit stays on: the private manager honours
@@ -237,7 +241,7 @@ describe('systemd/scanwatch.service under a real systemd (private manager in a l
 
   let firstPid = 0;
 
-  it('systemctl start: sensor_started in the journal, /metrics answers, the unit runs as a transient user with CAP_NET_RAW only', async () => {
+  it('systemctl start: sensor_started in the journal, /metrics answers, the unit runs as a transient user with CAP_NET_RAW only, behind its IP filter', async () => {
     const r = await sd!.systemctl(['start', UNIT]);
     expect(r.code, r.stderr).toBe(0);
     const { pid, lines } = await waitStarted(UNIT, new Set());
@@ -250,6 +254,15 @@ describe('systemd/scanwatch.service under a real systemd (private manager in a l
     const uid = /^Uid:\s+(\d+)/m.exec(status.stdout)?.[1];
     expect(Number(uid), status.stdout).toBeGreaterThanOrEqual(61184); // systemd's DynamicUser range 61184..65519
     expect(/^CapEff:\s+(\S+)/m.exec(status.stdout)?.[1]).toBe('0000000000002000'); // CAP_NET_RAW = bit 13
+    // the unit's IP filter (IPAddressDeny=any, IPAddressAllow=localhost; cgroup BPF) is in force:
+    // a process put into the unit's cgroup reaches 127.0.0.1 but no longer the scanner's address,
+    // which the same ping outside the cgroup reaches
+    const { ControlGroup } = await sd!.show(UNIT, ['ControlGroup']);
+    expect(ControlGroup).toBe('/system.slice/scanwatch.service');
+    const ping = (addr: string): string => `ping -n -c1 -W1 ${addr} >/dev/null 2>&1 && echo ${addr}=reached || echo ${addr}=blocked`;
+    const inUnit = await sd!.enter('sh', ['-c', `d=/sys/fs/cgroup/unified; [ -d "$d" ] || d=/sys/fs/cgroup; echo $$ > "$d${ControlGroup}/cgroup.procs" && ${ping('127.0.0.1')}; ${ping(SCANNER)}`]);
+    expect(inUnit.stdout.trim().split('\n'), inUnit.stderr).toEqual(['127.0.0.1=reached', `${SCANNER}=blocked`]);
+    expect((await sd!.enter('sh', ['-c', ping(SCANNER)])).stdout.trim()).toBe(`${SCANNER}=reached`);
     const m = await waitUntil('/metrics', async () => {
       const s = await scrape(listenPort);
       return s.status === 200 ? s.body : undefined;
@@ -385,5 +398,37 @@ describe('systemd/scanwatch.service under a real systemd (private manager in a l
     expect(afterStop.filter((m) => /Main process exited|SIGKILL|timed out|Killing process/.test(m)), afterStop.join('\n')).toEqual([]);
     expect(afterStop.some((m) => /Deactivated successfully/.test(m)), afterStop.join('\n')).toBe(true);
     console.log(`systemd-unit e2e: systemctl stop took ${stopMs} ms`);
+  }, 60_000);
+
+  it('kill -TERM of the unit\'s main process (the node process itself: no npx, no shell): final lines, exit 0, not restarted, port free', async () => {
+    const r = await sd!.systemctl(['start', UNIT]);
+    expect(r.code, r.stderr).toBe(0);
+    const before = new Set(byPid(await sd!.journal(UNIT)).keys());
+    const { pid } = await waitStarted(UNIT, before);
+    await waitUntil('the metrics port', () => portListening(listenPort), { timeoutMs: 10_000 });
+    const { MainPID } = await sd!.show(UNIT, ['MainPID']);
+    expect(Number(MainPID)).toBe(pid);
+    const comm = await sd!.enter('cat', [`/proc/${pid}/comm`]);
+    expect(comm.stdout.trim(), 'the main process is node itself').toBe('node');
+    const t0 = Date.now();
+    const k = await sd!.enter('kill', ['-TERM', String(pid)]);
+    expect(k.code, k.stderr).toBe(0);
+    const lines = await waitUntil('sensor_stopped after SIGTERM', async () => {
+      const mine = byPid(await sd!.journal(UNIT)).get(pid) ?? [];
+      return mine.some((l) => l.json?.event === 'sensor_stopped') ? mine : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 100 });
+    expect(lines.at(-1)!.json).toMatchObject({ event: 'sensor_stopped', exit_code: 0 });
+    const state = await waitUntil('the unit to be inactive', async () => {
+      const p = await sd!.show(UNIT, ['ActiveState', 'SubState', 'Result']);
+      return p.ActiveState === 'inactive' ? p : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 100 });
+    const ms = Date.now() - t0;
+    expect(state).toEqual({ ActiveState: 'inactive', SubState: 'dead', Result: 'success' });
+    expect(await portListening(listenPort), 'the metrics port is free').toBe(false);
+    // a clean exit is not a failure: Restart=on-failure leaves it stopped
+    await sleep(RESTART_SEC_MS + 1500);
+    expect((await sd!.show(UNIT, ['ActiveState'])).ActiveState).toBe('inactive');
+    expect([...byPid(await sd!.journal(UNIT)).keys()].filter((p) => !before.has(p) && p !== pid), 'no new sensor process').toEqual([]);
+    console.log(`systemd-unit e2e: kill -TERM to inactive in ${ms} ms`);
   }, 60_000);
 });
