@@ -6,7 +6,8 @@
  *
  *  - `systemctl start`: sensor_started in the journal, /metrics answers; the
  *    sandbox is in force (a transient UID, CAP_NET_RAW alone, the IP filter
- *    blocking a lab address for a process in the unit's cgroup);
+ *    blocking a lab address for a process in the unit's cgroup, MemoryMax and
+ *    TasksMax in the kernel's cgroup files);
  *  - the capture interface is deleted: one clear line, scan_ended for the
  *    open scan, sensor_stopped, exit 1; systemd restarts the sensor again
  *    and again, past the point where systemd's default start limit (5 starts
@@ -263,6 +264,9 @@ describe('systemd/scanwatch.service under a real systemd (private manager in a l
     const inUnit = await sd!.enter('sh', ['-c', `d=/sys/fs/cgroup/unified; [ -d "$d" ] || d=/sys/fs/cgroup; echo $$ > "$d${ControlGroup}/cgroup.procs" && ${ping('127.0.0.1')}; ${ping(SCANNER)}`]);
     expect(inUnit.stdout.trim().split('\n'), inUnit.stderr).toEqual(['127.0.0.1=reached', `${SCANNER}=blocked`]);
     expect((await sd!.enter('sh', ['-c', ping(SCANNER)])).stdout.trim()).toBe(`${SCANNER}=reached`);
+    // MemoryMax=640M and TasksMax=64 reach the kernel (cgroup v1 memory/pids here, v2 files on a unified host)
+    const limits = await sd!.enter('sh', ['-c', `for f in /sys/fs/cgroup/memory${ControlGroup}/memory.limit_in_bytes /sys/fs/cgroup${ControlGroup}/memory.max /sys/fs/cgroup/pids${ControlGroup}/pids.max /sys/fs/cgroup${ControlGroup}/pids.max; do [ -f "$f" ] && echo "$(basename "$f")=$(cat "$f")"; done; true`]);
+    expect(limits.stdout.trim().split('\n').sort(), limits.stderr).toEqual([expect.stringMatching(/^memory\.(limit_in_bytes|max)=671088640$/), 'pids.max=64']);
     const m = await waitUntil('/metrics', async () => {
       const s = await scrape(listenPort);
       return s.status === 200 ? s.body : undefined;
