@@ -102,9 +102,12 @@ mount --bind "$console" /dev/console
 mount --bind /dev/null /dev/kmsg
 mkdir -p /run/systemd/journald.conf.d
 printf '[Journal]\nReadKMsg=no\n' > /run/systemd/journald.conf.d/e2e.conf
+# (held under /run first: the checkout may itself live below /opt)
+mkdir /run/swsd-checkout
+mount --bind "$checkout" /run/swsd-checkout
 mount -t tmpfs -o mode=0755 tmpfs /opt
 mkdir /opt/scanwatch
-mount --bind "$checkout" /opt/scanwatch
+mount --move /run/swsd-checkout /opt/scanwatch
 mount -o remount,bind,ro /opt/scanwatch
 # everything else read-only: the manager and its services change no host file
 mount -o remount,bind,ro /
