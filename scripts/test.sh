@@ -5,7 +5,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 # The tests also need: real scanners and replay for the live end-to-end
 # tests (run inside network namespaces the tests create), iproute2 for
-# those namespaces, Prometheus and promtool, systemd-analyze, curl.
+# those namespaces, Prometheus and promtool, systemd-analyze, curl; systemd
+# itself (the manager, systemctl, journalctl) and util-linux (unshare,
+# nsenter) for test/e2e/systemd-unit.test.ts, which boots a private systemd.
 SCANWATCH_EXTRA_PACKAGES="nmap masscan nftables tcpreplay iproute2 iputils-ping procps ethtool socat prometheus systemd curl util-linux chromium" bash scripts/setup.sh || exit 1
 
 report=$(mktemp /tmp/scanwatch-vitest.XXXXXX.json)
