@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 /** User-facing failures: one line on stderr and an exit code, never a stack trace. */
 export class UserError extends Error {
   constructor(
@@ -20,9 +21,35 @@ export const EXIT_USAGE = 2;
 export const EXIT_INPUT_DAMAGED = 3;
 
 export function printError(message: string): void {
-  process.stderr.write(`scanwatch: error: ${message}\n`);
+  process.stderr.write(`${journalPriority(3)}scanwatch: error: ${message}\n`);
 }
 
 export function printWarning(message: string): void {
-  process.stderr.write(`scanwatch: warning: ${message}\n`);
+  process.stderr.write(`${journalPriority(4)}scanwatch: warning: ${message}\n`);
+}
+
+let stderrIsJournal: boolean | null = null;
+
+/**
+ * "<N>" when standard error is connected to the systemd journal, so that
+ * `journalctl -p err` shows the error line (sd-daemon(3): a line starting
+ * with "<3>" is logged at priority err; without it, everything the unit
+ * writes is info). The journal says so with JOURNAL_STREAM="dev:inode" of
+ * the stream it gave us (systemd.exec(5)); a redirected stderr keeps the
+ * variable but not the inode, and gets no prefix.
+ */
+function journalPriority(level: number): string {
+  if (stderrIsJournal === null) {
+    stderrIsJournal = false;
+    const stream = process.env.JOURNAL_STREAM;
+    if (stream !== undefined) {
+      try {
+        const st = fs.fstatSync(2);
+        stderrIsJournal = stream === `${st.dev}:${st.ino}`;
+      } catch {
+        // No standard error to look at: plain lines.
+      }
+    }
+  }
+  return stderrIsJournal ? `<${level}>` : '';
 }

@@ -203,6 +203,8 @@ export interface JournalEntry {
   /** Parsed when the message is a JSON object (the sensor's log lines). */
   json: Record<string, unknown> | null;
   realtimeUs: number;
+  /** syslog priority the journal gave the line (6 info unless the line began with "<N>"). */
+  priority: number;
 }
 
 const live = new Set<PrivateSystemd>();
@@ -335,7 +337,7 @@ export class PrivateSystemd {
           if (o && typeof o === 'object' && !Array.isArray(o)) json = o as Record<string, unknown>;
         } catch {}
       }
-      out.push({ message, pid: e._PID !== undefined ? Number(e._PID) : null, transport: String(e._TRANSPORT ?? ''), json, realtimeUs: Number(e.__REALTIME_TIMESTAMP ?? 0) });
+      out.push({ message, pid: e._PID !== undefined ? Number(e._PID) : null, transport: String(e._TRANSPORT ?? ''), json, realtimeUs: Number(e.__REALTIME_TIMESTAMP ?? 0), priority: Number(e.PRIORITY ?? 6) });
     }
     return out;
   }

@@ -293,9 +293,12 @@ describe('systemd/scanwatch.service under a real systemd (private manager in a l
     const lost = events(first, 'capture_lost');
     expect(lost).toHaveLength(1);
     expect(String(lost[0]!.error)).toMatch(new RegExp(`interface ${DEV} (went down or )?was removed`));
-    const plain = first.filter((l) => l.json === null).map((l) => l.message);
+    const plainLines = first.filter((l) => l.json === null);
+    const plain = plainLines.map((l) => l.message);
     expect(plain, 'exactly one line that is not JSON: the error on stderr').toHaveLength(1);
     expect(plain[0]).toMatch(new RegExp(`^scanwatch: error: capture stopped: interface ${DEV} `));
+    // Logged at priority err ("<3>" on stderr, sd-daemon(3)): journalctl -p err shows it.
+    expect(plainLines[0]!.priority).toBe(3);
     for (const s of events(first, 'scan_started')) {
       expect(events(first, 'scan_ended').find((e) => e.scan_id === s.scan_id), `scan_ended for ${String(s.scan_id)}`).toMatchObject({ src: s.src, type: s.type });
     }
