@@ -319,9 +319,11 @@ export class SourceTracker {
     const fl = pr.flags(ps);
     if (fl & ProbationFlag.ANSWERED) {
       st.answered++;
-      if (!rec.isV6) {
-        if (tech === Technique.ICMP_SWEEP || tech === Technique.ARP_SWEEP) st.addLiveHost(host, () => formatIpv4(host));
-        else st.addOpenService(pr.port(ps), formatIpv4(host));
+      const text = rec.isV6 ? pr.responder6Hex(ps) : null;
+      if (!rec.isV6 || text !== null) {
+        const name = (): string => (text === null ? formatIpv4(host) : formatIpv6Key(text));
+        if (tech === Technique.ICMP_SWEEP || tech === Technique.ARP_SWEEP) st.addLiveHost(host, name);
+        else st.addOpenService(pr.port(ps), name());
       }
       if (!isSweep(tech)) {
         this.recon.success(rec, tech, host, pr.port(ps), pr.time(ps));
@@ -416,7 +418,11 @@ export class SourceTracker {
       // A source in probation: its one contact succeeded; remember it for promotion.
       const ps = this.probation.find(this.initiatorKey(slot));
       const payload = !udp ? 0 : flows.initiatorData(slot) ? ProbationFlag.DATA : ProbationFlag.EMPTY;
-      if (ps >= 0) this.probation.addFlags(ps, ProbationFlag.ANSWERED | payload);
+      if (ps >= 0) {
+        this.probation.addFlags(ps, ProbationFlag.ANSWERED | payload);
+        // The answer (this packet) is from the target: its address, for the report if the source is promoted.
+        if (p.l3 === L3.IPV6) this.probation.keepResponder6(ps, p.buf, p.src6Off);
+      }
       return;
     }
     st.answered++;

@@ -15,6 +15,8 @@ export const ProbationFlag = {
    * until an answer or a second probe needs the flow (engine/tracker.ts).
    */
   HOLDS_FLOW: 16,
+  /** The answered probe's IPv6 responder address is kept (see `keepResponder6`). */
+  RESPONDER6: 32,
 } as const;
 
 /** Ways per set: two 32-byte slots, one 64-byte cache line. */
@@ -61,6 +63,13 @@ export class Probation {
   size = 0;
   overwritten = 0;
   private readonly seedMix: number;
+  /**
+   * 16 bytes per slot: the IPv6 address that answered the slot's probe
+   * (probation keeps hashes, and the report names open services and live
+   * hosts by address). Allocated on first use (1 MiB at the default
+   * capacity), so IPv4-only traffic never pays for it.
+   */
+  private responders6: Uint8Array | null = null;
 
   /**
    * `seed` keys the set hash (random per process, see Engine): with a
@@ -178,6 +187,19 @@ export class Probation {
   addPacket(slot: number): void {
     this.i32[slot * I32_STRIDE + PACKETS]!++;
   }
+  /** Keeps the IPv6 address at buf[off, off + 16) as the one that answered the slot's probe. */
+  keepResponder6(slot: number, buf: Uint8Array, off: number): void {
+    if (this.responders6 === null) this.responders6 = new Uint8Array(this.capacity * 16);
+    this.responders6.set(buf.subarray(off, off + 16), slot * 16);
+    this.addFlags(slot, ProbationFlag.RESPONDER6);
+  }
+
+  /** The kept IPv6 responder address as 32 hex digits (formatIpv6Key's input), or null. */
+  responder6Hex(slot: number): string | null {
+    if (this.responders6 === null || (this.flags(slot) & ProbationFlag.RESPONDER6) === 0) return null;
+    return Buffer.from(this.responders6.buffer, this.responders6.byteOffset + slot * 16, 16).toString('hex');
+  }
+
   time(slot: number): number {
     return this.f64[slot * F64_STRIDE + 1]!;
   }

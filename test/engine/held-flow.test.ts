@@ -69,6 +69,22 @@ describe('first SYNs held in probation', () => {
     expect(r.detections.map((d) => [d.type, d.ports, d.open_ports])).toEqual([['tcp-syn', 31, []]]);
   });
 
+  it('the same over IPv6, where probation keeps hashes: the answering address is kept for the report', () => {
+    const S6 = '2001:db8::1';
+    const T6 = '2001:db8::2';
+    const frames: Timed[] = [
+      { frame: tcp({ src: S6, dst: T6, sport: SPORT, dport: 80, flags: 'S', window: 1024, options: NMAP_SYN_OPTIONS }), t: T0 },
+      { frame: tcp({ src: T6, dst: S6, sport: 80, dport: SPORT, flags: 'SA', ack: 1 }), t: T0 + 0.001 },
+    ];
+    for (let port = 1; port <= 30; port++) {
+      const t = T0 + 0.01 + port * 0.01;
+      frames.push({ frame: tcp({ src: S6, dst: T6, sport: SPORT, dport: port, flags: 'S', window: 1024, options: NMAP_SYN_OPTIONS }), t });
+      frames.push({ frame: tcp({ src: T6, dst: S6, sport: port, dport: SPORT, flags: 'RA', ack: 1 }), t: t + 0.001 });
+    }
+    const r = run(frames);
+    expect(r.detections.map((d) => [d.src, d.type, d.ports, d.open_ports])).toEqual([[S6, 'tcp-syn', 31, [80]]]);
+  });
+
   it('a retransmission from another source port is answered on that port', () => {
     const r = run([syn(80, T0), syn(80, T0 + 1, SPORT + 1), synAck(80, T0 + 1.001, SPORT + 1), ...closedPorts(30, T0 + 2)]);
     expect(r.detections.map((d) => [d.type, d.ports, d.open_ports])).toEqual([['tcp-syn', 31, [80]]]);
