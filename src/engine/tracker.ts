@@ -298,9 +298,19 @@ export class SourceTracker {
   private promote(ps: number, key: number, p: Packet | null, fromDst: boolean, now: number): Record {
     const pr = this.probation;
     this.promoted++;
-    // Its first SYN's answer may still be on the way: the flow must be there to meet it.
-    if (pr.flags(ps) & ProbationFlag.HOLDS_FLOW) this.materialize(ps, key, pr.sourcePort(ps), now);
-    const rec = this.sources.add(key, pr.time(ps));
+    // The slot is read whole and freed first: what follows (a record evicted,
+    // a flow evicted and its outcome judged) may reuse it.
+    const tech = pr.technique(ps);
+    const host = pr.host(ps);
+    const port = pr.port(ps);
+    const t = pr.time(ps);
+    const packets = pr.packets(ps);
+    const tool = pr.tool(ps);
+    const fl = pr.flags(ps);
+    const responder6 = fl & ProbationFlag.RESPONDER6 ? pr.responder6Hex(ps) : null;
+    const heldSourcePort = pr.sourcePort(ps);
+    pr.clear(ps);
+    const rec = this.sources.add(key, t);
     rec.isV6 = isV6Key(key);
     if (rec.isV6) {
       if (rec.addr6 === null) rec.addr6 = new Uint8Array(16);
@@ -308,25 +318,21 @@ export class SourceTracker {
       if (off >= 0 && p !== null) rec.addr6.set(p.buf.subarray(off, off + 16));
       else rec.addr6.fill(0);
     }
-    const tech = pr.technique(ps);
-    const st = this.stateFor(rec, tech, pr.time(ps));
-    const host = pr.host(ps);
-    st.addProbe(host, pr.port(ps), pr.time(ps));
-    this.recon.afterReplay(st, tech, host, pr.time(ps));
-    st.probes += pr.packets(ps) - 1;
-    if (pr.tool(ps) !== Tool.NONE) st.toolVotes[pr.tool(ps)]! += pr.packets(ps);
+    const st = this.stateFor(rec, tech, t);
+    st.addProbe(host, port, t);
+    this.recon.afterReplay(st, tech, host, t);
+    st.probes += packets - 1;
+    if (tool !== Tool.NONE) st.toolVotes[tool]! += packets;
     if (!rec.isV6) st.sampleTarget(host, null);
-    const fl = pr.flags(ps);
     if (fl & ProbationFlag.ANSWERED) {
       st.answered++;
-      const text = rec.isV6 ? pr.responder6Hex(ps) : null;
-      if (!rec.isV6 || text !== null) {
-        const name = (): string => (text === null ? formatIpv4(host) : formatIpv6Key(text));
+      if (!rec.isV6 || responder6 !== null) {
+        const name = (): string => (responder6 === null ? formatIpv4(host) : formatIpv6Key(responder6));
         if (tech === Technique.ICMP_SWEEP || tech === Technique.ARP_SWEEP) st.addLiveHost(host, name);
-        else st.addOpenService(pr.port(ps), name());
+        else st.addOpenService(port, name());
       }
       if (!isSweep(tech)) {
-        this.recon.success(rec, tech, host, pr.port(ps), pr.time(ps));
+        this.recon.success(rec, tech, host, port, t);
       }
       if (usesTrw(tech)) st.trw = this.trw.step(st.trw, true);
     }
@@ -336,7 +342,8 @@ export class SourceTracker {
       st.rejected++;
       if (usesTrw(tech)) st.trw = this.trw.step(st.trw, false);
     }
-    pr.clear(ps);
+    // Its first SYN's answer may still be on the way: the flow must be there to meet it.
+    if (fl & ProbationFlag.HOLDS_FLOW) this.materialize(key, host, port, heldSourcePort, tech, t, now);
     return rec;
   }
 
@@ -367,18 +374,20 @@ export class SourceTracker {
     const ps = pr.find(key);
     if (ps < 0 || (pr.flags(ps) & ProbationFlag.HOLDS_FLOW) === 0) return -1;
     if (pr.host(ps) !== b || pr.port(ps) !== (ports & 0xffff) || now - pr.time(ps) > this.flows.idleTimeout) return -1;
-    return this.materialize(ps, key, ports >>> 16, now);
+    pr.clearFlags(ps, ProbationFlag.HOLDS_FLOW);
+    return this.materialize(key, b, ports & 0xffff, ports >>> 16, pr.technique(ps), pr.time(ps), now);
   }
 
-  /** Puts a held SYN's flow in the flow table, as the SYN would have: a first contact, begun at the probe's time. */
-  private materialize(ps: number, key: number, sourcePort: number, now: number): number {
-    const pr = this.probation;
-    pr.clearFlags(ps, ProbationFlag.HOLDS_FLOW);
-    const t = pr.time(ps);
-    if (now - t > this.flows.idleTimeout) return -1; // it would have expired, silent
+  /**
+   * Puts a held SYN's flow (prober `key` → `host`, ports `sourcePort` →
+   * `port`) in the flow table as the SYN would have: a first contact of
+   * technique `tech`, begun at `t`. -1 when it would have expired by `now`.
+   */
+  private materialize(key: number, host: number, port: number, sourcePort: number, tech: number, t: number, now: number): number {
+    if (now - t > this.flows.idleTimeout) return -1;
     const kind = (isV6Key(key) ? Proto.TCP | V6 : Proto.TCP) | (keyTenant(key) << TENANT_SHIFT);
     const flows = this.flows;
-    const slot = flows.findOrInsert(flowAddress(key), pr.host(ps), (sourcePort << 16) | pr.port(ps), kind, Flow.PROBE, pr.technique(ps), t);
+    const slot = flows.findOrInsert(flowAddress(key), host, (sourcePort << 16) | port, kind, Flow.PROBE, tech, t);
     flows.setFlags(slot, flows.flags(slot) | Flow.FIRST_CONTACT);
     return slot;
   }
