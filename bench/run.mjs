@@ -15,6 +15,10 @@
 //                (default test/pcaps/nmap-syn.pcap)
 //   --cli PATH   the scanwatch entry point (default dist/cli/main.js)
 //   --cpu N      the core to pin to with taskset (default 0)
+//   --no-live    skip the live-sensor rows (by default, as root, the bench
+//                also runs `node bench/run-live.mjs --quick`: CPU seconds per
+//                million packets at top speed and at 50,000 packets/s, loss,
+//                reported drops and peak RSS; without root it says how)
 //   --big        instead: a 10 GB capture of the same kind (136 M packets,
 //                bench/out/flood-10g.pcap, generated once, not committed),
 //                analysed once in a pseudo-terminal (`script`) so that the
@@ -57,8 +61,9 @@ function parseArgs(argv) {
     else if (a === '--cli') o.cli = val();
     else if (a === '--cpu') o.cpu = val();
     else if (a === '--big') o.big = true;
+    else if (a === '--no-live') o.noLive = true;
     else if (a === '-h' || a === '--help') {
-      console.log('usage: node bench/run.mjs [--quick | --big] [--json] [--runs N] [--force] [--scan FILE] [--cli PATH] [--cpu N]');
+      console.log('usage: node bench/run.mjs [--quick | --big] [--no-live] [--json] [--runs N] [--force] [--scan FILE] [--cli PATH] [--cpu N]');
       process.exit(0);
     } else die(`unknown argument ${a}`);
   }
@@ -311,8 +316,11 @@ function describeScan(d) {
   return `yes: ${bits.filter(Boolean).join(', ')}`;
 }
 
+const live = liveRows();
+
 const result = {
   ok,
+  live,
   mode: opt.quick ? 'quick (smoke: performance rows do not gate)' : 'full',
   machine,
   capture: {
@@ -392,6 +400,8 @@ if (opt.json) {
   for (const q of requirements) vrows.push([q.requirement, q.measured, q.pass ? 'PASS' : q.gates ? 'FAIL' : 'fail (not gating in --quick)']);
   out.push(...table(vrows));
   out.push('');
+  out.push(...liveText(live));
+  out.push('');
   out.push(ok ? 'RESULT: PASS' : 'RESULT: FAIL');
   console.log(out.join('\n'));
 }
@@ -443,4 +453,49 @@ function bigRun() {
   };
   console.log(JSON.stringify(result, null, 2));
   if (r.status !== 0 || !check.packets_ok || !check.scan_found || check.other_sources !== 0) process.exit(1);
+}
+
+/**
+ * The live sensor's figures beside the offline ones (issue 7 item 6): the
+ * quick configuration of bench/run-live.mjs, which needs root (network
+ * namespaces, raw capture). They inform; the offline requirements gate.
+ */
+function liveRows() {
+  if (opt.noLive || opt.quick) return { skipped: opt.quick ? '--quick' : '--no-live' };
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    return { skipped: 'not root: run `sudo npm run bench` (or `sudo npm run bench:live` for every configuration)' };
+  }
+  const args = [path.join(ROOT, 'bench/run-live.mjs'), '--quick', '--json', '--cli', opt.cli];
+  log(`live sensor: node ${args.map((a) => path.relative(ROOT, a) || a).join(' ')}`);
+  const r = spawnSync('node', args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 2 ** 28, stdio: ['ignore', 'pipe', 'inherit'] });
+  let rep = null;
+  try {
+    rep = JSON.parse(r.stdout);
+  } catch {}
+  if (rep === null) return { error: `bench/run-live.mjs exited ${r.status ?? r.signal} without its JSON report` };
+  return {
+    command: `node bench/run-live.mjs --quick --json --cli ${opt.cli}`,
+    ok: rep.ok,
+    summary: rep.summary.map((x) => ({
+      offloads: x.veth_offloads,
+      buffer: x.buffer,
+      rate: x.rate,
+      sent: x.sent,
+      counted: x.counted,
+      kernel_drops: x.kernel_drops,
+      unaccounted: x.unaccounted,
+      cpu_s_per_m: x.cpu_s_per_m_median,
+      peak_rss_mb: x.peak_rss_mb_max,
+    })),
+  };
+}
+
+function liveText(l) {
+  if (l.skipped !== undefined) return [`  live sensor: skipped (${l.skipped})`];
+  if (l.error !== undefined) return [`  live sensor: ${l.error}`];
+  const rows = [['live: replay', 'buffer', 'sent', 'counted', 'kernel drops', 'unaccounted', 'CPU s per M packets', 'peak RSS']];
+  for (const x of l.summary) {
+    rows.push([`tcpreplay ${x.rate}`, String(x.buffer), fmtInt(x.sent ?? 0), x.counted.map(fmtInt).join(', '), x.kernel_drops.join(', '), x.unaccounted.join(', '), x.cpu_s_per_m == null ? '-' : x.cpu_s_per_m.toFixed(2), x.peak_rss_mb == null ? '-' : `${x.peak_rss_mb.toFixed(0)} MB`]);
+  }
+  return ['', `  live sensor (${l.command}; offloads as the kernel set them):`, ...table(rows)];
 }
