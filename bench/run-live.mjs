@@ -14,7 +14,9 @@
 //     (scanwatch_capture_kernel_drops_total, ..._interface_drops_total), and
 //     whether counted + dropped equals what the veth received,
 //   * the sensor's CPU time (utime + stime from /proc/PID/stat, before the
-//     replay and after the count settled) per million packets counted,
+//     replay and right after the first scrape that returned the final
+//     count) per million packets counted (the JSON also has the CPU up to
+//     the end of the 1.5 s settle wait, which adds the bench's own scrapes),
 //   * the sensor's peak RSS (VmHWM from /proc/PID/status) against --buffer-size.
 //
 // Each run starts a fresh sensor. Needs root, a built dist/ (npm run build),
@@ -30,7 +32,8 @@
 //   --json         print every run and the summary as JSON instead of the table
 //   --no-pin       do not pin the sensor and tcpreplay to separate cores
 //   --sensor-cpu N core for the sensor (default 0); --replay-cpu N for tcpreplay (default 1)
-//   --cli PATH     the scanwatch entry point (default dist/cli/main.js)
+//   --cli PATH     the scanwatch entry point, for the sensor and for analyze
+//                  (default dist/cli/main.js; another checkout's, to compare)
 //
 // Exit status 0 when every run completed (loss is reported, not judged), 1 otherwise.
 
@@ -176,10 +179,41 @@ async function labFor(offloads) {
     }
     log(`building lab (veth offloads ${offloads === 'off' ? 'off, as in test/e2e' : 'left at the driver defaults'}) ...`);
     const lab = await L.Lab.create({ root: ROOT, prefix: 'swbench', services: false, offloads });
+    // --cli names the sensor too (e.g. another checkout's build, to compare)
+    lab.sensorMain = cli;
     allLabs.push(lab);
     labs.set(offloads, lab);
   }
   return labs.get(offloads);
+}
+
+/**
+ * Waits until scanwatch_packets_total has not changed for `quietMs` and
+ * returns it with the sensor's CPU seconds read right after the scrape that
+ * first returned that final count. The sensor's CPU is measured up to the
+ * moment it had counted every packet: the quiet period after it is the
+ * bench's own polling (a /metrics scrape every 100 ms costs the sensor
+ * about 5 ms of CPU each, 15 of them while waiting), which is not the
+ * sensor's cost per packet (a Prometheus scrapes every 15 to 60 s).
+ */
+async function settledCount(sensor, quietMs, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  let since = Date.now();
+  let cpuAtCount = sensor.cpuSeconds();
+  for (;;) {
+    const v = (await sensor.metric('scanwatch_packets_total')) ?? 0;
+    const cpu = sensor.cpuSeconds();
+    if (v !== last) {
+      last = v;
+      since = Date.now();
+      cpuAtCount = cpu;
+    } else if (Date.now() - since >= quietMs) {
+      return { counted: v, cpuAtCount };
+    }
+    if (Date.now() > deadline) throw new Error(`scanwatch_packets_total did not settle within ${timeoutMs} ms (last ${last})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 let listenPort = 9760;
@@ -202,8 +236,9 @@ async function runOnce(offloads, buffer, rateArg, packets) {
     const r = await lab.exec(lab.scanNs, cmd[0], cmd[1], { timeoutMs: 300_000 });
     if (r.code !== 0) throw new Error(`tcpreplay exited ${r.code}: ${r.stderr.trim()}`);
     const tr = L.parseTcpreplay(r.stdout + r.stderr);
-    const counted = await sensor.settledPackets(1500, 120_000);
-    const cpu = sensor.cpuSeconds() - cpu0;
+    const { counted, cpuAtCount } = await settledCount(sensor, 1500, 120_000);
+    const cpu = cpuAtCount - cpu0;
+    const cpuWithPolling = sensor.cpuSeconds() - cpu0;
     const rx = (await lab.ifStat(lab.tgtNs, L.TGT_IF, 'rx_packets')) - rx0;
     const samples = await sensor.metrics();
     const kernelDrops = L.metricValue(samples, 'scanwatch_capture_kernel_drops_total', { interface: L.TGT_IF }) ?? 0;
@@ -229,6 +264,7 @@ async function runOnce(offloads, buffer, rateArg, packets) {
       unaccounted: rx - counted - kernelDrops,
       peak_rss_mb: rss === null ? null : Math.round(rss / 1e5) / 10,
       cpu_s: Math.round(cpu * 1000) / 1000,
+      cpu_s_with_settle_polling: Math.round(cpuWithPolling * 1000) / 1000,
       cpu_s_per_m: counted > 0 ? cpu / (counted / 1e6) : null,
     };
   } finally {
