@@ -17,7 +17,8 @@
 //     replay and right after the first scrape that returned the final
 //     count) per million packets counted (the JSON also has the CPU up to
 //     the end of the 1.5 s settle wait, which adds the bench's own scrapes),
-//   * the sensor's peak RSS (VmHWM from /proc/PID/status) against --buffer-size.
+//   * the sensor's peak RSS (VmHWM from /proc/PID/status) against --buffer-size,
+//   * the sensor's CPU and wake-ups per second over 3 s with no traffic.
 //
 // Each run starts a fresh sensor. Needs root, a built dist/ (npm run build),
 // the devDependency typescript (to load test/e2e/lab.ts) and the Debian
@@ -159,6 +160,32 @@ function cpuOfAnalyze(file) {
   return m ? Number(m[1]) + Number(m[2]) : null;
 }
 
+/** How long the bench watches the sensor with no traffic before each replay. */
+const IDLE_MS = 3000;
+
+/** Times the process's main thread went to sleep (voluntary context switches). */
+function wakeups(pid) {
+  const m = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * CPU time of all the process's threads in nanoseconds (the first field of
+ * /proc/PID/task/TID/schedstat): utime and stime count in 10 ms ticks, too
+ * coarse for a few seconds of an idle process.
+ */
+function runNs(pid) {
+  let ns = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return ns;
+}
+
 /** Peak resident set of a process (VmHWM), in bytes. */
 function peakRss(pid) {
   const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -230,6 +257,13 @@ async function runOnce(offloads, buffer, rateArg, packets) {
     await sensor.waitForLine('sensor_started', 'sensor_started', () => true, 60_000);
     const idle = (await sensor.metric('scanwatch_packets_total')) ?? 0;
     if (idle !== 0) throw new Error(`the sensor counted ${idle} frames before the replay (filter leak)`);
+    // What the sensor costs with no traffic at all (timers, its own
+    // housekeeping): CPU and event-loop wake-ups over IDLE_MS.
+    const idleCpu0 = runNs(sensor.pid);
+    const idleWake0 = wakeups(sensor.pid);
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    const idleCpuMsPerS = (runNs(sensor.pid) - idleCpu0) / 1e6 / (IDLE_MS / 1000);
+    const idleWakeupsPerS = (wakeups(sensor.pid) - idleWake0) / (IDLE_MS / 1000);
     const rx0 = await lab.ifStat(lab.tgtNs, L.TGT_IF, 'rx_packets');
     const cpu0 = sensor.cpuSeconds();
     const cmd = opt.pin ? ['taskset', ['-c', opt.replayCpu, 'tcpreplay', rateArg, '-i', L.SCAN_IF, floodFile]] : ['tcpreplay', [rateArg, '-i', L.SCAN_IF, floodFile]];
@@ -263,6 +297,8 @@ async function runOnce(offloads, buffer, rateArg, packets) {
       interface_drops: ifDrops,
       unaccounted: rx - counted - kernelDrops,
       peak_rss_mb: rss === null ? null : Math.round(rss / 1e5) / 10,
+      idle_cpu_ms_per_s: Math.round(idleCpuMsPerS * 10) / 10,
+      idle_wakeups_per_s: Math.round(idleWakeupsPerS),
       cpu_s: Math.round(cpu * 1000) / 1000,
       cpu_s_with_settle_polling: Math.round(cpuWithPolling * 1000) / 1000,
       cpu_s_per_m: counted > 0 ? cpu / (counted / 1e6) : null,
@@ -296,7 +332,7 @@ try {
         const row = await runOnce(offloads, buffer, rate, packets);
         runs.push(row);
         log(`  offline analyze of the same file: ${row.offline_cpu_s_per_m?.toFixed(2)} s/M;`);
-        log(`  ${row.replay_pps.toLocaleString('en-US')} pps, veth rx ${row.target_rx.toLocaleString('en-US')}, counted ${row.counted.toLocaleString('en-US')}, kernel drops ${row.kernel_drops}, CPU ${row.cpu_s} s = ${row.cpu_s_per_m?.toFixed(2)} s/M, peak RSS ${row.peak_rss_mb} MB`);
+        log(`  ${row.replay_pps.toLocaleString('en-US')} pps, veth rx ${row.target_rx.toLocaleString('en-US')}, counted ${row.counted.toLocaleString('en-US')}, kernel drops ${row.kernel_drops}, CPU ${row.cpu_s} s = ${row.cpu_s_per_m?.toFixed(2)} s/M, peak RSS ${row.peak_rss_mb} MB; idle ${row.idle_cpu_ms_per_s} ms CPU and ${row.idle_wakeups_per_s} wake-ups per s`);
       } catch (e) {
         failed = true;
         log(`  failed: ${e.message}`);
@@ -336,6 +372,8 @@ const summary = CONFIGS.map(([offloads, buffer, rate, packets]) => {
     unaccounted: rs.map((r) => r.unaccounted),
     cpu_s_per_m_median: median(rs.map((r) => r.cpu_s_per_m)),
     offline_cpu_s_per_m_median: median(rs.map((r) => r.offline_cpu_s_per_m)),
+    idle_cpu_ms_per_s_median: median(rs.map((r) => r.idle_cpu_ms_per_s)),
+    idle_wakeups_per_s_median: median(rs.map((r) => r.idle_wakeups_per_s)),
     peak_rss_mb_max: rs.length ? Math.max(...rs.map((r) => r.peak_rss_mb ?? 0)) : null,
   };
 });
@@ -382,11 +420,11 @@ if (opt.json) {
   const m = result.machine;
   console.log(`Machine: ${m.cpu}, nproc ${m.nproc}, Linux ${m.kernel}, node ${m.node}, ${m.tcpreplay}, libpcap ${m.libpcap}; dist built ${m.dist_built}; ${m.pinned ? `sensor pinned to CPU ${m.pinned.sensor}, tcpreplay to CPU ${m.pinned.tcpreplay}` : 'not pinned'}; ${opt.runs} run(s) per row, ${m.date}.`);
   console.log('');
-  console.log('| veth offloads | --buffer-size | tcpreplay | replayed pkt/s (median) | frames sent | veth rx_packets | counted by sensor | kernel drops reported | rx − counted − drops | sensor CPU s per M packets (median) | same file offline (analyze) | peak RSS MB |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| veth offloads | --buffer-size | tcpreplay | replayed pkt/s (median) | frames sent | veth rx_packets | counted by sensor | kernel drops reported | rx − counted − drops | sensor CPU s per M packets (median) | same file offline (analyze) | peak RSS MB | idle CPU ms/s | idle wake-ups/s |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of summary) {
     console.log(
-      `| ${s.veth_offloads} | ${s.buffer} | \`${s.rate}\` | ${fmt(s.replay_pps_median)} | ${fmt(s.sent)} | ${span(s.target_rx)} | ${span(s.counted)} | ${span(s.kernel_drops)} | ${span(s.unaccounted)} | ${s.cpu_s_per_m_median == null ? '–' : s.cpu_s_per_m_median.toFixed(2)} | ${s.offline_cpu_s_per_m_median == null ? '–' : s.offline_cpu_s_per_m_median.toFixed(2)} | ${s.peak_rss_mb_max == null ? '–' : s.peak_rss_mb_max.toFixed(0)} |`,
+      `| ${s.veth_offloads} | ${s.buffer} | \`${s.rate}\` | ${fmt(s.replay_pps_median)} | ${fmt(s.sent)} | ${span(s.target_rx)} | ${span(s.counted)} | ${span(s.kernel_drops)} | ${span(s.unaccounted)} | ${s.cpu_s_per_m_median == null ? '–' : s.cpu_s_per_m_median.toFixed(2)} | ${s.offline_cpu_s_per_m_median == null ? '–' : s.offline_cpu_s_per_m_median.toFixed(2)} | ${s.peak_rss_mb_max == null ? '–' : s.peak_rss_mb_max.toFixed(0)} | ${s.idle_cpu_ms_per_s_median == null ? '–' : s.idle_cpu_ms_per_s_median.toFixed(1)} | ${s.idle_wakeups_per_s_median == null ? '–' : Math.round(s.idle_wakeups_per_s_median)} |`,
     );
   }
   if (failed) console.log(`\n${runs.filter((r) => r.error).length} run(s) failed: ${[...new Set(runs.filter((r) => r.error).map((r) => r.error))].join('; ')}`);
