@@ -175,15 +175,28 @@ function wakeups(pid) {
  * coarse for a few seconds of an idle process.
  */
 function runNs(pid) {
-  let ns = 0;
+  const t = threadNs(pid);
+  return t.main + t.other;
+}
+
+/**
+ * The same, split into the main thread (the event loop: capture, parser,
+ * engine) and the others (V8's compiler and GC helper threads, libuv's
+ * pool): where the CPU goes besides the packet path.
+ */
+function threadNs(pid) {
+  let main = 0;
+  let other = 0;
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
     try {
-      ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      if (Number(tid) === pid) main += ns;
+      else other += ns;
     } catch {
       // the thread ended meanwhile
     }
   }
-  return ns;
+  return { main, other };
 }
 
 /** Peak resident set of a process (VmHWM), in bytes. */
@@ -228,15 +241,18 @@ async function settledCount(sensor, quietMs, timeoutMs) {
   let last = -1;
   let since = Date.now();
   let cpuAtCount = sensor.cpuSeconds();
+  let threadsAtCount = threadNs(sensor.pid);
   for (;;) {
     const v = (await sensor.metric('scanwatch_packets_total')) ?? 0;
     const cpu = sensor.cpuSeconds();
+    const threads = threadNs(sensor.pid);
     if (v !== last) {
       last = v;
       since = Date.now();
       cpuAtCount = cpu;
+      threadsAtCount = threads;
     } else if (Date.now() - since >= quietMs) {
-      return { counted: v, cpuAtCount };
+      return { counted: v, cpuAtCount, threadsAtCount };
     }
     if (Date.now() > deadline) throw new Error(`scanwatch_packets_total did not settle within ${timeoutMs} ms (last ${last})`);
     await new Promise((r) => setTimeout(r, 100));
@@ -266,11 +282,12 @@ async function runOnce(offloads, buffer, rateArg, packets) {
     const idleWakeupsPerS = (wakeups(sensor.pid) - idleWake0) / (IDLE_MS / 1000);
     const rx0 = await lab.ifStat(lab.tgtNs, L.TGT_IF, 'rx_packets');
     const cpu0 = sensor.cpuSeconds();
+    const threads0 = threadNs(sensor.pid);
     const cmd = opt.pin ? ['taskset', ['-c', opt.replayCpu, 'tcpreplay', rateArg, '-i', L.SCAN_IF, floodFile]] : ['tcpreplay', [rateArg, '-i', L.SCAN_IF, floodFile]];
     const r = await lab.exec(lab.scanNs, cmd[0], cmd[1], { timeoutMs: 300_000 });
     if (r.code !== 0) throw new Error(`tcpreplay exited ${r.code}: ${r.stderr.trim()}`);
     const tr = L.parseTcpreplay(r.stdout + r.stderr);
-    const { counted, cpuAtCount } = await settledCount(sensor, 1500, 120_000);
+    const { counted, cpuAtCount, threadsAtCount } = await settledCount(sensor, 1500, 120_000);
     const cpu = cpuAtCount - cpu0;
     const cpuWithPolling = sensor.cpuSeconds() - cpu0;
     const rx = (await lab.ifStat(lab.tgtNs, L.TGT_IF, 'rx_packets')) - rx0;
@@ -301,6 +318,8 @@ async function runOnce(offloads, buffer, rateArg, packets) {
       idle_wakeups_per_s: Math.round(idleWakeupsPerS),
       cpu_s: Math.round(cpu * 1000) / 1000,
       cpu_s_with_settle_polling: Math.round(cpuWithPolling * 1000) / 1000,
+      cpu_main_thread_s: Math.round((threadsAtCount.main - threads0.main) / 1e6) / 1000,
+      cpu_other_threads_s: Math.round((threadsAtCount.other - threads0.other) / 1e6) / 1000,
       cpu_s_per_m: counted > 0 ? cpu / (counted / 1e6) : null,
     };
   } finally {
@@ -332,7 +351,7 @@ try {
         const row = await runOnce(offloads, buffer, rate, packets);
         runs.push(row);
         log(`  offline analyze of the same file: ${row.offline_cpu_s_per_m?.toFixed(2)} s/M;`);
-        log(`  ${row.replay_pps.toLocaleString('en-US')} pps, veth rx ${row.target_rx.toLocaleString('en-US')}, counted ${row.counted.toLocaleString('en-US')}, kernel drops ${row.kernel_drops}, CPU ${row.cpu_s} s = ${row.cpu_s_per_m?.toFixed(2)} s/M, peak RSS ${row.peak_rss_mb} MB; idle ${row.idle_cpu_ms_per_s} ms CPU and ${row.idle_wakeups_per_s} wake-ups per s`);
+        log(`  ${row.replay_pps.toLocaleString('en-US')} pps, veth rx ${row.target_rx.toLocaleString('en-US')}, counted ${row.counted.toLocaleString('en-US')}, kernel drops ${row.kernel_drops}, CPU ${row.cpu_s} s = ${row.cpu_s_per_m?.toFixed(2)} s/M (main thread ${row.cpu_main_thread_s} s, other threads ${row.cpu_other_threads_s} s), peak RSS ${row.peak_rss_mb} MB; idle ${row.idle_cpu_ms_per_s} ms CPU and ${row.idle_wakeups_per_s} wake-ups per s`);
       } catch (e) {
         failed = true;
         log(`  failed: ${e.message}`);
@@ -371,6 +390,8 @@ const summary = CONFIGS.map(([offloads, buffer, rate, packets]) => {
     kernel_drops: rs.map((r) => r.kernel_drops),
     unaccounted: rs.map((r) => r.unaccounted),
     cpu_s_per_m_median: median(rs.map((r) => r.cpu_s_per_m)),
+    main_thread_s_per_m_median: median(rs.map((r) => r.cpu_main_thread_s / (r.counted / 1e6))),
+    other_threads_s_per_m_median: median(rs.map((r) => r.cpu_other_threads_s / (r.counted / 1e6))),
     offline_cpu_s_per_m_median: median(rs.map((r) => r.offline_cpu_s_per_m)),
     idle_cpu_ms_per_s_median: median(rs.map((r) => r.idle_cpu_ms_per_s)),
     idle_wakeups_per_s_median: median(rs.map((r) => r.idle_wakeups_per_s)),
@@ -420,11 +441,11 @@ if (opt.json) {
   const m = result.machine;
   console.log(`Machine: ${m.cpu}, nproc ${m.nproc}, Linux ${m.kernel}, node ${m.node}, ${m.tcpreplay}, libpcap ${m.libpcap}; dist built ${m.dist_built}; ${m.pinned ? `sensor pinned to CPU ${m.pinned.sensor}, tcpreplay to CPU ${m.pinned.tcpreplay}` : 'not pinned'}; ${opt.runs} run(s) per row, ${m.date}.`);
   console.log('');
-  console.log('| veth offloads | --buffer-size | tcpreplay | replayed pkt/s (median) | frames sent | veth rx_packets | counted by sensor | kernel drops reported | rx − counted − drops | sensor CPU s per M packets (median) | same file offline (analyze) | peak RSS MB | idle CPU ms/s | idle wake-ups/s |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| veth offloads | --buffer-size | tcpreplay | replayed pkt/s (median) | frames sent | veth rx_packets | counted by sensor | kernel drops reported | rx − counted − drops | sensor CPU s per M packets (median) | of which main thread / other threads | same file offline (analyze) | peak RSS MB | idle CPU ms/s | idle wake-ups/s |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of summary) {
     console.log(
-      `| ${s.veth_offloads} | ${s.buffer} | \`${s.rate}\` | ${fmt(s.replay_pps_median)} | ${fmt(s.sent)} | ${span(s.target_rx)} | ${span(s.counted)} | ${span(s.kernel_drops)} | ${span(s.unaccounted)} | ${s.cpu_s_per_m_median == null ? '–' : s.cpu_s_per_m_median.toFixed(2)} | ${s.offline_cpu_s_per_m_median == null ? '–' : s.offline_cpu_s_per_m_median.toFixed(2)} | ${s.peak_rss_mb_max == null ? '–' : s.peak_rss_mb_max.toFixed(0)} | ${s.idle_cpu_ms_per_s_median == null ? '–' : s.idle_cpu_ms_per_s_median.toFixed(1)} | ${s.idle_wakeups_per_s_median == null ? '–' : Math.round(s.idle_wakeups_per_s_median)} |`,
+      `| ${s.veth_offloads} | ${s.buffer} | \`${s.rate}\` | ${fmt(s.replay_pps_median)} | ${fmt(s.sent)} | ${span(s.target_rx)} | ${span(s.counted)} | ${span(s.kernel_drops)} | ${span(s.unaccounted)} | ${s.cpu_s_per_m_median == null ? '–' : s.cpu_s_per_m_median.toFixed(2)} | ${s.main_thread_s_per_m_median == null ? '–' : `${s.main_thread_s_per_m_median.toFixed(2)} / ${s.other_threads_s_per_m_median.toFixed(2)}`} | ${s.offline_cpu_s_per_m_median == null ? '–' : s.offline_cpu_s_per_m_median.toFixed(2)} | ${s.peak_rss_mb_max == null ? '–' : s.peak_rss_mb_max.toFixed(0)} | ${s.idle_cpu_ms_per_s_median == null ? '–' : s.idle_cpu_ms_per_s_median.toFixed(1)} | ${s.idle_wakeups_per_s_median == null ? '–' : Math.round(s.idle_wakeups_per_s_median)} |`,
     );
   }
   if (failed) console.log(`\n${runs.filter((r) => r.error).length} run(s) failed: ${[...new Set(runs.filter((r) => r.error).map((r) => r.error))].join('; ')}`);
