@@ -18,7 +18,10 @@
 //     count) per million packets counted (the JSON also has the CPU up to
 //     the end of the 1.5 s settle wait, which adds the bench's own scrapes),
 //   * the sensor's peak RSS (VmHWM from /proc/PID/status) against --buffer-size,
-//   * the sensor's CPU and wake-ups per second over 3 s with no traffic.
+//   * the sensor's CPU and wake-ups per second over 3 s with no traffic,
+//   * from sensor_stopped's capture_cpu (counted by the binding): the main
+//     thread's CPU in the capture itself (libpcap, the copy) and in the
+//     rules, per million packets, and the capture's wake-ups per second.
 //
 // Each run starts a fresh sensor. Needs root, a built dist/ (npm run build),
 // the devDependency typescript (to load test/e2e/lab.ts) and the Debian
@@ -296,7 +299,7 @@ async function runOnce(offloads, buffer, rateArg, packets) {
     const ifDrops = L.metricValue(samples, 'scanwatch_capture_interface_drops_total', { interface: L.TGT_IF }) ?? 0;
     const rss = peakRss(sensor.pid);
     const offline = offlineCpu(floodFile);
-    return {
+    const row = {
       veth_offloads: offloads,
       buffer,
       rate: rateArg,
@@ -322,8 +325,29 @@ async function runOnce(offloads, buffer, rateArg, packets) {
       cpu_other_threads_s: Math.round((threadsAtCount.other - threads0.other) / 1e6) / 1000,
       cpu_s_per_m: counted > 0 ? cpu / (counted / 1e6) : null,
     };
+    // sensor_stopped's capture_cpu: the main thread's CPU in the capture
+    // itself (libpcap, the copy) and in the rules (record loop and engine),
+    // counted by the binding; no packet reaches the sensor before the
+    // replay (its filter), so both are the replay's.
+    await sensor.proc.stop(3000);
+    const stopped = await waitFor(() => sensor.lines.find((l) => l.event === 'sensor_stopped'), 3000);
+    const u = stopped?.capture_cpu;
+    row.capture_wakeups = u?.wakeups ?? null;
+    row.capture_batches = u?.batches ?? null;
+    row.capture_path_s_per_m = u && counted > 0 ? u.capture_s / (counted / 1e6) : null;
+    row.rules_s_per_m = u && counted > 0 ? u.rules_s / (counted / 1e6) : null;
+    return row;
   } finally {
     await sensor.proc.stop(3000);
+  }
+}
+
+async function waitFor(fn, ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -392,6 +416,9 @@ const summary = CONFIGS.map(([offloads, buffer, rate, packets]) => {
     cpu_s_per_m_median: median(rs.map((r) => r.cpu_s_per_m)),
     main_thread_s_per_m_median: median(rs.map((r) => r.cpu_main_thread_s / (r.counted / 1e6))),
     other_threads_s_per_m_median: median(rs.map((r) => r.cpu_other_threads_s / (r.counted / 1e6))),
+    capture_path_s_per_m_median: median(rs.map((r) => r.capture_path_s_per_m)),
+    rules_s_per_m_median: median(rs.map((r) => r.rules_s_per_m)),
+    capture_wakeups_per_s_median: median(rs.map((r) => (r.capture_wakeups ?? NaN) / r.replay_s)),
     offline_cpu_s_per_m_median: median(rs.map((r) => r.offline_cpu_s_per_m)),
     idle_cpu_ms_per_s_median: median(rs.map((r) => r.idle_cpu_ms_per_s)),
     idle_wakeups_per_s_median: median(rs.map((r) => r.idle_wakeups_per_s)),
@@ -441,11 +468,11 @@ if (opt.json) {
   const m = result.machine;
   console.log(`Machine: ${m.cpu}, nproc ${m.nproc}, Linux ${m.kernel}, node ${m.node}, ${m.tcpreplay}, libpcap ${m.libpcap}; dist built ${m.dist_built}; ${m.pinned ? `sensor pinned to CPU ${m.pinned.sensor}, tcpreplay to CPU ${m.pinned.tcpreplay}` : 'not pinned'}; ${opt.runs} run(s) per row, ${m.date}.`);
   console.log('');
-  console.log('| veth offloads | --buffer-size | tcpreplay | replayed pkt/s (median) | frames sent | veth rx_packets | counted by sensor | kernel drops reported | rx − counted − drops | sensor CPU s per M packets (median) | of which main thread / other threads | same file offline (analyze) | peak RSS MB | idle CPU ms/s | idle wake-ups/s |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| veth offloads | --buffer-size | tcpreplay | replayed pkt/s (median) | frames sent | veth rx_packets | counted by sensor | kernel drops reported | rx − counted − drops | sensor CPU s per M packets (median) | of which main thread / other threads | of which capture path / rules (main thread) | capture wake-ups per s | same file offline (analyze) | peak RSS MB | idle CPU ms/s | idle wake-ups/s |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of summary) {
     console.log(
-      `| ${s.veth_offloads} | ${s.buffer} | \`${s.rate}\` | ${fmt(s.replay_pps_median)} | ${fmt(s.sent)} | ${span(s.target_rx)} | ${span(s.counted)} | ${span(s.kernel_drops)} | ${span(s.unaccounted)} | ${s.cpu_s_per_m_median == null ? '–' : s.cpu_s_per_m_median.toFixed(2)} | ${s.main_thread_s_per_m_median == null ? '–' : `${s.main_thread_s_per_m_median.toFixed(2)} / ${s.other_threads_s_per_m_median.toFixed(2)}`} | ${s.offline_cpu_s_per_m_median == null ? '–' : s.offline_cpu_s_per_m_median.toFixed(2)} | ${s.peak_rss_mb_max == null ? '–' : s.peak_rss_mb_max.toFixed(0)} | ${s.idle_cpu_ms_per_s_median == null ? '–' : s.idle_cpu_ms_per_s_median.toFixed(1)} | ${s.idle_wakeups_per_s_median == null ? '–' : Math.round(s.idle_wakeups_per_s_median)} |`,
+      `| ${s.veth_offloads} | ${s.buffer} | \`${s.rate}\` | ${fmt(s.replay_pps_median)} | ${fmt(s.sent)} | ${span(s.target_rx)} | ${span(s.counted)} | ${span(s.kernel_drops)} | ${span(s.unaccounted)} | ${s.cpu_s_per_m_median == null ? '–' : s.cpu_s_per_m_median.toFixed(2)} | ${s.main_thread_s_per_m_median == null ? '–' : `${s.main_thread_s_per_m_median.toFixed(2)} / ${s.other_threads_s_per_m_median.toFixed(2)}`} | ${s.capture_path_s_per_m_median == null ? '–' : `${s.capture_path_s_per_m_median.toFixed(3)} / ${s.rules_s_per_m_median.toFixed(2)}`} | ${s.capture_wakeups_per_s_median == null || Number.isNaN(s.capture_wakeups_per_s_median) ? '–' : Math.round(s.capture_wakeups_per_s_median)} | ${s.offline_cpu_s_per_m_median == null ? '–' : s.offline_cpu_s_per_m_median.toFixed(2)} | ${s.peak_rss_mb_max == null ? '–' : s.peak_rss_mb_max.toFixed(0)} | ${s.idle_cpu_ms_per_s_median == null ? '–' : s.idle_cpu_ms_per_s_median.toFixed(1)} | ${s.idle_wakeups_per_s_median == null ? '–' : Math.round(s.idle_wakeups_per_s_median)} |`,
     );
   }
   if (failed) console.log(`\n${runs.filter((r) => r.error).length} run(s) failed: ${[...new Set(runs.filter((r) => r.error).map((r) => r.error))].join('; ')}`);
