@@ -14,8 +14,14 @@
 //     (scanwatch_capture_kernel_drops_total, ..._interface_drops_total), and
 //     whether counted + dropped equals what the veth received,
 //   * the sensor's CPU time (utime + stime from /proc/PID/stat, before the
-//     replay and after the count settled) per million packets counted,
-//   * the sensor's peak RSS (VmHWM from /proc/PID/status) against --buffer-size.
+//     replay and right after the first scrape that returned the final
+//     count) per million packets counted (the JSON also has the CPU up to
+//     the end of the 1.5 s settle wait, which adds the bench's own scrapes),
+//   * the sensor's peak RSS (VmHWM from /proc/PID/status) against --buffer-size,
+//   * the sensor's CPU and wake-ups per second over 3 s with no traffic,
+//   * from sensor_stopped's capture_cpu (counted by the binding): the main
+//     thread's CPU in the capture itself (libpcap, the copy) and in the
+//     rules, per million packets, and the capture's wake-ups per second.
 //
 // Each run starts a fresh sensor. Needs root, a built dist/ (npm run build),
 // the devDependency typescript (to load test/e2e/lab.ts) and the Debian
@@ -30,7 +36,8 @@
 //   --json         print every run and the summary as JSON instead of the table
 //   --no-pin       do not pin the sensor and tcpreplay to separate cores
 //   --sensor-cpu N core for the sensor (default 0); --replay-cpu N for tcpreplay (default 1)
-//   --cli PATH     the scanwatch entry point (default dist/cli/main.js)
+//   --cli PATH     the scanwatch entry point, for the sensor and for analyze
+//                  (default dist/cli/main.js; another checkout's, to compare)
 //
 // Exit status 0 when every run completed (loss is reported, not judged), 1 otherwise.
 
@@ -156,6 +163,45 @@ function cpuOfAnalyze(file) {
   return m ? Number(m[1]) + Number(m[2]) : null;
 }
 
+/** How long the bench watches the sensor with no traffic before each replay. */
+const IDLE_MS = 3000;
+
+/** Times the process's main thread went to sleep (voluntary context switches). */
+function wakeups(pid) {
+  const m = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * CPU time of all the process's threads in nanoseconds (the first field of
+ * /proc/PID/task/TID/schedstat): utime and stime count in 10 ms ticks, too
+ * coarse for a few seconds of an idle process.
+ */
+function runNs(pid) {
+  const t = threadNs(pid);
+  return t.main + t.other;
+}
+
+/**
+ * The same, split into the main thread (the event loop: capture, parser,
+ * engine) and the others (V8's compiler and GC helper threads, libuv's
+ * pool): where the CPU goes besides the packet path.
+ */
+function threadNs(pid) {
+  let main = 0;
+  let other = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      if (Number(tid) === pid) main += ns;
+      else other += ns;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return { main, other };
+}
+
 /** Peak resident set of a process (VmHWM), in bytes. */
 function peakRss(pid) {
   const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -176,10 +222,44 @@ async function labFor(offloads) {
     }
     log(`building lab (veth offloads ${offloads === 'off' ? 'off, as in test/e2e' : 'left at the driver defaults'}) ...`);
     const lab = await L.Lab.create({ root: ROOT, prefix: 'swbench', services: false, offloads });
+    // --cli names the sensor too (e.g. another checkout's build, to compare)
+    lab.sensorMain = cli;
     allLabs.push(lab);
     labs.set(offloads, lab);
   }
   return labs.get(offloads);
+}
+
+/**
+ * Waits until scanwatch_packets_total has not changed for `quietMs` and
+ * returns it with the sensor's CPU seconds read right after the scrape that
+ * first returned that final count. The sensor's CPU is measured up to the
+ * moment it had counted every packet: the quiet period after it is the
+ * bench's own polling (a /metrics scrape every 100 ms costs the sensor
+ * about 5 ms of CPU each, 15 of them while waiting), which is not the
+ * sensor's cost per packet (a Prometheus scrapes every 15 to 60 s).
+ */
+async function settledCount(sensor, quietMs, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  let since = Date.now();
+  let cpuAtCount = sensor.cpuSeconds();
+  let threadsAtCount = threadNs(sensor.pid);
+  for (;;) {
+    const v = (await sensor.metric('scanwatch_packets_total')) ?? 0;
+    const cpu = sensor.cpuSeconds();
+    const threads = threadNs(sensor.pid);
+    if (v !== last) {
+      last = v;
+      since = Date.now();
+      cpuAtCount = cpu;
+      threadsAtCount = threads;
+    } else if (Date.now() - since >= quietMs) {
+      return { counted: v, cpuAtCount, threadsAtCount };
+    }
+    if (Date.now() > deadline) throw new Error(`scanwatch_packets_total did not settle within ${timeoutMs} ms (last ${last})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 let listenPort = 9760;
@@ -196,21 +276,30 @@ async function runOnce(offloads, buffer, rateArg, packets) {
     await sensor.waitForLine('sensor_started', 'sensor_started', () => true, 60_000);
     const idle = (await sensor.metric('scanwatch_packets_total')) ?? 0;
     if (idle !== 0) throw new Error(`the sensor counted ${idle} frames before the replay (filter leak)`);
+    // What the sensor costs with no traffic at all (timers, its own
+    // housekeeping): CPU and event-loop wake-ups over IDLE_MS.
+    const idleCpu0 = runNs(sensor.pid);
+    const idleWake0 = wakeups(sensor.pid);
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    const idleCpuMsPerS = (runNs(sensor.pid) - idleCpu0) / 1e6 / (IDLE_MS / 1000);
+    const idleWakeupsPerS = (wakeups(sensor.pid) - idleWake0) / (IDLE_MS / 1000);
     const rx0 = await lab.ifStat(lab.tgtNs, L.TGT_IF, 'rx_packets');
     const cpu0 = sensor.cpuSeconds();
+    const threads0 = threadNs(sensor.pid);
     const cmd = opt.pin ? ['taskset', ['-c', opt.replayCpu, 'tcpreplay', rateArg, '-i', L.SCAN_IF, floodFile]] : ['tcpreplay', [rateArg, '-i', L.SCAN_IF, floodFile]];
     const r = await lab.exec(lab.scanNs, cmd[0], cmd[1], { timeoutMs: 300_000 });
     if (r.code !== 0) throw new Error(`tcpreplay exited ${r.code}: ${r.stderr.trim()}`);
     const tr = L.parseTcpreplay(r.stdout + r.stderr);
-    const counted = await sensor.settledPackets(1500, 120_000);
-    const cpu = sensor.cpuSeconds() - cpu0;
+    const { counted, cpuAtCount, threadsAtCount } = await settledCount(sensor, 1500, 120_000);
+    const cpu = cpuAtCount - cpu0;
+    const cpuWithPolling = sensor.cpuSeconds() - cpu0;
     const rx = (await lab.ifStat(lab.tgtNs, L.TGT_IF, 'rx_packets')) - rx0;
     const samples = await sensor.metrics();
     const kernelDrops = L.metricValue(samples, 'scanwatch_capture_kernel_drops_total', { interface: L.TGT_IF }) ?? 0;
     const ifDrops = L.metricValue(samples, 'scanwatch_capture_interface_drops_total', { interface: L.TGT_IF }) ?? 0;
     const rss = peakRss(sensor.pid);
     const offline = offlineCpu(floodFile);
-    return {
+    const row = {
       veth_offloads: offloads,
       buffer,
       rate: rateArg,
@@ -228,11 +317,37 @@ async function runOnce(offloads, buffer, rateArg, packets) {
       interface_drops: ifDrops,
       unaccounted: rx - counted - kernelDrops,
       peak_rss_mb: rss === null ? null : Math.round(rss / 1e5) / 10,
+      idle_cpu_ms_per_s: Math.round(idleCpuMsPerS * 10) / 10,
+      idle_wakeups_per_s: Math.round(idleWakeupsPerS),
       cpu_s: Math.round(cpu * 1000) / 1000,
+      cpu_s_with_settle_polling: Math.round(cpuWithPolling * 1000) / 1000,
+      cpu_main_thread_s: Math.round((threadsAtCount.main - threads0.main) / 1e6) / 1000,
+      cpu_other_threads_s: Math.round((threadsAtCount.other - threads0.other) / 1e6) / 1000,
       cpu_s_per_m: counted > 0 ? cpu / (counted / 1e6) : null,
     };
+    // sensor_stopped's capture_cpu: the main thread's CPU in the capture
+    // itself (libpcap, the copy) and in the rules (record loop and engine),
+    // counted by the binding; no packet reaches the sensor before the
+    // replay (its filter), so both are the replay's.
+    await sensor.proc.stop(3000);
+    const stopped = await waitFor(() => sensor.lines.find((l) => l.event === 'sensor_stopped'), 3000);
+    const u = stopped?.capture_cpu;
+    row.capture_wakeups = u?.wakeups ?? null;
+    row.capture_batches = u?.batches ?? null;
+    row.capture_path_s_per_m = u && counted > 0 ? u.capture_s / (counted / 1e6) : null;
+    row.rules_s_per_m = u && counted > 0 ? u.rules_s / (counted / 1e6) : null;
+    return row;
   } finally {
     await sensor.proc.stop(3000);
+  }
+}
+
+async function waitFor(fn, ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -260,7 +375,7 @@ try {
         const row = await runOnce(offloads, buffer, rate, packets);
         runs.push(row);
         log(`  offline analyze of the same file: ${row.offline_cpu_s_per_m?.toFixed(2)} s/M;`);
-        log(`  ${row.replay_pps.toLocaleString('en-US')} pps, veth rx ${row.target_rx.toLocaleString('en-US')}, counted ${row.counted.toLocaleString('en-US')}, kernel drops ${row.kernel_drops}, CPU ${row.cpu_s} s = ${row.cpu_s_per_m?.toFixed(2)} s/M, peak RSS ${row.peak_rss_mb} MB`);
+        log(`  ${row.replay_pps.toLocaleString('en-US')} pps, veth rx ${row.target_rx.toLocaleString('en-US')}, counted ${row.counted.toLocaleString('en-US')}, kernel drops ${row.kernel_drops}, CPU ${row.cpu_s} s = ${row.cpu_s_per_m?.toFixed(2)} s/M (main thread ${row.cpu_main_thread_s} s, other threads ${row.cpu_other_threads_s} s), peak RSS ${row.peak_rss_mb} MB; idle ${row.idle_cpu_ms_per_s} ms CPU and ${row.idle_wakeups_per_s} wake-ups per s`);
       } catch (e) {
         failed = true;
         log(`  failed: ${e.message}`);
@@ -299,7 +414,14 @@ const summary = CONFIGS.map(([offloads, buffer, rate, packets]) => {
     kernel_drops: rs.map((r) => r.kernel_drops),
     unaccounted: rs.map((r) => r.unaccounted),
     cpu_s_per_m_median: median(rs.map((r) => r.cpu_s_per_m)),
+    main_thread_s_per_m_median: median(rs.map((r) => r.cpu_main_thread_s / (r.counted / 1e6))),
+    other_threads_s_per_m_median: median(rs.map((r) => r.cpu_other_threads_s / (r.counted / 1e6))),
+    capture_path_s_per_m_median: median(rs.map((r) => r.capture_path_s_per_m)),
+    rules_s_per_m_median: median(rs.map((r) => r.rules_s_per_m)),
+    capture_wakeups_per_s_median: median(rs.map((r) => (r.capture_wakeups ?? NaN) / r.replay_s)),
     offline_cpu_s_per_m_median: median(rs.map((r) => r.offline_cpu_s_per_m)),
+    idle_cpu_ms_per_s_median: median(rs.map((r) => r.idle_cpu_ms_per_s)),
+    idle_wakeups_per_s_median: median(rs.map((r) => r.idle_wakeups_per_s)),
     peak_rss_mb_max: rs.length ? Math.max(...rs.map((r) => r.peak_rss_mb ?? 0)) : null,
   };
 });
@@ -346,11 +468,11 @@ if (opt.json) {
   const m = result.machine;
   console.log(`Machine: ${m.cpu}, nproc ${m.nproc}, Linux ${m.kernel}, node ${m.node}, ${m.tcpreplay}, libpcap ${m.libpcap}; dist built ${m.dist_built}; ${m.pinned ? `sensor pinned to CPU ${m.pinned.sensor}, tcpreplay to CPU ${m.pinned.tcpreplay}` : 'not pinned'}; ${opt.runs} run(s) per row, ${m.date}.`);
   console.log('');
-  console.log('| veth offloads | --buffer-size | tcpreplay | replayed pkt/s (median) | frames sent | veth rx_packets | counted by sensor | kernel drops reported | rx − counted − drops | sensor CPU s per M packets (median) | same file offline (analyze) | peak RSS MB |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| veth offloads | --buffer-size | tcpreplay | replayed pkt/s (median) | frames sent | veth rx_packets | counted by sensor | kernel drops reported | rx − counted − drops | sensor CPU s per M packets (median) | of which main thread / other threads | of which capture path / rules (main thread) | capture wake-ups per s | same file offline (analyze) | peak RSS MB | idle CPU ms/s | idle wake-ups/s |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of summary) {
     console.log(
-      `| ${s.veth_offloads} | ${s.buffer} | \`${s.rate}\` | ${fmt(s.replay_pps_median)} | ${fmt(s.sent)} | ${span(s.target_rx)} | ${span(s.counted)} | ${span(s.kernel_drops)} | ${span(s.unaccounted)} | ${s.cpu_s_per_m_median == null ? '–' : s.cpu_s_per_m_median.toFixed(2)} | ${s.offline_cpu_s_per_m_median == null ? '–' : s.offline_cpu_s_per_m_median.toFixed(2)} | ${s.peak_rss_mb_max == null ? '–' : s.peak_rss_mb_max.toFixed(0)} |`,
+      `| ${s.veth_offloads} | ${s.buffer} | \`${s.rate}\` | ${fmt(s.replay_pps_median)} | ${fmt(s.sent)} | ${span(s.target_rx)} | ${span(s.counted)} | ${span(s.kernel_drops)} | ${span(s.unaccounted)} | ${s.cpu_s_per_m_median == null ? '–' : s.cpu_s_per_m_median.toFixed(2)} | ${s.main_thread_s_per_m_median == null ? '–' : `${s.main_thread_s_per_m_median.toFixed(2)} / ${s.other_threads_s_per_m_median.toFixed(2)}`} | ${s.capture_path_s_per_m_median == null ? '–' : `${s.capture_path_s_per_m_median.toFixed(3)} / ${s.rules_s_per_m_median.toFixed(2)}`} | ${s.capture_wakeups_per_s_median == null || Number.isNaN(s.capture_wakeups_per_s_median) ? '–' : Math.round(s.capture_wakeups_per_s_median)} | ${s.offline_cpu_s_per_m_median == null ? '–' : s.offline_cpu_s_per_m_median.toFixed(2)} | ${s.peak_rss_mb_max == null ? '–' : s.peak_rss_mb_max.toFixed(0)} | ${s.idle_cpu_ms_per_s_median == null ? '–' : s.idle_cpu_ms_per_s_median.toFixed(1)} | ${s.idle_wakeups_per_s_median == null ? '–' : Math.round(s.idle_wakeups_per_s_median)} |`,
     );
   }
   if (failed) console.log(`\n${runs.filter((r) => r.error).length} run(s) failed: ${[...new Set(runs.filter((r) => r.error).map((r) => r.error))].join('; ')}`);

@@ -32,6 +32,18 @@ export interface PcapStats {
   ifdrop: number;
 }
 
+/** What the capture has cost since start() (counted by the binding, per wake-up and per batch). */
+export interface PcapUsage {
+  /** Times the capture socket woke the event loop. */
+  wakeups: number;
+  /** Batches handed to the handler. */
+  batches: number;
+  /** Main-thread CPU nanoseconds in libpcap, the copy into the batch buffer and N-API. */
+  captureNs: number;
+  /** Main-thread CPU nanoseconds in the batch handler (parser and rules). */
+  handlerNs: number;
+}
+
 export interface PcapCaptureHandle {
   /** Throws an Error with libpcap's text when the device cannot be opened. */
   open(device: string, options: PcapOpenOptions): PcapOpened;
@@ -44,6 +56,7 @@ export interface PcapCaptureHandle {
   start(buffer: Buffer, onBatch: (bytes: number, packets: number) => void, onError: (message: string) => void): void;
   /** pcap_stats, or null when libpcap cannot read them (device gone). */
   stats(): PcapStats | null;
+  usage(): PcapUsage;
   close(): void;
 }
 

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { CaptureParser } from './capture-parser.js';
-import { loadPcapBinding, type PcapCaptureHandle, type PcapStats } from './live-binding.js';
+import { loadPcapBinding, type PcapCaptureHandle, type PcapStats, type PcapUsage } from './live-binding.js';
 import { LinkType, type PacketSink } from './types.js';
 
 /**
@@ -102,6 +102,16 @@ export interface CaptureCounters {
   interfaceDrops: number;
 }
 
+/** What the capture has cost: wake-ups, batches, main-thread CPU seconds. */
+export interface CaptureUsage {
+  wakeups: number;
+  batches: number;
+  /** In libpcap, the copy into the batch buffer and N-API: the capture path's own cost. */
+  captureCpuSeconds: number;
+  /** In the batch handler: the record loop and the rules (what `analyze` spends on the same packets). */
+  handlerCpuSeconds: number;
+}
+
 export interface LiveCapture {
   /** LINKTYPE_ of the frames (pcap-linktype(7)). */
   readonly linkType: number;
@@ -120,6 +130,8 @@ export interface LiveCapture {
   readonly batches: number;
   /** Reads pcap_stats now; the last good reading if libpcap cannot tell (device gone). */
   counters(): CaptureCounters;
+  /** Counted up to stop() (the last reading after it). */
+  usage(): CaptureUsage;
   stop(): void;
 }
 
@@ -220,6 +232,8 @@ export function startLiveCapture(opts: LiveCaptureOptions, sink: PacketSink): Li
   const recv = new Widened();
   const drop = new Widened();
   const ifdrop = new Widened();
+  let lastUsage: PcapUsage = { wakeups: 0, batches: 0, captureNs: 0, handlerNs: 0 };
+  const readUsage = (): PcapUsage => (state.stopped ? lastUsage : (lastUsage = handle.usage()));
   const readStats = (): void => {
     const s: PcapStats | null = state.stopped ? null : handle.stats();
     if (s === null) return;
@@ -270,9 +284,14 @@ export function startLiveCapture(opts: LiveCaptureOptions, sink: PacketSink): Li
       readStats();
       return { received: recv.total, kernelDrops: drop.total, interfaceDrops: ifdrop.total };
     },
+    usage() {
+      const u = readUsage();
+      return { wakeups: u.wakeups, batches: u.batches, captureCpuSeconds: u.captureNs / 1e9, handlerCpuSeconds: u.handlerNs / 1e9 };
+    },
     stop() {
       if (state.stopped) return;
       readStats(); // the final figures, before the handle goes
+      readUsage();
       state.stopped = true;
       handle.close();
     },

@@ -2,6 +2,25 @@ import type { Logger } from 'pino';
 import type { CaptureCounters, LiveCapture } from '../capture/live-capture.js';
 
 /**
+ * What the capture cost, for `sensor_stopped`: the event loop's wake-ups by
+ * the capture socket, the batches handed to the rules, and the main
+ * thread's CPU seconds in the capture itself (libpcap, the copy) and in the
+ * rules (record loop and engine). The process's CPU beyond the two is the
+ * rest of the sensor: timers, /metrics, logging, V8's compiler and GC
+ * threads. BENCHMARKS.md ("Live sensor") uses them to say what live
+ * capture costs beyond `analyze`.
+ */
+export function captureUsage(capture: LiveCapture): Record<string, number> {
+  const u = capture.usage();
+  return {
+    wakeups: u.wakeups,
+    batches: u.batches,
+    capture_s: Number(u.captureCpuSeconds.toFixed(6)),
+    rules_s: Number(u.handlerCpuSeconds.toFixed(6)),
+  };
+}
+
+/**
  * The sensor's capture figures as log lines, like Suricata's stats.log
  * (capture.kernel_packets, capture.kernel_drops) and Zeek's capture_loss.log:
  * a `capture_stats` line every interval (level warn when the interval lost

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { BLOCK_TIMEOUT_MS, type LiveCapture, LiveCaptureError, startLiveCapture } from '../capture/live-capture.js';
 import { registerCaptureMetrics } from '../metrics/capture-metrics.js';
-import { CaptureStatsLog } from './live-capture-stats.js';
+import { CaptureStatsLog, captureUsage } from './live-capture-stats.js';
 import { Engine } from '../engine/engine.js';
 import { createMetrics } from '../metrics/prometheus.js';
 import { parseListen, startMetricsServer } from '../metrics/http-server.js';
@@ -245,6 +245,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
         {
           event: 'sensor_stopped',
           ...captureStats.totals(),
+          capture_cpu: captureUsage(live),
           bytes: engine.bytes,
           // What the lines logged add up to (a SIEM counting them finds the same).
           detections: detections.counts.scan_started,

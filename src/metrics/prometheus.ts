@@ -95,10 +95,20 @@ function readStatistic(file: string): number | null {
   return Number(t);
 }
 
+/** Interval of the event-loop delay sampling timer (see createMetrics). */
+export const EVENT_LOOP_SAMPLE_MS = 100;
+
 export function createMetrics(engine: Engine, opts: MetricsOptions): SensorMetrics {
   if (opts.interface !== undefined) checkInterfaceName(opts.interface);
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  // prom-client samples the event loop's delay (nodejs_eventloop_lag_*)
+  // with a libuv timer at eventLoopMonitoringPrecision ms (perf_hooks
+  // monitorEventLoopDelay); its default, 10 ms, wakes the sensor 100 times a
+  // second whether packets arrive or not: 1.6% of a core idle, and about
+  // 0.2 s of CPU per million packets at 50,000 packets/s (BENCHMARKS.md,
+  // "Live sensor"). 10 samples a second still show any stall that matters
+  // to a capture (the ring's block timeout is 100 ms).
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   const synced = new CounterSync();
   const registers = [registry];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Logger } from 'pino';
 import type { CaptureCounters, LiveCapture } from '../../src/capture/live-capture.js';
-import { CaptureStatsLog } from '../../src/cli/live-capture-stats.js';
+import { CaptureStatsLog, captureUsage } from '../../src/cli/live-capture-stats.js';
 
 function fakes() {
   const counters: CaptureCounters = { received: 0, kernelDrops: 0, interfaceDrops: 0 };
@@ -36,5 +36,14 @@ describe('capture_stats lines', () => {
       fields: { packets: 1800, received: 1890, kernel_drops: 90, interface_drops: 10, interval_packets: 900, interval_drops: 100, interval_loss_ratio: 0.1 },
     });
     expect(stats.totals()).toEqual({ packets: 1800, received: 1890, kernel_drops: 90, interface_drops: 10, truncated: 3 });
+  });
+});
+
+describe('capture_cpu in sensor_stopped', () => {
+  it("carries the binding's wake-ups, batches and CPU seconds in the capture and in the rules, to the microsecond", () => {
+    const capture = {
+      usage: () => ({ wakeups: 190, batches: 186, captureCpuSeconds: 0.0123456789, handlerCpuSeconds: 0.4461234567 }),
+    } as unknown as LiveCapture;
+    expect(captureUsage(capture)).toEqual({ wakeups: 190, batches: 186, capture_s: 0.012346, rules_s: 0.446123 });
   });
 });
