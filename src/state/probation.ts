@@ -95,12 +95,19 @@ export class Probation {
 
   /** The key's hash under this cache's key: its low bits pick the set, its top 8 bits are its tag. */
   private hash(key: number): number {
+    // find, claim and put ask for the same key in a row (a new source).
+    if (key === this.lastKey) return this.lastHash;
     // The low 32 bits, and above them the family and tenant (engine/keys.ts):
     // key - lo is an exact multiple of 2^32, 0 for an IPv4 source without tenant.
     const lo = key | 0;
     const hi = (key - lo) * TWO_POW_MINUS_32;
-    return mix32(lo ^ (hi === 0 ? this.seedMix : mix32(hi ^ this.seed)));
+    const h = mix32(lo ^ (hi === 0 ? this.seedMix : mix32(hi ^ this.seed)));
+    this.lastKey = key;
+    this.lastHash = h;
+    return h;
   }
+  private lastKey = NaN;
+  private lastHash = 0;
 
   /** The first slot of the set a source key hashes to. */
   setOf(key: number): number {

@@ -42,6 +42,7 @@ describe('layer table', () => {
   it('the hot-path shortcuts agree with the table', () => {
     expect(DEFAULT_TABLES.linkTypes[1]).toBe(Layer.ETHERNET);
     expect(DEFAULT_TABLES.etherTypes[0x0800]).toBe(Layer.IPV4);
+    expect(DEFAULT_TABLES.etherTypes[0x86dd]).toBe(Layer.IPV6);
     expect(DEFAULT_TABLES.ipProtocols[6]).toBe(Layer.TCP);
     expect(DEFAULT_TABLES.ipProtocols[17]).toBe(Layer.UDP);
     // Decoder.dispatch's literal cases, read from its source: each "case N: // Layer.NAME" must hold.

@@ -5,7 +5,7 @@ import { DecodeError } from '../errors.js';
 import { Encap, TenantKind, tenantOf } from '../encapsulation.js';
 import { ACCEPT, Layer, REJECT } from '../layer.js';
 import { L3 } from '../packet.js';
-import { ipv4 } from './ip.js';
+import { ipv4, ipv6 } from './ip.js';
 
 const ETH_IPV4 = 0x0800;
 /** 802.1Q/802.1ad tags in one frame before we call it malformed. */
@@ -13,9 +13,10 @@ export const MAX_VLAN_TAGS = 4;
 
 /** The payload named by an EtherType (or a cooked header's protocol type). */
 export function etherNext(d: Decoder, buf: Buffer, type: number, off: number, end: number): number {
-  // IPv4, the common case, is called directly, before the table (which says
+  // IPv4 and IPv6, the common cases, are called directly, before the table (which says
   // the same, see test/decode/layer-table.test.ts): V8 inlines the chain.
   if (type === 0x0800) return ipv4(d, buf, off, end);
+  if (type === 0x86dd) return ipv6(d, buf, off, end);
   const next = d.etherTypes[type]!;
   d.etherType = type;
   if (next === 0) {
