@@ -1,13 +1,28 @@
 /** Address helpers: hashing IPv6 addresses for table keys and formatting for reports. */
 
-/** FNV-1a over the 16 bytes of an IPv6 address: a signed 32-bit key for hash tables. */
+/**
+ * A signed 32-bit key for hash tables from the 16 bytes of an IPv6
+ * address: MurmurHash3's x86_32 block step over the four 32-bit words and
+ * its finaliser (Appleby, public domain; written here). Four multiply
+ * chains instead of FNV-1a's sixteen byte steps: it runs twice for every
+ * IPv6 packet.
+ */
 export function hashIpv6(buf: Buffer, off: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < 16; i++) {
-    h ^= buf[off + i]!;
-    h = Math.imul(h, 0x01000193);
+  let h = 0x2f0f3a5b;
+  for (let i = off; i < off + 16; i += 4) {
+    let k = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  return h | 0;
+  h ^= 16;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
 /** Dotted quad from a 32-bit address, signed or unsigned. */

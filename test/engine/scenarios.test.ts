@@ -165,7 +165,7 @@ describe('TCP scans', () => {
     ['2001:db8::1:2', '2001:db8::1:2'],
   ];
   it('IPv6 scanners are reported by address whatever the sign of their 32-bit key hash', () => {
-    // Three addresses whose FNV-1a hash (the table key) is negative as a
+    // Three addresses whose hash (the table key, hashIpv6) is negative as a
     // signed 32-bit integer, three whose hash is positive.
     const neg: string[] = [];
     const pos: string[] = [];
