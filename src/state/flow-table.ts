@@ -36,9 +36,9 @@ const EMPTY = 0;
 /**
  * A fixed-size, 4-way set-associative flow table (the layout of a hardware
  * cache): a flow hashes to one set of four slots and, when all four are
- * taken, the least recently active of them is evicted. A slot's fields sit
- * side by side in one Int32Array and its two timestamps in a Float64Array,
- * so a lookup touches three cache lines at most. Lookups, inserts and
+ * taken, the least recently active of them is evicted. A slot's fields,
+ * its two times included (wrapping 32-bit milliseconds), sit side by side
+ * in one Int32Array, so a lookup touches the set's two cache lines at most. Lookups, inserts and
  * evictions are O(1) and allocate nothing; memory is fixed at creation
  * (32 bytes a slot). A clock hand walks a few slots per insert to expire
  * idle entries.

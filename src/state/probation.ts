@@ -40,9 +40,10 @@ const PACKETS = 7;
  * in one typed buffer (no objects, no lists, nothing allocated). A new
  * source takes the empty or the older slot of its set (an overwrite is
  * counted as an eviction), so one spoofed packet cannot push a scanner
- * out between two of its probes. A visit reads one cache line. A source
- * that shows a second distinct probe, or draws a refusal, is promoted to
- * a full record in the source table.
+ * out between two of its probes. A source that is not here is told from
+ * the one-byte tags alone (see `tags`); a source that is costs one cache
+ * line. A source that shows a second distinct probe, or draws a refusal,
+ * is promoted to a full record in the source table.
  */
 export class Probation {
   readonly capacity: number;
