@@ -157,7 +157,8 @@ async function main(rawArgv: string[]): Promise<number> {
       async (args) => {
         // One schema for flags, SCANWATCH_* and the config file (config-schema.ts, loaded only here).
         const { checkEnvironment, parseLiveSettings, pickSettings, readConfigFile } = await import('./config-schema.js');
-        if (typeof args.config === 'string') readConfigFile(args.config);
+        // Checked as yargs read it, unless the schema was not loaded then.
+        if (configSchema === null && typeof args.config === 'string') readConfigFile(args.config);
         checkEnvironment(process.env);
         const raw = pickSettings(args as Record<string, unknown>);
         const s = parseLiveSettings(raw);
