@@ -126,15 +126,26 @@ export class SourceTracker {
     this.probingSources.add(key);
     if (rec === null && ps < 0 && lure === null && this.singlePacket[tech] === 0) {
       // A new source's first probe (every packet of a spoofed flood): probation only.
-      const slotInProbation = pr.claim(key);
-      if (slot === HELD_FLOW) pr.put(slotInProbation, key, host, port, tech, tool, now, p.sport, ProbationFlag.HOLDS_FLOW);
-      else {
-        pr.put(slotInProbation, key, host, port, tech, tool, now);
-        if (slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
-      }
+      this.enterProbation(p, key, host, port, tech, tool, slot, now);
       return;
     }
     this.probeKnown(p, now, tech, port, tool, slot, host, key, ps, rec, lure);
+  }
+
+  /**
+   * A source's first probe into probation; returns its slot there. A held
+   * SYN keeps its ports in the slot (HELD_FLOW); a probe that has a flow
+   * marks it as the source's first contact.
+   */
+  private enterProbation(p: Packet, key: number, host: number, port: number, tech: number, tool: number, slot: number, now: number): number {
+    const pr = this.probation;
+    const ps = pr.claim(key);
+    if (slot === HELD_FLOW) pr.put(ps, key, host, port, tech, tool, now, p.sport, ProbationFlag.HOLDS_FLOW);
+    else {
+      pr.put(ps, key, host, port, tech, tool, now);
+      if (slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
+    }
+    return ps;
   }
 
   /**
@@ -161,12 +172,7 @@ export class SourceTracker {
     const pr = this.probation;
     if (rec === null) {
       if (ps < 0) {
-        ps = pr.claim(key);
-        if (slot === HELD_FLOW) pr.put(ps, key, host, port, tech, tool, now, p.sport, ProbationFlag.HOLDS_FLOW);
-        else {
-          pr.put(ps, key, host, port, tech, tool, now);
-          if (slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
-        }
+        ps = this.enterProbation(p, key, host, port, tech, tool, slot, now);
         // A technique reported from its first packet (NULL, XMAS, a decoy) cannot wait in probation.
         if (lure !== null) this.openLure(this.promote(ps, key, p, false, now), tech, now, lure);
         else this.evaluateNow(this.promote(ps, key, p, false, now), tech, now);
