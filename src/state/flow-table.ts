@@ -1,4 +1,5 @@
 import { mix32 } from './distinct.js';
+import { setCount } from './keyed-hash.js';
 
 /** Flow entry flags. */
 export const Flow = {
@@ -73,8 +74,7 @@ export class FlowTable {
      */
     private readonly seed = 0,
   ) {
-    let sets = 1;
-    while (sets * WAYS < capacity) sets *= 2;
+    const sets = setCount(capacity, WAYS);
     this.capacity = sets * WAYS;
     this.setMask = sets - 1;
     this.ints = new Int32Array(this.capacity * STRIDE);

@@ -1,4 +1,5 @@
 import { mix32 } from './distinct.js';
+import { sourceKeyHash } from './keyed-hash.js';
 
 const EMPTY = -1;
 
@@ -35,9 +36,7 @@ export class KeyIndex {
    * tell them apart, and one mix spreads them.
    */
   private home(key: number): number {
-    const lo = key | 0;
-    const hi = (key - lo) * 2 ** -32; // exact: key - lo is a multiple of 2^32 (family and tenant)
-    return mix32(lo ^ (hi === 0 ? this.seedMix : mix32(hi ^ this.seed))) & this.mask;
+    return sourceKeyHash(key, this.seed, this.seedMix) & this.mask;
   }
 
   get(key: number): number {

@@ -1,4 +1,5 @@
 import { mix32 } from './distinct.js';
+import { setCount } from './keyed-hash.js';
 
 /**
  * The long-horizon tier: compact per-(source, technique) summaries of
@@ -120,8 +121,7 @@ export class LongHorizonTable {
     readonly config: LongHorizonConfig = defaultLongHorizonConfig(),
     private readonly seed = 0,
   ) {
-    let sets = 1;
-    while (sets * WAYS < config.capacity) sets *= 2;
+    const sets = setCount(config.capacity, WAYS);
     this.capacity = sets * WAYS;
     this.setMask = sets - 1;
     const n = this.capacity;

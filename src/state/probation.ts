@@ -1,6 +1,6 @@
 import { mix32 } from './distinct.js';
+import { setCount, sourceKeyHash } from './keyed-hash.js';
 
-const TWO_POW_MINUS_32 = 2 ** -32;
 
 /** Outcome bits of a probation entry's one probe. */
 export const ProbationFlag = {
@@ -82,8 +82,7 @@ export class Probation {
     private readonly seed = 0,
   ) {
     this.seedMix = mix32(seed);
-    let sets = 1;
-    while (sets * WAYS < capacity) sets *= 2;
+    const sets = setCount(capacity, WAYS);
     this.capacity = sets * WAYS;
     this.setMask = sets - 1;
     const buf = new ArrayBuffer(this.capacity * 32);
@@ -98,11 +97,7 @@ export class Probation {
   private hash(key: number): number {
     // find, claim and put ask for the same key in a row (a new source).
     if (key === this.lastKey) return this.lastHash;
-    // The low 32 bits, and above them the family and tenant (engine/keys.ts):
-    // key - lo is an exact multiple of 2^32, 0 for an IPv4 source without tenant.
-    const lo = key | 0;
-    const hi = (key - lo) * TWO_POW_MINUS_32;
-    const h = mix32(lo ^ (hi === 0 ? this.seedMix : mix32(hi ^ this.seed)));
+    const h = sourceKeyHash(key, this.seed, this.seedMix);
     this.lastKey = key;
     this.lastHash = h;
     return h;

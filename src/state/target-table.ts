@@ -1,4 +1,5 @@
 import { mix32 } from './distinct.js';
+import { setCount } from './keyed-hash.js';
 import type { MemoryBudget } from './memory-budget.js';
 import { PortSet } from './distinct.js';
 
@@ -63,8 +64,7 @@ export class TargetTable {
     /** Keys the set hash (the engine's per-process key). */
     private readonly seed = 0,
   ) {
-    let sets = 1;
-    while (sets * WAYS < config.capacity) sets *= 2;
+    const sets = setCount(config.capacity, WAYS);
     this.capacity = sets * WAYS;
     this.setMask = sets - 1;
     const n = this.capacity;
