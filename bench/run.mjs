@@ -220,6 +220,40 @@ for (let r = 1; r <= opt.runs; r++) {
   if (tres.status !== 0) log(`  tcpdump exited ${tres.status}: ${tres.stderr.trim()}`);
 }
 
+// Thread scaling (issue 11 item 2): --threads analyses files read as
+// separate captures on worker threads, one whole file per thread. Two
+// flood captures of the same size (the benchmark file and one made with the
+// next seed), on every core, --threads 1 and --threads <cores> alternating;
+// a fixed --hash-seed makes the two reports comparable byte for byte.
+const cores = os.availableParallelism();
+const allCpus = `0-${cores - 1}`;
+let second;
+try {
+  second = ensureFlood({ quick: !!opt.quick, force: !!opt.force, scan: opt.scan, seed: meta.seed + 1, out: file.replace(/\.pcap$/, '-b.pcap'), log });
+} catch (e) {
+  die(`cannot build the second capture: ${e.message}`);
+}
+const pair = [file, second.file];
+const scaling = { files: pair, packets: N + second.packets, cores, threads: [1, cores], runs: { 1: [], [cores]: [] }, identical: true };
+let reference = null;
+for (let r = 1; r <= opt.runs && cores > 1; r++) {
+  for (const t of scaling.threads) {
+    const args = [cli, 'analyze', ...pair, '--format', 'json', '--threads', String(t), '--hash-seed', '1'];
+    log(`threads run ${r}/${opt.runs}: taskset -c ${allCpus} node ${opt.cli} analyze ${pair.join(' ')} --format json --threads ${t} --hash-seed 1`);
+    const res = timed(allCpus, 'node', args, true);
+    if (res.status !== 0 || !res.figures) die(`--threads ${t} exited ${res.status ?? res.signal}: ${res.stderr.trim().split('\n').pop()}`);
+    if (reference === null) reference = res.stdout;
+    else if (res.stdout !== reference) scaling.identical = false;
+    scaling.runs[t].push({ run: r, ...res.figures });
+    log(`  ${res.figures.wall_s} s, ${res.figures.max_rss_kib} KiB max RSS`);
+  }
+}
+const threadWall = (t) => (scaling.runs[t].length ? median(scaling.runs[t].map((x) => x.wall_s)) : null);
+const threadRss = (t) => (scaling.runs[t].length ? Math.max(...scaling.runs[t].map((x) => x.max_rss_kib)) : null);
+scaling.median_wall_s = { 1: threadWall(1), [cores]: threadWall(cores) };
+scaling.peak_rss_kib = { 1: threadRss(1), [cores]: threadRss(cores) };
+scaling.speedup = scaling.median_wall_s[1] && scaling.median_wall_s[cores] ? scaling.median_wall_s[1] / scaling.median_wall_s[cores] : null;
+
 function round(x, d) {
   return x == null || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d;
 }
@@ -304,6 +338,16 @@ const requirements = [
     gates: true,
   },
 ];
+if (cores > 1) {
+  requirements.push({
+    id: 'threads_identical',
+    requirement: `--threads ${cores} report identical to --threads 1 (two files)`,
+    measured: scaling.identical ? `identical in all ${opt.runs * 2} runs` : 'reports differ',
+    value: scaling.identical,
+    pass: scaling.identical,
+    gates: true,
+  });
+}
 const ok = requirements.every((q) => q.pass || !q.gates);
 
 function fmtInt(x) {
@@ -352,6 +396,7 @@ const result = {
     packets_per_s: round(tdPps, 0),
   },
   ratio_scanwatch_to_tcpdump: round(ratio, 2),
+  thread_scaling: { ...scaling, command: `taskset -c ${allCpus} ${GNU_TIME} -f '${TIME_FORMAT}' node ${opt.cli} analyze ${pair.join(' ')} --format json --threads T --hash-seed 1`, speedup: round(scaling.speedup, 2) },
   requirements: requirements.map(({ id, requirement, value, pass, gates }) => ({ id, requirement, value, pass, gates })),
 };
 
@@ -396,6 +441,17 @@ if (opt.json) {
       `ratio scanwatch/tcpdump: ${ratio != null ? `${ratio.toFixed(2)}x` : '-'}`,
   );
   out.push('');
+  if (cores > 1) {
+    out.push(`  threads: two captures read as separate captures (${pair.map((f) => path.basename(f)).join(', ')}, ${fmtInt(scaling.packets)} packets), all ${cores} cores:`);
+    const trows = [['--threads', 'median wall', 'packets/s', 'max RSS']];
+    for (const t of scaling.threads) {
+      const w = scaling.median_wall_s[t];
+      trows.push([String(t), w != null ? `${w.toFixed(2)} s` : '-', w ? fmtInt(scaling.packets / w) : '-', scaling.peak_rss_kib[t] != null ? `${((scaling.peak_rss_kib[t] * 1024) / 1e6).toFixed(1)} MB` : '-']);
+    }
+    out.push(...table(trows));
+    out.push(`  speedup ${cores} threads / 1: ${scaling.speedup != null ? `${scaling.speedup.toFixed(2)}x` : '-'} (one file is analysed by one thread: the single-file run above does not scale)`);
+    out.push('');
+  }
   const vrows = [['requirement', 'measured', 'verdict']];
   for (const q of requirements) vrows.push([q.requirement, q.measured, q.pass ? 'PASS' : q.gates ? 'FAIL' : 'fail (not gating in --quick)']);
   out.push(...table(vrows));

@@ -2,14 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CaptureError, type CaptureReadResult } from '../capture/index.js';
-import { Engine } from '../engine/engine.js';
 import type { EngineConfig } from '../rules/config.js';
-import { isoTime, ReportBuilder, type FileSummary, type Report } from '../report/report.js';
+import { isoTime, ReportBuilder, type Report } from '../report/report.js';
 import { renderTable } from '../report/table.js';
 import { renderHtml } from '../report/html.js';
 import { scanPackets, type ScanPacketsResult } from '../report/scan-packets.js';
-import { sitePolicy, type SitePolicy } from '../rules/policy.js';
-import { CaptureInput, readMerged, readOne, ReadControl } from './capture-inputs.js';
+import type { SitePolicy } from '../rules/policy.js';
+import { CaptureInput, readMerged, ReadControl } from './capture-inputs.js';
+import { analyzeFile, fileSummary, newEngine, timeRange } from './analyze-file.js';
+import { analyzeInWorkers, type PolicyArgs, sitePolicyOf } from './analyze-pool.js';
 import { ProgressBar } from './progress.js';
 import { EXIT_INPUT_DAMAGED, EXIT_USAGE, printWarning, UserError } from './errors.js';
 
@@ -29,6 +30,12 @@ export interface AnalyzeOptions {
   allowTargets?: string[];
   /** Read all files as one stream in timestamp order (rotated captures of one link). */
   merge?: boolean;
+  /**
+   * Worker threads for files read as separate captures (not --merge, not
+   * standard input): each file is analysed whole by one thread, so the
+   * report is the one a single thread gives. Default 1.
+   */
+  threads?: number;
   /** No progress bar. */
   quiet?: boolean;
   /** Write each scan's packets to DIR/<id>-<src>-<type>.pcap. */
@@ -64,27 +71,6 @@ function checkReadable(file: string): number | null {
   }
 }
 
-function summary(path: string, r: CaptureReadResult, interrupted: boolean): FileSummary {
-  // A record cut by the interrupt is not damage: the rest of it was never read.
-  if (interrupted && r.truncated) r = { ...r, truncated: false, warning: null };
-  return {
-    path,
-    format: r.format,
-    packets: r.packets,
-    bytes: r.bytes,
-    truncated: r.truncated,
-    warning: r.warning,
-    first_packet: r.minTs === null ? null : isoTime(r.minTs),
-    last_packet: r.maxTs === null ? null : isoTime(r.maxTs),
-    detection_count: 0,
-  };
-}
-
-/** A file's time range for the report (Infinity/-Infinity: no frame, as the report expects). */
-function timeRange(r: CaptureReadResult): { min: number; max: number } {
-  return { min: r.minTs ?? Infinity, max: r.maxTs ?? -Infinity };
-}
-
 /** Warnings a merged read owes the user: files whose time runs backwards, files that overlap. */
 function mergeWarnings(paths: string[], results: CaptureReadResult[]): string[] {
   const out: string[] = [];
@@ -116,12 +102,16 @@ async function spoolStdin(): Promise<string> {
   return file;
 }
 
+function policyArgs(opts: AnalyzeOptions): PolicyArgs {
+  return { homeNet: opts.homeNet, allowScanners: opts.allowScanners, allowTargets: opts.allowTargets, darkNet: opts.darkNet, honeyPorts: opts.honeyPorts };
+}
+
 export async function analyze(opts: AnalyzeOptions): Promise<{ report: Report; exitCode: number }> {
   const sizes = opts.files.map(checkReadable);
   if (opts.files.filter((f) => f === '-').length > 1) throw new UserError('standard input (-) can be read only once');
   let policy: SitePolicy;
   try {
-    policy = sitePolicy(opts.homeNet, opts.allowScanners, opts.allowTargets, opts.darkNet, opts.honeyPorts);
+    policy = sitePolicyOf(policyArgs(opts));
   } catch (err) {
     throw new UserError((err as Error).message, EXIT_USAGE);
   }
@@ -165,12 +155,9 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
     control.stop();
   };
   process.on('SIGINT', onSigint);
-  const newEngine = (): Engine => {
-    const engine = new Engine(opts.config);
-    engine.useAllowLists(policy.allowScanners, policy.allowTargets);
-    engine.useDeception(policy.darkNet, policy.honeyPorts);
-    return engine;
-  };
+  // Files read as separate captures go to worker threads, one file per thread at a time.
+  const threads = Math.min(opts.threads ?? 1, readPaths.length);
+  const parallel = opts.merge !== true && threads > 1 && !readPaths.includes('-');
   const builder = new ReportBuilder(opts.version, policy, opts.merge === true);
   const damaged: string[] = [];
   try {
@@ -178,31 +165,33 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
       const inputs: CaptureInput[] = [];
       try {
         for (const p of readPaths) inputs.push(CaptureInput.open(p));
-        const engine = newEngine();
+        const engine = newEngine(opts.config, policy);
         const results = await readMerged(inputs, engine, control);
         engine.finish();
-        const files = results.map((r, i) => summary(opts.files[i]!, r, control.stopped));
+        const files = results.map((r, i) => fileSummary(opts.files[i]!, r, control.stopped));
         builder.warnings.push(...mergeWarnings(opts.files, results));
         builder.addRun({ engine, files, ranges: results.map(timeRange) });
         for (const f of files) if (f.warning !== null) damaged.push(f.warning);
       } finally {
         for (const i of inputs) i.close();
       }
+    } else if (parallel) {
+      const outcomes = await analyzeInWorkers(
+        readPaths.map((p, i) => ({ readPath: p, name: opts.files[i]! })),
+        threads,
+        { config: opts.config, policy: policyArgs(opts) },
+        control,
+        () => bar?.tick(),
+      );
+      for (const o of outcomes) {
+        builder.addSummary(o);
+        if (o.files[0]!.warning !== null) damaged.push(o.files[0]!.warning);
+      }
     } else {
       for (let i = 0; i < readPaths.length && !control.stopped; i++) {
-        // One engine per file, dropped once summarised: memory is that of one capture.
-        const input = CaptureInput.open(readPaths[i]!);
-        let result: CaptureReadResult;
-        const engine = newEngine();
-        try {
-          result = await readOne(input, engine, control);
-        } finally {
-          input.close();
-        }
-        engine.finish();
-        const file = summary(opts.files[i]!, result, control.stopped);
-        builder.addRun({ engine, files: [file], ranges: [timeRange(result)] });
-        if (file.warning !== null) damaged.push(file.warning);
+        const run = await analyzeFile(readPaths[i]!, opts.files[i]!, opts.config, policy, control);
+        builder.addSummary(run);
+        if (run.files[0]!.warning !== null) damaged.push(run.files[0]!.warning);
       }
     }
   } catch (err) {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import os from 'node:os';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { defaultConfig, type EngineConfig } from '../rules/config.js';
@@ -57,6 +58,26 @@ function maxDetections(n: number): number {
   return n;
 }
 
+/**
+ * --hash-seed: the tables' hash key. Which entries share a set (and so which
+ * one is evicted under pressure, and when the idle sweep reaches a flow)
+ * follows from it; Zeek's --load-seeds makes a run repeatable the same way.
+ */
+function hashSeed(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0 || n > 0xffffffff) throw new UserError('--hash-seed must be a whole number from 0 to 4294967295', EXIT_USAGE);
+  return n;
+}
+
+/** --threads' default: the cores, capped (each thread holds a capture's tables: see README "Memory"). */
+const MAX_DEFAULT_THREADS = 4;
+const DEFAULT_THREADS = Math.max(1, Math.min(MAX_DEFAULT_THREADS, os.availableParallelism()));
+
+/** --threads: a whole number from 1. */
+function threadCount(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 1 || n > 1024) throw new UserError('--threads must be a whole number from 1 to 1024', EXIT_USAGE);
+  return n;
+}
+
 async function main(rawArgv: string[]): Promise<number> {
   const argv = rawArgv.map((a) => (a === '-' ? STDIN_TOKEN : a));
   const version = packageVersion();
@@ -82,7 +103,18 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('merge', { type: 'boolean', default: false, describe: 'read all files as one stream in timestamp order (rotated captures of one link)' })
           .option('extract', { type: 'string', requiresArg: true, describe: "write each scan's probes and answers to DIR/<id>-<src>-<type>.pcap" })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress bar (it is shown only when stderr is a terminal)' })
+          .option('threads', {
+            type: 'number',
+            requiresArg: true,
+            default: DEFAULT_THREADS,
+            describe: `files analysed at once, each whole on its own thread (files read as separate captures, not --merge or -); memory is that of this many captures (default: cores, at most ${MAX_DEFAULT_THREADS})`,
+          })
           .option('window', { type: 'number', requiresArg: true, describe: "seconds of quiet after which a source's counts restart", default: defaultConfig().window })
+          .option('hash-seed', {
+            type: 'number',
+            requiresArg: true,
+            describe: 'fix the key of the bounded tables (0-4294967295) to reproduce a run exactly; unset, each capture gets a random one, which a spoofer cannot aim collisions at',
+          })
           .option('home-net', { type: 'string', array: true, requiresArg: true, coerce: listValues, describe: 'networks you defend (CIDR list); each scan is then inbound, outbound, internal or external' })
           .option('allow-scanner', { type: 'string', array: true, requiresArg: true, coerce: listValues, default: [] as string[], describe: 'sources never reported (CIDR list), e.g. your vulnerability scanner' })
           .option('allow-target', { type: 'string', array: true, requiresArg: true, coerce: listValues, default: [] as string[], describe: 'targets whose probes are not counted (CIDR list)' })
@@ -98,6 +130,7 @@ async function main(rawArgv: string[]): Promise<number> {
         config.window = args.window;
         setTunnelPorts(config, args['vxlan-port'], args['geneve-port']);
         config.maxDetections = maxDetections(args['max-detections']);
+        if (args['hash-seed'] !== undefined) config.hashSeed = hashSeed(args['hash-seed']);
         const files = (args.files as string[]).map((f) => (f === STDIN_TOKEN ? '-' : f));
         const result = await analyze({
           files,
@@ -109,6 +142,7 @@ async function main(rawArgv: string[]): Promise<number> {
           allowTargets: args['allow-target'],
           merge: args.merge,
           quiet: args.quiet,
+          threads: threadCount(args.threads),
           extract: args.extract,
           darkNet: args['dark-net'],
           honeyPorts: args['honey-port'],

@@ -232,6 +232,98 @@ function addCounts(into: Record<string, number>, from: Record<string, number>): 
 }
 
 /**
+ * What a report takes from one engine run, as plain data: it can be made
+ * in a worker thread and posted to the thread that builds the report.
+ * `detections` carry the run's own ids (ReportBuilder shifts them).
+ */
+export interface RunSummary {
+  files: FileSummary[];
+  ranges: { min: number; max: number }[];
+  packets: number;
+  bytes: number;
+  decodeErrors: Record<string, number>;
+  probes: Record<string, number>;
+  otherProtocols: number;
+  evictions: Record<string, number>;
+  encapsulation: Record<string, number>;
+  fragments: Record<string, number>;
+  state: NonNullable<Report['state']>;
+  detectionsDropped: number;
+  coverage: Record<string, number>;
+  allowListed: number;
+  detections: DetectionReport[];
+  maxId: number;
+}
+
+export function summarizeRun(run: EngineRun, policy?: SitePolicy): RunSummary {
+  const { engine } = run;
+  const probes: Record<string, number> = {};
+  TECHNIQUE_NAMES.forEach((n, i) => {
+    if (engine.probes[i]! > 0) probes[n] = engine.probes[i]!;
+  });
+  const s = engine.sources.stats();
+  const recon = engine.recon;
+  const c = engine.coverage();
+  let maxId = 0;
+  const detections: DetectionReport[] = [];
+  for (const d of engine.detections) {
+    const f = d.figures();
+    detections.push(detectionReport(d, policy, fileOf(run, f.firstSeen)));
+    maxId = Math.max(maxId, d.id);
+  }
+  return {
+    files: run.files,
+    ranges: run.ranges,
+    packets: engine.packets,
+    bytes: engine.bytes,
+    decodeErrors: decodeErrorCounts(engine.decoder.errors),
+    probes,
+    otherProtocols: engine.decoder.otherProtocol,
+    evictions: {
+      probation: engine.probation.overwritten,
+      sources: s.evicted,
+      flows: engine.flows.evicted,
+      flows_expired: engine.flows.expired,
+      sketch_allocations_refused: engine.budget.refused,
+      long_horizon: recon.longHorizon.evicted,
+      long_horizon_expired: recon.longHorizon.expired,
+      long_horizon_refused: recon.longHorizon.refused,
+      targets: recon.targets.evicted,
+      target_members: recon.targets.membersEvicted,
+      target_members_refused: recon.targets.membersRefused,
+    },
+    encapsulation: encapsulationCounts(engine.decoder.encapsulations),
+    fragments: fragmentReport(engine),
+    state: {
+      probation_capacity: engine.probation.capacity,
+      probation_entries: engine.probation.size,
+      source_capacity: s.capacity,
+      sources_tracked: s.entries,
+      flow_capacity: engine.flows.capacity,
+      flows_tracked: engine.flows.size,
+      sketch_budget_bytes: engine.budget.limitBytes,
+      sketch_bytes_used: engine.budget.used,
+      long_horizon_capacity: recon.longHorizon.capacity,
+      long_horizon_entries: recon.longHorizon.size,
+      long_horizon_bytes: recon.longHorizon.bytes,
+      target_capacity: recon.targets.capacity,
+      targets_tracked: recon.targets.size,
+      target_bytes: recon.targets.bytes,
+    },
+    detectionsDropped: engine.detectionsDropped,
+    coverage: {
+      probing_sources_estimate: c.probingSources,
+      sources_promoted: c.promoted,
+      sources_evicted_undetected: c.evictedUndetected,
+      probation_overwritten: engine.probation.overwritten,
+    },
+    allowListed: engine.allowListed,
+    detections,
+    maxId,
+  };
+}
+
+/**
  * Builds one report from one or more engine runs (each file its own
  * capture, or one merged run). Counters add up across runs; `state` gives
  * each engine's capacities and the largest occupancy any run reached.
@@ -278,71 +370,38 @@ export class ReportBuilder {
   ) {}
 
   addRun(run: EngineRun): void {
-    const { engine } = run;
+    this.addSummary(summarizeRun(run, this.policy));
+  }
+
+  /** Adds a run already summarised (by this process or by a worker thread: cli/analyze-pool.ts). */
+  addSummary(run: RunSummary): void {
     this.files.push(...run.files);
-    this.packets += engine.packets;
-    this.bytes += engine.bytes;
+    this.packets += run.packets;
+    this.bytes += run.bytes;
     for (const r of run.ranges) {
       if (r.min < this.first) this.first = r.min;
       if (r.max > this.last) this.last = r.max;
     }
-    addCounts(this.decodeErrors, decodeErrorCounts(engine.decoder.errors));
-    TECHNIQUE_NAMES.forEach((n, i) => {
-      if (engine.probes[i]! > 0) this.probes[n] = (this.probes[n] ?? 0) + engine.probes[i]!;
-    });
-    this.otherProtocols += engine.decoder.otherProtocol;
-    const s = engine.sources.stats();
-    this.evictions.probation += engine.probation.overwritten;
-    this.evictions.sources += s.evicted;
-    this.evictions.flows += engine.flows.evicted;
-    this.evictions.flows_expired += engine.flows.expired;
-    this.evictions.sketch_allocations_refused += engine.budget.refused;
-    const recon = engine.recon;
-    this.evictions.long_horizon += recon.longHorizon.evicted;
-    this.evictions.long_horizon_expired += recon.longHorizon.expired;
-    this.evictions.long_horizon_refused += recon.longHorizon.refused;
-    this.evictions.targets += recon.targets.evicted;
-    this.evictions.target_members += recon.targets.membersEvicted;
-    this.evictions.target_members_refused += recon.targets.membersRefused;
-    addCounts(this.encapsulation, encapsulationCounts(engine.decoder.encapsulations));
-    addFragments(this.fragments, fragmentReport(engine));
-    const st = {
-      probation_capacity: engine.probation.capacity,
-      probation_entries: engine.probation.size,
-      source_capacity: s.capacity,
-      sources_tracked: s.entries,
-      flow_capacity: engine.flows.capacity,
-      flows_tracked: engine.flows.size,
-      sketch_budget_bytes: engine.budget.limitBytes,
-      sketch_bytes_used: engine.budget.used,
-      long_horizon_capacity: engine.recon.longHorizon.capacity,
-      long_horizon_entries: engine.recon.longHorizon.size,
-      long_horizon_bytes: engine.recon.longHorizon.bytes,
-      target_capacity: engine.recon.targets.capacity,
-      targets_tracked: engine.recon.targets.size,
-      target_bytes: engine.recon.targets.bytes,
-    };
-    if (this.state === null) this.state = st;
+    addCounts(this.decodeErrors, run.decodeErrors);
+    addCounts(this.probes, run.probes);
+    this.otherProtocols += run.otherProtocols;
+    addCounts(this.evictions, run.evictions);
+    addCounts(this.encapsulation, run.encapsulation);
+    addFragments(this.fragments, run.fragments);
+    const st = run.state;
+    if (this.state === null) this.state = { ...st };
     else for (const k of Object.keys(st) as (keyof typeof st)[]) this.state[k] = Math.max(this.state[k], st[k]);
-    this.detectionsDropped += engine.detectionsDropped;
+    this.detectionsDropped += run.detectionsDropped;
     // Per-file runs are separate captures: their distinct-source estimates add up.
-    const c = engine.coverage();
-    this.coverage.probing_sources_estimate += c.probingSources;
-    this.coverage.sources_promoted += c.promoted;
-    this.coverage.sources_evicted_undetected += c.evictedUndetected;
-    this.coverage.probation_overwritten += engine.probation.overwritten;
-    this.allowListed += engine.allowListed;
-    let maxId = 0;
-    for (const d of engine.detections) {
-      const f = d.figures();
-      const r = detectionReport(d, this.policy, fileOf(run, f.firstSeen));
-      r.id += this.idOffset;
-      maxId = Math.max(maxId, d.id);
+    addCounts(this.coverage, run.coverage);
+    this.allowListed += run.allowListed;
+    for (const d of run.detections) {
+      const r = { ...d, id: d.id + this.idOffset };
       this.detections.push(r);
       const summary = run.files.find((x) => x.path === r.file);
       if (summary !== undefined) summary.detection_count++;
     }
-    this.idOffset += maxId;
+    this.idOffset += run.maxId;
   }
 
   build(partial: boolean): Report {
