@@ -17,6 +17,23 @@ import { EXIT_INPUT_DAMAGED, EXIT_USAGE, printWarning, UserError } from './error
 export const FORMATS = ['table', 'json', 'ndjson', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
+/** --threads unset: one thread per this much input, at most the cores and MAX_AUTO_THREADS. */
+export const AUTO_THREAD_MIB = 128;
+export const MAX_AUTO_THREADS = 4;
+
+/**
+ * The default thread count. A worker costs node's start-up and V8's
+ * compiling again (about 0.3 s here; two 37 MB files take longer on two
+ * threads than on one: BENCHMARKS.md "Threads"), which
+ * small files do not repay, and a capture's tables (memory): so one
+ * thread per AUTO_THREAD_MIB of input, and one for inputs of unknown size.
+ */
+export function autoThreads(sizes: (number | null)[]): number {
+  if (sizes.some((s) => s === null)) return 1;
+  const total = sizes.reduce<number>((a, b) => a + (b ?? 0), 0);
+  return Math.max(1, Math.min(os.availableParallelism(), MAX_AUTO_THREADS, Math.floor(total / (AUTO_THREAD_MIB * 2 ** 20))));
+}
+
 /** Exit status after SIGINT, as shells report a process ended by it (128 + 2). */
 export const EXIT_INTERRUPTED = 130;
 
@@ -33,7 +50,7 @@ export interface AnalyzeOptions {
   /**
    * Worker threads for files read as separate captures (not --merge, not
    * standard input): each file is analysed whole by one thread, so the
-   * report is the one a single thread gives. Default 1.
+   * report is the one a single thread gives. Unset: autoThreads.
    */
   threads?: number;
   /** No progress bar. */
@@ -156,7 +173,7 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
   };
   process.on('SIGINT', onSigint);
   // Files read as separate captures go to worker threads, one file per thread at a time.
-  const threads = Math.min(opts.threads ?? 1, readPaths.length);
+  const threads = Math.min(opts.threads ?? autoThreads(sizes), readPaths.length);
   const parallel = opts.merge !== true && threads > 1 && !readPaths.includes('-');
   const builder = new ReportBuilder(opts.version, policy, opts.merge === true);
   const damaged: string[] = [];

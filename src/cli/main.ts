@@ -1,11 +1,10 @@
 #!/usr/bin/env node
-import os from 'node:os';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { defaultConfig, type EngineConfig } from '../rules/config.js';
 import { GENEVE_PORT, VXLAN_PORT } from '../decode/layer-table.js';
 import { DEFAULT_BUFFER_BYTES, DEFAULT_SNAPLEN, MAX_SNAPLEN, MIN_SNAPLEN } from '../capture/live-capture.js';
-import { analyze, FORMATS, type Format } from './analyze.js';
+import { analyze, AUTO_THREAD_MIB, FORMATS, type Format, MAX_AUTO_THREADS } from './analyze.js';
 import { epilog } from './help-text.js';
 import { listValues } from './list-values.js';
 import { EXIT_INTERNAL, EXIT_USAGE, printError, UserError } from './errors.js';
@@ -68,10 +67,6 @@ function hashSeed(n: number): number {
   return n;
 }
 
-/** --threads' default: the cores, capped (each thread holds a capture's tables: see README "Memory"). */
-const MAX_DEFAULT_THREADS = 4;
-const DEFAULT_THREADS = Math.max(1, Math.min(MAX_DEFAULT_THREADS, os.availableParallelism()));
-
 /** --threads: a whole number from 1. */
 function threadCount(n: number): number {
   if (!Number.isSafeInteger(n) || n < 1 || n > 1024) throw new UserError('--threads must be a whole number from 1 to 1024', EXIT_USAGE);
@@ -106,8 +101,7 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('threads', {
             type: 'number',
             requiresArg: true,
-            default: DEFAULT_THREADS,
-            describe: `files analysed at once, each whole on its own thread (files read as separate captures, not --merge or -); memory is that of this many captures (default: cores, at most ${MAX_DEFAULT_THREADS})`,
+            describe: `files analysed at once, each whole on its own thread (files read as separate captures, not --merge or -); memory is that of this many captures (default: one per ${AUTO_THREAD_MIB} MiB of input, at most the cores and ${MAX_AUTO_THREADS})`,
           })
           .option('window', { type: 'number', requiresArg: true, describe: "seconds of quiet after which a source's counts restart", default: defaultConfig().window })
           .option('hash-seed', {
@@ -142,7 +136,7 @@ async function main(rawArgv: string[]): Promise<number> {
           allowTargets: args['allow-target'],
           merge: args.merge,
           quiet: args.quiet,
-          threads: threadCount(args.threads),
+          threads: args.threads === undefined ? undefined : threadCount(args.threads),
           extract: args.extract,
           darkNet: args['dark-net'],
           honeyPorts: args['honey-port'],

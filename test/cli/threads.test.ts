@@ -42,13 +42,18 @@ beforeAll(() => {
 
 describe('analyze --threads', () => {
   it('every fixture and every real capture: --threads 3 writes the report --threads 1 writes', async () => {
-    const files = [...fixtures, ...corpus];
+    // And a damaged one: a capture cut inside a record (warned about, exit 3 either way).
+    const cut = path.join(tmp, 'cut.pcap');
+    const whole = fs.readFileSync(fixture('nmap-syn.pcap'));
+    fs.writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2) + 7));
+    const files = [...fixtures, cut, ...corpus];
     expect(fixtures.length).toBeGreaterThan(15);
     expect(corpus.length).toBeGreaterThan(15);
     const one = await cli(['analyze', ...files, '--format', 'json', '--threads', '1', '--hash-seed', '7']);
     const three = await cli(['analyze', ...files, '--format', 'json', '--threads', '3', '--hash-seed', '7']);
-    expect(one.code, one.stderr).toBe(0);
-    expect(three.code, three.stderr).toBe(0);
+    expect(one.code, one.stderr).toBe(3);
+    expect(one.stderr).toContain('cut.pcap');
+    expect(three.code, three.stderr).toBe(3);
     const rep = JSON.parse(one.stdout) as Rep;
     expect(rep.files.map((f) => f.path)).toEqual(files);
     expect(rep.detections.length).toBeGreaterThan(30);
