@@ -67,9 +67,12 @@ function hashSeed(n: number): number {
   return n;
 }
 
-/** --threads: a whole number from 1. */
+/** Each thread holds a capture's tables (about 35 MB at the defaults): more than this is a typo, not a machine. */
+const MAX_THREADS = 64;
+
+/** --threads: a whole number from 1 to MAX_THREADS. */
 function threadCount(n: number): number {
-  if (!Number.isSafeInteger(n) || n < 1 || n > 1024) throw new UserError('--threads must be a whole number from 1 to 1024', EXIT_USAGE);
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_THREADS) throw new UserError(`--threads must be a whole number from 1 to ${MAX_THREADS}`, EXIT_USAGE);
   return n;
 }
 

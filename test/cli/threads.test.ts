@@ -113,6 +113,7 @@ describe('analyze --threads', () => {
     for (const bad of [
       ['--threads', '0'],
       ['--threads', '1.5'],
+      ['--threads', '65'],
       ['--hash-seed', '-1'],
       ['--hash-seed', '4294967296'],
     ]) {
