@@ -253,9 +253,9 @@ export class FlowTable {
     this.hand = h;
   }
 
-  /** Ends every entry (end of a capture). */
+  /** Ends every entry (end of a capture), in slot order; stops at the last one (a small capture leaves most of the table empty). */
   drain(now: number): void {
-    for (let i = 0; i < this.capacity; i++) if (this.ints[i * STRIDE + KIND] !== EMPTY) this.release(i, now);
+    for (let i = 0; i < this.capacity && this.size > 0; i++) if (this.ints[i * STRIDE + KIND] !== EMPTY) this.release(i, now);
   }
 
   /** The first slot of the set a flow hashes to (under this table's key). */
