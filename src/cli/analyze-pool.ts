@@ -126,6 +126,8 @@ export async function analyzeInWorkers(jobs: FileJob[], threads: number, init: W
     }
     runs.push(r.run);
   }
+  // The final counts, not the timer's last sample (the interrupt warning quotes them).
+  control.packets = runs.reduce((n, r) => n + r.packets, 0);
   return runs;
 }
 
