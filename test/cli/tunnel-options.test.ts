@@ -6,24 +6,11 @@
  * dist/ is refreshed first when a source file is newer.
  */
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, main, repo } from './run-cli.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const main = path.join(repo, 'dist/cli/main.js');
 const recon = (name: string): string => path.join(repo, 'test/pcaps/recon', `${name}.pcap`);
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (e.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
-  }
-  return newest;
-}
 
 function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [main, ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, SCANWATCH_DEBUG: '' } });
@@ -44,13 +31,8 @@ function analyze(name: string, extra: string[] = []): Report {
   return JSON.parse(r.stdout) as Report;
 }
 
-beforeAll(() => {
-  const built = fs.existsSync(main) ? fs.statSync(main).mtimeMs : 0;
-  if (built < newestMtime(path.join(repo, 'src'))) {
-    const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: repo, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);
-  }
-}, 180_000);
+// npm run build when a source is newer: the same build (tsc, then the bundled entry points) users run.
+beforeAll(() => ensureBuilt(), 300_000);
 
 describe('--vxlan-port / --geneve-port', () => {
   it('a VXLAN on UDP 8472 (ip link add ... dstport 8472) is opened only with --vxlan-port 8472', () => {

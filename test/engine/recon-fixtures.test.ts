@@ -17,13 +17,11 @@
  * dist/ is rebuilt first when it is missing or older than any source file.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
+import { ensureBuilt, main, repo } from '../cli/run-cli.js';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const main = path.join(repo, 'dist/cli/main.js');
 const reconDir = path.join(repo, 'test/pcaps/recon');
 
 /** Issue 8 asks for a fixture per item; the lab records this many. */
@@ -80,24 +78,8 @@ const fixtures = fs.existsSync(reconDir)
       })
   : [];
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (e.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-beforeAll(() => {
-  const built = fs.existsSync(main) ? fs.statSync(main).mtimeMs : 0;
-  if (built < newestMtime(path.join(repo, 'src'))) {
-    const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: repo, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build failed (npx tsc -p tsconfig.json):\n${r.stdout}\n${r.stderr}`);
-  }
-  expect(fs.existsSync(main), `${main} exists`).toBe(true);
-}, 180_000);
+// npm run build when a source is newer: the same build (tsc, then the bundled entry points) users run.
+beforeAll(() => ensureBuilt(), 300_000);
 
 /** Runs the CLI on one fixture; a non-zero exit or unparsable output fails the test. */
 function analyse(pcap: string, options: string[]): Report {
