@@ -73,7 +73,7 @@ function checkPrerequisites(): void {
   if (missing.length > 0) {
     problems.push(`missing ${missing.map(([c]) => c).join(', ')}: apt-get install -y ${[...new Set(missing.map(([, p]) => p))].join(' ')}`);
   }
-  if (!fs.existsSync(MAIN)) problems.push(`${MAIN} is missing: run npx tsc -p tsconfig.json (npm run build)`);
+  if (!fs.existsSync(MAIN)) problems.push(`${MAIN} is missing: run npm run build`);
   if (!fs.existsSync(ALERTS)) problems.push(`${ALERTS} is missing`);
   if (problems.length > 0) throw new Error(`live e2e prerequisites: ${problems.join('; ')}`);
 }
