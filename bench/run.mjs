@@ -4,7 +4,9 @@
 // (bench/make-flood.mjs), on one core, against the `tcpdump -r` floor; then
 // the thread scaling of `analyze --threads` on two 8-million-packet floods
 // read as separate captures (bench/out/flood-8m-{a,b}.pcap, generated once),
-// on every core: --threads 1 against --threads 2, reports compared.
+// on every core: --threads 1 against --threads 2, reports compared. Beside
+// them, what bounds the single-file figures: the fixed cost of a run (the
+// file's first 1,000 packets) and the JavaScript floor (bench/floor.mjs).
 //
 //   node bench/run.mjs [--quick] [--json] [--runs N] [--force] [--scan FILE]
 //                      [--cli PATH] [--cpu N]
@@ -203,10 +205,16 @@ const file = meta.file;
 const N = meta.packets;
 const scanner = meta.scan.scanner;
 
-// scanwatch analyze and the tcpdump floor, alternating run by run, so that
-// both see the same machine (a neighbour's load, the CPU's clock) in turn.
+// Where the single-file figures stop (issue 11 items 1 and 2): the same
+// analysis of the file's first 1,000 packets is what every run pays before
+// and after its packet loop (node's start, loading, tables, the report),
+// which no thread shares; bench/floor.mjs is the least any JavaScript
+// analysis does per packet. Both run in the same alternation.
+const head = headCapture(file, 1000);
 const sw = [];
 const td = [];
+const fixed = [];
+const floor = [];
 for (let r = 1; r <= opt.runs; r++) {
   log(`scanwatch run ${r}/${opt.runs}: taskset -c ${opt.cpu} ${GNU_TIME} -f '${TIME_FORMAT}' node ${opt.cli} analyze ${file} --format json`);
   const res = timed(opt.cpu, 'node', [cli, 'analyze', file, '--format', 'json'], true);
@@ -221,6 +229,21 @@ for (let r = 1; r <= opt.runs; r++) {
   const tres = timed(opt.cpu, 'tcpdump', ['-r', file, '-w', '/dev/null'], false);
   td.push({ run: r, exit: tres.status, ...tres.figures, parent_wall_s: round(tres.parent_wall_s, 3) });
   if (tres.status !== 0) log(`  tcpdump exited ${tres.status}: ${tres.stderr.trim()}`);
+
+  log(`fixed-cost run ${r}/${opt.runs}: taskset -c ${opt.cpu} node ${opt.cli} analyze ${head} --format json`);
+  const fres = timed(opt.cpu, 'node', [cli, 'analyze', head, '--format', 'json'], false);
+  if (fres.status !== 0 || !fres.figures) die(`analyze ${head} exited ${fres.status ?? fres.signal}: ${fres.stderr.trim().split('\n').pop()}`);
+  fixed.push(fres.figures.wall_s);
+
+  log(`floor run ${r}/${opt.runs}: taskset -c ${opt.cpu} node bench/floor.mjs ${file}`);
+  const lres = timed(opt.cpu, 'node', [path.join(ROOT, 'bench', 'floor.mjs'), file], true);
+  if (lres.status !== 0 || !lres.figures) die(`bench/floor.mjs exited ${lres.status ?? lres.signal}: ${lres.stderr.trim()}`);
+  let floorLoop = null;
+  try {
+    floorLoop = JSON.parse(lres.stdout).loop_s;
+  } catch {}
+  if (typeof floorLoop !== 'number') die(`bench/floor.mjs printed no loop time: ${lres.stdout.trim()}`);
+  floor.push({ wall_s: lres.figures.wall_s, loop_s: floorLoop });
 }
 
 // Thread scaling (issue 11 item 2): --threads analyses files read as
@@ -264,6 +287,24 @@ scaling.median_wall_s = { 1: threadWall(1), [pairThreads]: threadWall(pairThread
 scaling.peak_rss_kib = { 1: threadRss(1), [pairThreads]: threadRss(pairThreads) };
 scaling.speedup = scaling.median_wall_s[1] && scaling.median_wall_s[pairThreads] ? scaling.median_wall_s[1] / scaling.median_wall_s[pairThreads] : null;
 
+/** The first `n` records of a classic pcap, written beside it once (the fixed-cost run's input). */
+function headCapture(src, n) {
+  const out = src.replace(/\.pcap$/, `-head${n}.pcap`);
+  if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= fs.statSync(src).mtimeMs) return out;
+  const fd = fs.openSync(src, 'r');
+  const chunk = Buffer.alloc(1 << 20);
+  const got = fs.readSync(fd, chunk, 0, chunk.length, 0);
+  fs.closeSync(fd);
+  let pos = 24;
+  for (let k = 0; k < n && pos + 16 <= got; k++) {
+    const next = pos + 16 + chunk.readUInt32LE(pos + 8);
+    if (next > got) break;
+    pos = next;
+  }
+  fs.writeFileSync(out, chunk.subarray(0, pos));
+  return out;
+}
+
 function round(x, d) {
   return x == null || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d;
 }
@@ -277,6 +318,21 @@ const peakRssMb = peakRssKib == null ? null : (peakRssKib * 1024) / 1e6; // MB =
 const pps = swWall ? N / swWall : null;
 const tdPps = tdWall ? N / tdWall : null;
 const ratio = swWall && tdWall ? swWall / tdWall : null;
+const fixedWall = median(fixed);
+const floorWall = median(floor.map((x) => x.wall_s));
+const floorLoop = median(floor.map((x) => x.loop_s));
+// Amdahl: the fixed part runs once whatever the threads; the rest split
+// perfectly in two, with workers that cost nothing to start.
+const ceiling2 = swWall && swWall > fixedWall ? swWall / (fixedWall + (swWall - fixedWall) / 2) : null;
+const limits = {
+  fixed: { command: `taskset -c ${opt.cpu} ${GNU_TIME} -f '${TIME_FORMAT}' node ${opt.cli} analyze ${head} --format json`, median_wall_s: fixedWall },
+  floor: { command: `taskset -c ${opt.cpu} ${GNU_TIME} -f '${TIME_FORMAT}' node bench/floor.mjs ${file}`, median_wall_s: floorWall, median_loop_s: floorLoop, ratio_to_tcpdump: tdWall ? round(floorWall / tdWall, 2) : null },
+  loop_ns_per_packet: swWall ? round(((swWall - fixedWall) / N) * 1e9, 0) : null,
+  floor_loop_ns_per_packet: round((floorLoop / N) * 1e9, 0),
+  // Issue 11 item 1: what a packet may cost if the whole run is to take at most twice tcpdump's time.
+  budget_ns_per_packet_at_2x_tcpdump: tdWall ? round(((2 * tdWall - fixedWall) / N) * 1e9, 0) : null,
+  one_file_two_threads_ceiling: round(ceiling2, 2),
+};
 const checks = sw.map((r) => r.check);
 const allParsed = checks.every((c) => c.parsed);
 const packetsOk = allParsed && checks.every((c) => c.packets_ok);
@@ -406,6 +462,7 @@ const result = {
     packets_per_s: round(tdPps, 0),
   },
   ratio_scanwatch_to_tcpdump: round(ratio, 2),
+  limits,
   thread_scaling: { ...scaling, command: `taskset -c ${allCpus} ${GNU_TIME} -f '${TIME_FORMAT}' node ${opt.cli} analyze ${pair.join(' ')} --format json --threads T --hash-seed 1`, speedup: round(scaling.speedup, 2) },
   requirements: requirements.map(({ id, requirement, value, pass, gates }) => ({ id, requirement, value, pass, gates })),
 };
@@ -447,9 +504,18 @@ if (opt.json) {
   out.push('');
   out.push(
     `  scanwatch: ${pps != null ? `${fmtInt(pps)} pkt/s` : '-'} (tool reported ${c0?.packets_reported ?? '?'} packets)   ` +
-      `floor, tcpdump -r FILE -w /dev/null: ${tdPps != null ? `${fmtInt(tdPps)} pkt/s` : '-'}   ` +
+      `tcpdump -r FILE -w /dev/null: ${tdPps != null ? `${fmtInt(tdPps)} pkt/s` : '-'}   ` +
       `ratio scanwatch/tcpdump: ${ratio != null ? `${ratio.toFixed(2)}x` : '-'}`,
   );
+  out.push(
+    `  fixed cost (the same analysis of the first 1,000 packets): ${fixedWall.toFixed(2)} s   ` +
+      `JS floor (bench/floor.mjs: read, find the source, remember it): ${floorWall.toFixed(2)} s = ${limits.floor.ratio_to_tcpdump ?? '-'}x tcpdump`,
+  );
+  out.push(
+    `  per packet: scanwatch ${limits.loop_ns_per_packet ?? '-'} ns (beyond the fixed cost), floor ${limits.floor_loop_ns_per_packet ?? '-'} ns (its loop); ` +
+      `at 2x tcpdump a packet may cost ${limits.budget_ns_per_packet_at_2x_tcpdump ?? '-'} ns`,
+  );
+  out.push(`  one file on 2 threads at best (the fixed cost once, the rest split for free, workers free to start): ${ceiling2 != null ? `${ceiling2.toFixed(2)}x` : '-'}`);
   out.push('');
   if (pairThreads > 1) {
     out.push(`  threads: two flood captures read as separate captures (${pair.map((f) => path.basename(f)).join(', ')}, ${fmtInt(scaling.packets)} packets), all ${os.availableParallelism()} cores:`);
