@@ -64,8 +64,6 @@ export class Decoder {
   tsNsec = 0;
   /** Next-header value carried from the IPv6 fixed header into its extension chain. */
   nextHeader = 0;
-  /** Where the current IPv4 header starts (set for fragments). */
-  ipHeaderOff = 0;
   /** True when the capture holds less of the current IP datagram than its header states. */
   ipTruncated = false;
   /** Bytes of the current IP datagram its header states beyond what was captured (a snapshot length cut it). */

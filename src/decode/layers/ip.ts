@@ -74,8 +74,7 @@ export function ipv4(d: Decoder, buf: Buffer, off: number, end: number): number 
   d.missing = d.ipTruncated ? totalLen - (end - off) : 0;
   // Fragment offset or More Fragments set: a fragment (RFC 791 section 3.2).
   if ((frag & 0x3fff) !== 0) {
-    d.ipHeaderOff = off;
-    return ipv4Fragment(d, buf, proto, off + hlen, payloadEnd, frag);
+    return ipv4Fragment(d, buf, proto, off + hlen, payloadEnd, frag, hlen);
   }
   return ipPayload(d, buf, proto, off + hlen, payloadEnd);
 }
@@ -84,12 +83,11 @@ export function ipv4(d: Decoder, buf: Buffer, off: number, end: number): number 
  * A fragment: reassembled before anything looks at its transport header.
  * Apart from ipv4 so that the common path stays small enough for V8 to inline.
  */
-function ipv4Fragment(d: Decoder, buf: Buffer, proto: number, off: number, end: number, frag: number): number {
+function ipv4Fragment(d: Decoder, buf: Buffer, proto: number, off: number, end: number, frag: number, hlen: number): number {
   const p = d.packet;
   pendingFragment(d, proto, off, end);
   if (d.ipTruncated) return d.fail(DecodeError.TRUNCATED_FRAGMENT); // cut by the snapshot length
   const r = d.reassembly;
-  const hlen = off - d.ipHeaderOff;
   const slot = r.add(false, p.src, p.dst, buf, 0, p.ipId, proto, p.tenant, buf, off, end - off, (frag & 0x1fff) * 8, (frag & 0x2000) !== 0, 65535 - hlen, d.now);
   if (slot < 0) return ACCEPT;
   p.buf = r.pool;
