@@ -285,8 +285,30 @@ export function removeStaleLabs(prefix: string): string[] {
   return removed;
 }
 
-const liveLabs = new Set<Lab>();
-let exitHook = false;
+/**
+ * Things torn down with `destroySync` when the test process exits, should
+ * their own teardown not run (a crash, a timeout): one exit hook per set,
+ * added with the first member.
+ */
+export class ExitCleanup<T extends { destroySync(): void }> {
+  private readonly live = new Set<T>();
+  private hooked = false;
+
+  add(member: T): void {
+    this.live.add(member);
+    if (this.hooked) return;
+    this.hooked = true;
+    process.on('exit', () => {
+      for (const m of this.live) m.destroySync();
+    });
+  }
+
+  delete(member: T): void {
+    this.live.delete(member);
+  }
+}
+
+const liveLabs = new ExitCleanup<Lab>();
 
 // ---------------------------------------------------------------------------
 // background processes
@@ -446,12 +468,6 @@ export class Lab {
     removeStaleLabs(opts.prefix ?? 'swe2e');
     const lab = new Lab(opts);
     liveLabs.add(lab);
-    if (!exitHook) {
-      exitHook = true;
-      process.on('exit', () => {
-        for (const l of liveLabs) l.destroySync();
-      });
-    }
     try {
       await lab.build(opts.services ?? true, opts.offloads ?? 'off');
     } catch (err) {

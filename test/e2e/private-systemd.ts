@@ -49,7 +49,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type BgProcess, type Lab, waitUntil } from './lab.js';
+import { type BgProcess, ExitCleanup, type Lab, waitUntil } from './lab.js';
 
 /** Units every private manager gets: an empty sysinit/basic/shutdown and a target that wants journald only. */
 const BASE_UNITS: Record<string, string> = {
@@ -207,8 +207,7 @@ export interface JournalEntry {
   priority: number;
 }
 
-const live = new Set<PrivateSystemd>();
-let exitHook = false;
+const live = new ExitCleanup<PrivateSystemd>();
 
 export class PrivateSystemd {
   /** Host PID of the manager (PID 1 in its own namespace). */
@@ -250,12 +249,6 @@ export class PrivateSystemd {
     const proc = lab.bg(lab.tgtNs, 'systemd', path.join(dir, 'stage1.sh'), [...specs, '--', path.join(dir, 'stage2.sh'), unitDir, checkout, consoleLog]);
     const sd = new PrivateSystemd(lab, proc, unitDir, consoleLog, cgroup);
     live.add(sd);
-    if (!exitHook) {
-      exitHook = true;
-      process.on('exit', () => {
-        for (const s of live) s.destroySync();
-      });
-    }
     try {
       // proc.pid is `unshare` (ip netns exec and stage 1 exec into it); PID 1 is its only child
       sd.pid1 = await waitUntil(
