@@ -238,12 +238,12 @@ for (let r = 1; r <= opt.runs; r++) {
   log(`floor run ${r}/${opt.runs}: taskset -c ${opt.cpu} node bench/floor.mjs ${file}`);
   const lres = timed(opt.cpu, 'node', [path.join(ROOT, 'bench', 'floor.mjs'), file], true);
   if (lres.status !== 0 || !lres.figures) die(`bench/floor.mjs exited ${lres.status ?? lres.signal}: ${lres.stderr.trim()}`);
-  let floorLoop = null;
+  let loopS = null;
   try {
-    floorLoop = JSON.parse(lres.stdout).loop_s;
+    loopS = JSON.parse(lres.stdout).loop_s;
   } catch {}
-  if (typeof floorLoop !== 'number') die(`bench/floor.mjs printed no loop time: ${lres.stdout.trim()}`);
-  floor.push({ wall_s: lres.figures.wall_s, loop_s: floorLoop });
+  if (typeof loopS !== 'number') die(`bench/floor.mjs printed no loop time: ${lres.stdout.trim()}`);
+  floor.push({ wall_s: lres.figures.wall_s, loop_s: loopS });
 }
 
 // Thread scaling (issue 11 item 2): --threads analyses files read as
