@@ -61,7 +61,8 @@ function startOnFifo(args: string[], data: Buffer): { child: ReturnType<typeof s
 beforeAll(() => {
   ensureBuilt();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scanwatch-progress-'));
-  big = makeBig(150);
+  // Long enough that the first redraw (250 ms after start) comes well before the end on a fast machine.
+  big = makeBig(600);
   const which = spawnSync('script', ['--version'], { encoding: 'utf8' });
   expect(which.status, 'util-linux script is needed (scripts/test.sh installs util-linux)').toBe(0);
 }, 180_000);
