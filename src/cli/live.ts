@@ -215,7 +215,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
   // packet still waiting in the ring.
   const tick = setInterval(() => {
     const now = (Date.now() - BLOCK_TIMEOUT_MS) / 1000;
-    engine.tick(now, 16384);
+    engine.tick(now);
     detections.progress(engine.active, now, progressInterval);
     captureStats.maybeLog(progressInterval);
   }, TICK_MS);

@@ -1,5 +1,5 @@
 import { formatTenant } from '../decode/encapsulation.js';
-import { Detection, type DetectionReason } from '../rules/detection.js';
+import { Detection, type DetectionFigures, type DetectionReason } from '../rules/detection.js';
 import type { TenantTable } from '../state/tenants.js';
 import type { TechniqueState } from '../state/technique-state.js';
 import type { SourceRecord } from '../state/source-table.js';
@@ -62,14 +62,28 @@ export class DetectionBook {
     return d;
   }
 
-  /** Opens a detection that reads its figures from elsewhere (long-horizon, distributed); null when the bound is reached. */
-  openDerived(src: string, tenant: number, technique: number, now: number, probes: number, reason: DetectionReason): Detection | null {
+  /**
+   * Opens a detection that reads its figures from elsewhere (long-horizon,
+   * distributed); null when the bound is reached. The provider is in place
+   * before the detection is listed or announced: a listener (the live
+   * sensor's scan_started line) reads its figures at once.
+   */
+  openDerived(
+    src: string,
+    tenant: number,
+    technique: number,
+    now: number,
+    probes: number,
+    reason: DetectionReason,
+    provider: (d: Detection) => DetectionFigures,
+  ): Detection | null {
     if (this.detections.length >= this.maxDetections) {
       this.dropped++;
       return null;
     }
     const d = new Detection(this.nextId++, src, technique, null, now, probes, reason);
     d.tenant = formatTenant(this.tenants.tenantAt(tenant));
+    d.provider = () => provider(d);
     this.detections.push(d);
     this.active.add(d);
     this.onDetection('start', d);
@@ -98,15 +112,14 @@ export class DetectionBook {
     this.onEnded(d);
     // A decoy copy merged at its opening was never reported, so it does not end either.
     if (this.active.delete(d) || d.absorbedBy === null) this.onDetection('end', d);
-    if (!this.keepEnded) {
-      // Live: scan_ended is final. The source's counts for this technique
-      // start from zero, so a later scan by the same source is a new scan
-      // with its own counts, never the old one's under a new scan_started.
-      const st = d.live;
-      d.detach();
-      st?.reset();
-      this.endedSinceCompaction++;
-    }
+    // A scan's end is final, in analyze as in live: its figures are frozen
+    // and the source's counts for this technique start from zero, so a
+    // later scan by the same source is a new scan with its own counts,
+    // never the old one's under a new scan_started.
+    const st = d.live;
+    d.detach();
+    st?.reset();
+    if (!this.keepEnded) this.endedSinceCompaction++;
   }
 
   /** Evicted source records that held no detection: sources forgotten before they were reported. */
@@ -124,9 +137,20 @@ export class DetectionBook {
     if (!detected) this.evictedUndetected++;
   }
 
-  /** Ends detections quiet for `quietFor` seconds; drops ended ones when they are not kept. */
-  expire(now: number, quietFor: number): void {
-    for (const d of this.active) if (now - d.lastSeen > quietFor) this.end(d);
+  /**
+   * Ends the detections whose source has gone quiet, and drops ended ones
+   * when they are not kept. A scan is over after `quietFor` seconds without
+   * a probe, or, for a scan slower than that, four of its mean gaps between
+   * probes: nmap -T0 waits five minutes between probes, and its scan must
+   * not end (and start again from zero) between each two. The wait is at
+   * most the window (`cap`; a long-horizon scan: `horizonCap`), after which
+   * the source's counts start again anyway.
+   */
+  expire(now: number, quietFor: number, cap: number, horizonCap: number): void {
+    for (const d of this.active) {
+      const quiet = now - d.lastSeen;
+      if (quiet > quietFor && quiet > endAfter(d, quietFor, d.reason === 'long-horizon' ? horizonCap : cap)) this.end(d);
+    }
     if (this.endedSinceCompaction > 0) {
       this.detections = this.detections.filter((d) => !d.ended);
       this.endedSinceCompaction = 0;
@@ -136,4 +160,12 @@ export class DetectionBook {
   endAll(): void {
     for (const d of [...this.active]) this.end(d);
   }
+}
+
+/** Seconds of quiet after which `d` is over (see DetectionBook.expire). */
+function endAfter(d: Detection, quietFor: number, cap: number): number {
+  const gaps = d.probes - 1;
+  if (gaps < 1) return quietFor;
+  const meanGap = (d.lastSeen - d.firstSeen) / gaps;
+  return Math.min(cap, Math.max(quietFor, 4 * meanGap));
 }

@@ -28,6 +28,13 @@ export { SEGMENT_KINDS } from './classify-tcp.js';
 export type { DetectionEvent } from './detection-book.js';
 
 /**
+ * Flow slots the clock hand walks per tick: the whole default table
+ * (262,144 slots) in 16 s, so an idle flow is judged within 26 s of its
+ * last packet whatever the traffic.
+ */
+const TICK_FLOW_STEPS = 16384;
+
+/**
  * The packet path: decode, classify per protocol, track sources, judge,
  * book detections. One instance serves a whole analysis (several files in
  * a row) or a live capture; it runs on packet time only, so a capture
@@ -57,6 +64,8 @@ export class Engine implements PacketSink {
   bytes = 0;
   /** Latest packet time seen (seconds); the clock for every expiry. */
   now = 0;
+  /** Packet time at or after which the next housekeeping tick runs. */
+  private nextTickAt = 0;
   /** Time of the first packet; meaningful once hasPacketTime (times before 1970 are times too). */
   firstPacketTime = 0;
   hasPacketTime = false;
@@ -92,7 +101,7 @@ export class Engine implements PacketSink {
       {
         sources: this.sources,
         recordText,
-        newDetection: (src, tenant, tech, now, probes, reason) => this.book.openDerived(src, tenant, tech, now, probes, reason),
+        newDetection: (src, tenant, tech, now, probes, reason, provider) => this.book.openDerived(src, tenant, tech, now, probes, reason, provider),
         absorb: (d, into) => this.book.absorb(d, into),
       },
       config,
@@ -196,8 +205,14 @@ export class Engine implements PacketSink {
       if (!this.hasPacketTime) {
         this.hasPacketTime = true;
         this.firstPacketTime = now;
+        this.nextTickAt = now + 1;
       }
       this.now = now;
+      // Housekeeping runs on packet time, once a second, in analyze and live
+      // alike: flows expire and quiet scans end at the same packet times
+      // whichever path the packets took (the live sensor's wall-clock timer
+      // only adds ticks while no packet comes).
+      if (now >= this.nextTickAt) this.tick(now);
     }
     if (!this.decoder.decode(linkType, data, offset, capLen, now)) return;
     const p = this.decoder.packet;
@@ -226,9 +241,11 @@ export class Engine implements PacketSink {
    * expires idle flows. The live sensor calls this on a timer; offline
    * analysis calls `finish` at the end.
    */
-  tick(now: number = this.now, flowSteps = 4096): void {
+  tick(now: number = this.now, flowSteps = TICK_FLOW_STEPS): void {
+    if (now < this.nextTickAt - 1) return; // a timer behind the packets: they already ticked
+    this.nextTickAt = Math.floor(now) + 1;
     this.flows.sweep(now, flowSteps);
-    this.book.expire(now, this.config.scanEndAfter);
+    this.book.expire(now, this.config.scanEndAfter, this.config.window, this.config.longHorizon.horizon);
   }
 
   /** End of input: every pending probe is resolved and every scan ends. */

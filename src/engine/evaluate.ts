@@ -23,6 +23,8 @@ export interface EvaluationFigures {
   readonly liveHostCount: number;
   readonly pairCount: number;
   readonly trw: number;
+  readonly firstContactsAnswered: number;
+  readonly firstContactsFailed: number;
   readonly toolVotes: ArrayLike<number>;
   readonly answered: number;
   readonly rejected: number;
@@ -57,9 +59,11 @@ export function evaluate(params: EvaluationParams, tech: number, st: EvaluationF
   const fingerprinted = trw && majorityTool(st.toolVotes, st.probes) !== Tool.NONE;
   // For connect() and UDP, a source whose contacts carry its data is a
   // client; it is judged by its failures alone (see clientFailureFraction).
+  // Its first contacts are weighed, not its packets: a resolver asked forty
+  // times is one contact, as in the sequential test.
   if (trw && !fingerprinted && isClient(st)) {
-    const failed = st.rejected + st.silent;
-    if (failed < params.clientFailureFraction * (failed + st.answered)) return null;
+    const failed = st.firstContactsFailed;
+    if (failed < params.clientFailureFraction * (failed + st.firstContactsAnswered)) return null;
   }
   // Probes that repeat one target (an idle scan's) count by packets.
   if (th.probes !== undefined && st.probes < th.probes) return null;

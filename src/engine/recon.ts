@@ -19,8 +19,12 @@ import { isV6Key, keyTenant } from './keys.js';
 export interface ReconHost {
   readonly sources: SourceTable<Detection>;
   recordText(rec: SourceRecord): string;
-  /** Creates and registers a detection not tied to one technique state (`tenant`: an index); null when --max-detections is reached. */
-  newDetection(src: string, tenant: number, technique: number, now: number, probes: number, reason: DetectionReason): Detection | null;
+  /**
+   * Creates and registers a detection not tied to one technique state
+   * (`tenant`: an index) whose figures `provider` gives; null when
+   * --max-detections is reached.
+   */
+  newDetection(src: string, tenant: number, technique: number, now: number, probes: number, reason: DetectionReason, provider: (d: Detection) => DetectionFigures): Detection | null;
   /** Takes an already reported detection out of the report: it is now part of `into`. */
   absorb(d: Detection, into: Detection): void;
 }
@@ -133,11 +137,9 @@ export class Recon {
     // The window already found this scan: reported, or counted as dropped at --max-detections.
     if (st0 !== null && (st0.detection !== null || st0.detectionDropped)) return;
     const first = lh.summary(slot);
-    const d = this.host.newDetection(this.host.recordText(rec), keyTenant(rec.key), tech, now, first.probes, 'long-horizon');
-    if (d === null) return;
     const v6 = rec.isV6;
     let cache: DetectionFigures = longHorizonFigures(first, v6);
-    d.provider = () => {
+    const provider = (): DetectionFigures => {
       // Read the table while the entry is this source's and the same horizon; else the last figures.
       if (lh.holds(slot, key, tech)) {
         const s = lh.summary(slot);
@@ -145,6 +147,7 @@ export class Recon {
       }
       return cache;
     };
+    this.host.newDetection(this.host.recordText(rec), keyTenant(rec.key), tech, now, first.probes, 'long-horizon', provider);
   }
 
   /**
@@ -216,10 +219,11 @@ export class Recon {
     const figures = { ports: t.ports(slot), contributors: t.contributors(slot), contacts: t.contacts(slot), maxMemberContacts: maxContacts, answered };
     if (!isDistributedScan(figures, cfg)) return;
     t.markReported(slot);
-    const d = this.host.newDetection(this.host.recordText(rec), keyTenant(rec.key), tech, now, t.contacts(slot), 'distributed');
+    const d = this.host.newDetection(this.host.recordText(rec), keyTenant(rec.key), tech, now, t.contacts(slot), 'distributed', (self) =>
+      this.distributedFigures(self, slot, tech, host, v6),
+    );
     if (d === null) return;
     this.targetDetections[slot] = d;
-    d.provider = () => this.distributedFigures(d, slot, tech, host, v6);
     // Scans of its sources already reported on their own are now this one.
     for (let i = 0; i < n; i++) {
       const mrec = this.host.sources.peek(t.memberKey(slot, i));

@@ -340,13 +340,13 @@ export class SourceTracker {
       if (!isSweep(tech)) {
         this.recon.success(rec, tech, host, port, t);
       }
-      if (usesTrw(tech)) st.trw = this.trw.step(st.trw, true);
+      if (usesTrw(tech)) this.stepTrw(st, true);
     }
     if (fl & ProbationFlag.DATA) st.dataContacts++;
     if (fl & ProbationFlag.EMPTY) st.emptyContacts++;
     if (fl & ProbationFlag.REJECTED) {
       st.rejected++;
-      if (usesTrw(tech)) st.trw = this.trw.step(st.trw, false);
+      if (usesTrw(tech)) this.stepTrw(st, false);
     }
     // Its first SYN's answer may still be on the way: the flow must be there to meet it.
     if (fl & ProbationFlag.HOLDS_FLOW) this.materialize(key, host, port, heldSourcePort, tech, t, now);
@@ -507,11 +507,18 @@ export class SourceTracker {
   private outcome(slot: number, st: State, succeeded: boolean, now: number, rec: Record | null): void {
     if ((this.flows.flags(slot) & Flow.FIRST_CONTACT) === 0) return;
     if (!usesTrw(st.technique)) return;
-    st.trw = this.trw.step(st.trw, succeeded);
+    this.stepTrw(st, succeeded);
     if (st.detection === null && !succeeded) {
       const owner = rec ?? this.sources.peek(this.initiatorKey(slot));
       if (owner !== null) this.evaluate(owner, st, st.technique, now);
     }
+  }
+
+  /** One first contact's outcome: the sequential test's step, and the counts the client test weighs. */
+  private stepTrw(st: State, succeeded: boolean): void {
+    st.trw = this.trw.step(st.trw, succeeded);
+    if (succeeded) st.firstContactsAnswered++;
+    else st.firstContactsFailed++;
   }
 
   /** A flow left the table (expired, evicted, or the capture ended). */

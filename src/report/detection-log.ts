@@ -135,8 +135,16 @@ export class DetectionLog {
     }
   }
 
+  /**
+   * A scan's last line. A scan that turned out to be part of another (a
+   * member of a distributed scan found later) ends with `merged_into`, the
+   * scan_id of the scan that now carries its probes: a SIEM counting scans
+   * counts that one, as the offline report does.
+   */
   ended(d: Detection): Record<string, unknown> {
     const f = this.fields(d);
+    const into = d.absorbedBy === null ? undefined : this.scanIds.get(d.absorbedBy);
+    if (into !== undefined) f.merged_into = into;
     this.counts.scan_ended++;
     this.log.info({ event: 'scan_ended', ...f }, 'scan ended');
     return f;

@@ -200,6 +200,11 @@ export class Detection implements DetectionLink {
     return this.final !== null ? this.final.lastSeen : this.ownFigures().lastSeen;
   }
 
+  get firstSeen(): number {
+    if (this.live !== null) return this.live.firstSeen;
+    return this.final !== null ? this.final.firstSeen : this.ownFigures().firstSeen;
+  }
+
   get probes(): number {
     if (this.live !== null) return this.live.probes;
     return this.final !== null ? this.final.probes : this.ownFigures().probes;

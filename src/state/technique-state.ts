@@ -51,6 +51,12 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
   emptyContacts = 0;
   /** TRW log-likelihood ratio of "scanner" over "benign" (Jung et al. 2004). */
   trw = 0;
+  /**
+   * First contacts (distinct host, port) by outcome: what the TRW steps on.
+   * A client's repeated requests to one server are one contact here.
+   */
+  firstContactsAnswered = 0;
+  firstContactsFailed = 0;
   readonly toolVotes = new Uint32Array(TOOL_COUNT);
   /** Distinct (host, port) pairs that answered open, as text "host:port"; first SAMPLE_LIMIT kept. */
   openServices: string[] = [];
@@ -178,6 +184,8 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
     this.dataContacts = 0;
     this.emptyContacts = 0;
     this.trw = 0;
+    this.firstContactsAnswered = 0;
+    this.firstContactsFailed = 0;
     this.toolVotes.fill(0);
     if (this.openPorts !== null) {
       this.openServices = [];
