@@ -22,7 +22,7 @@ export class IcmpClassifier {
     // Echo (8), timestamp (13), information (15) and address mask (17)
     // requests all ask "are you there?" (RFC 792, RFC 950).
     if (t === 8 || t === 13 || t === 15 || t === 17) {
-      if (!p.dstMulticast) this.echoRequest(p, now, Proto.ICMP | this.tracker.tenantBits);
+      if (!p.dstMulticast && !p.l2Broadcast) this.echoRequest(p, now, Proto.ICMP | this.tracker.tenantBits);
     } else if (t === 0 || t === 14 || t === 16 || t === 18) {
       this.echoReply(p, now, Proto.ICMP | this.tracker.tenantBits);
     } else if ((t === 3 || t === 11) && p.quotedValid) {

@@ -97,8 +97,15 @@ export class TcpClassifier {
       return;
     }
     if ((f & TcpFlag.ACK) === 0) {
-      // No SYN, RST or ACK: FIN, NULL, XMAS and odd combinations. Never valid
-      // in a connection (RFC 9293 section 3.10.7.4), so every one is a probe.
+      // No SYN, RST or ACK: FIN, NULL, XMAS and odd combinations, never valid
+      // in a connection (RFC 9293 section 3.10.7.4). A probe has the shape of
+      // one: no payload (nmap's carry none), to a unicast host, outside any
+      // connection seen. A data segment that lost its ACK bit, a damaged
+      // one, or one to a broadcast address is an odd segment, not a probe.
+      if (p.payloadLen > 0 || p.dstMulticast || p.l2Broadcast || reservedDestination(p) || this.inConnection(p, kind, fwd, rev)) {
+        this.segments[Seg.OTHER]!++;
+        return;
+      }
       let tech: number;
       if (f === 0) {
         tech = Technique.TCP_NULL;
@@ -156,4 +163,36 @@ export class TcpClassifier {
       flows.insert(p.src, p.dst, fwd, kind, Flow.MIDSTREAM, 0, now);
     }
   }
+
+  /**
+   * Whether the segment belongs to a connection the flow table knows: one
+   * seen mid-stream, one whose handshake completed, or one answered and not
+   * reset. A probe's own earlier flow (refused, or a half-open SYN) is not one.
+   */
+  private inConnection(p: Packet, kind: number, fwd: number, rev: number): boolean {
+    const flows = this.flows;
+    let slot = flows.find(p.src, p.dst, fwd, kind);
+    if (slot < 0) slot = flows.find(p.dst, p.src, rev, kind);
+    if (slot < 0) return false;
+    const fl = flows.flags(slot);
+    return (fl & (Flow.MIDSTREAM | Flow.INIT_ACKED)) !== 0 || (fl & (Flow.ANSWERED | Flow.INIT_RST)) === Flow.ANSWERED;
+  }
+
+}
+
+/**
+ * Destinations no scan targets: IPv4 0.0.0.0/8 ("this network"), 127/8
+ * (loopback, never on a wire) and 240/4 (reserved; RFC 6890); IPv6 :: and
+ * ::1 (RFC 4291). Multicast and broadcast are flagged by the decoder.
+ */
+export function reservedDestination(p: Packet): boolean {
+  if (p.l3 === L3.IPV6) {
+    const b = p.buf;
+    const o = p.dst6Off;
+    if (o < 0) return false;
+    for (let i = 0; i < 15; i++) if (b[o + i] !== 0) return false;
+    return b[o + 15]! <= 1;
+  }
+  const top = p.dst >>> 24;
+  return top === 0 || top === 127 || top >= 240;
 }

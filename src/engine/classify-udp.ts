@@ -13,7 +13,9 @@ export class UdpClassifier {
   ) {}
 
   classify(p: Packet, now: number): void {
-    if (p.dstMulticast) return; // service discovery (mDNS, SSDP, NetBIOS, DHCP), not probes
+    // Service discovery (mDNS, SSDP, NetBIOS, DHCP) and subnet broadcasts
+    // (a unicast-looking address in a broadcast frame): never probes.
+    if (p.dstMulticast || p.l2Broadcast) return;
     const kind = (p.l3 === L3.IPV6 ? Proto.UDP | V6 : Proto.UDP) | this.tracker.tenantBits;
     const fwd = (p.sport << 16) | p.dport;
     const flows = this.flows;

@@ -73,7 +73,7 @@ export function evaluate(params: EvaluationParams, tech: number, st: EvaluationF
     // gate (nmap -O and -sV follow a scan with a handful of odd probes).
     // connect() and UDP contacts must show a failure or an empty success
     // first: a scanner that then browses the web is a client again.
-    const low = params.confirmedScannerThreshold;
+    const low = th.confirmed ?? params.confirmedScannerThreshold;
     const probing = !trw || fingerprinted || st.rejected + st.silent + st.emptyContacts > 0;
     if (probing && (ports >= Math.min(low, th.ports || low) || hosts >= Math.min(low, th.hosts || low))) return 'confirmed-scanner';
   }

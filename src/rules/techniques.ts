@@ -17,6 +17,12 @@ export interface Threshold {
   hosts: number;
   /** Probe packets needed besides (for probes that repeat one target, as an idle scan's do). */
   probes?: number;
+  /**
+   * Distinct hosts or ports at which a source already reported for another
+   * technique is reported for this one (default: the engine's
+   * confirmedScannerThreshold, 3).
+   */
+  confirmed?: number;
 }
 
 /** Which protocol classifier recognises the technique's probes (src/engine/classify-*.ts). */
@@ -101,8 +107,9 @@ export const TECHNIQUES: readonly TechniqueSpec[] = [
     id: Technique.TCP_NULL,
     name: 'tcp-null',
     classification: 'tcp',
-    threshold: { ports: 1, hosts: 1 },
-    citation: 'No TCP stack emits a segment without flags: like Snort\'s "SCAN NULL" (sid 623), one such segment is reported.',
+    threshold: { ports: 3, hosts: 3, confirmed: 1 },
+    citation:
+      'No TCP stack emits a segment without flags, but one such segment is a damaged or odd packet, not a scan (Snort\'s one-packet "SCAN NULL", sid 623, fires on anything): three distinct ports or hosts, payload-free, outside any connection (nmap -sN sends hundreds). From a source already reported for a scan, one is enough: nmap -O\'s probe T2 is one NULL segment per target (Nmap Network Scanning, chapter 8, "TCP (T2-T7)").',
     fingerprint: tcpTool,
     outcome: 'none',
     sweep: false,
@@ -111,8 +118,9 @@ export const TECHNIQUES: readonly TechniqueSpec[] = [
     id: Technique.TCP_XMAS,
     name: 'tcp-xmas',
     classification: 'tcp',
-    threshold: { ports: 1, hosts: 1 },
-    citation: 'No TCP stack emits FIN+PSH+URG without ACK: like Snort\'s "SCAN nmap XMAS" (sid 1228), one such segment is reported.',
+    threshold: { ports: 3, hosts: 3, confirmed: 1 },
+    citation:
+      'No TCP stack emits FIN+PSH+URG without ACK, but one segment is not a scan (Snort\'s one-packet "SCAN nmap XMAS", sid 1228): three distinct ports or hosts, payload-free, outside any connection (nmap -sX sends hundreds). From a source already reported for a scan, one is enough: nmap -O\'s probe T7 is one FIN+PSH+URG segment per target.',
     fingerprint: tcpTool,
     outcome: 'none',
     sweep: false,
