@@ -52,7 +52,10 @@ export class TcpClassifier {
       if (slot < 0) slot = tracker.heldFlow(p.dst, p.src, rev, kind, now);
       if (slot >= 0) {
         flows.touch(slot, now, false);
-        if ((flows.flags(slot) & (Flow.ANSWERED | Flow.REJECTED)) === 0) tracker.answered(slot, p, now);
+        if ((flows.flags(slot) & (Flow.ANSWERED | Flow.REJECTED)) === 0) {
+          flows.setAnswer(slot, p.tcpSeq, p.tcpAck);
+          tracker.answered(slot, p, now);
+        }
       } else if (p.sport >= 1024 && !p.dstMulticast && flows.find(p.src, p.dst, fwd, kind) < 0) {
         // A SYN-ACK nobody asked for, from an ephemeral port: how an idle scan
         // (nmap -sI) reads a zombie's IP ID. It is a probe only if the zombie
@@ -84,10 +87,10 @@ export class TcpClassifier {
       if (slot >= 0) {
         flows.touch(slot, now, true);
         const fl = flows.flags(slot);
-        if (fl & Flow.ANSWERED && (fl & (Flow.INIT_ACKED | Flow.INIT_RST)) === 0) {
+        // Half-open evidence only from a RST that answers the SYN-ACK's numbers: the prober's stack received it.
+        if (fl & Flow.ANSWERED && (fl & (Flow.INIT_ACKED | Flow.INIT_RST)) === 0 && flows.resetsAnswer(slot, p.tcpSeq)) {
           flows.setFlags(slot, fl | Flow.INIT_RST);
-          const st = tracker.flowState(slot, now);
-          if (st !== null) st.halfOpen++;
+          tracker.answerEvidence(slot, false, now);
         }
         tracker.contactEnded(slot, now);
       }
@@ -124,10 +127,10 @@ export class TcpClassifier {
     if (slot >= 0) {
       flows.touch(slot, now, true);
       const fl = flows.flags(slot);
-      if (fl & Flow.ANSWERED && (fl & (Flow.INIT_ACKED | Flow.INIT_RST)) === 0) {
+      // A handshake only when the ACK acknowledges the responder's ISN: a blind spoofer cannot.
+      if (fl & Flow.ANSWERED && (fl & (Flow.INIT_ACKED | Flow.INIT_RST)) === 0 && flows.acknowledgesAnswer(slot, p.tcpAck)) {
         flows.setFlags(slot, fl | Flow.INIT_ACKED);
-        const st = tracker.flowState(slot, now);
-        if (st !== null) st.handshakes++;
+        tracker.answerEvidence(slot, true, now);
       } else if (fl & Flow.CANDIDATE) {
         // A second segment from the same side: a conversation, not a lone probe.
         flows.setFlags(slot, (fl & ~Flow.CANDIDATE) | Flow.MIDSTREAM);

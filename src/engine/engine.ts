@@ -64,8 +64,9 @@ export class Engine implements PacketSink {
   bytes = 0;
   /** Latest packet time seen (seconds); the clock for every expiry. */
   now = 0;
-  /** Packet time at or after which the next housekeeping tick runs. */
+  /** Packet time at or after which the next housekeeping tick runs, and when the last one ran (NaN: none yet). */
   private nextTickAt = 0;
+  private lastTickAt = NaN;
   /** Time of the first packet; meaningful once hasPacketTime (times before 1970 are times too). */
   firstPacketTime = 0;
   hasPacketTime = false;
@@ -241,16 +242,21 @@ export class Engine implements PacketSink {
    * expires idle flows. The live sensor calls this on a timer; offline
    * analysis calls `finish` at the end.
    */
-  tick(now: number = this.now, flowSteps = TICK_FLOW_STEPS): void {
+  tick(now: number = this.now): void {
     if (now < this.nextTickAt - 1) return; // a timer behind the packets: they already ticked
+    // One tick's sweep per second elapsed (a sparse capture jumps minutes
+    // between packets), so the hand covers the table as it would have had
+    // the clock ticked every second.
+    const seconds = this.lastTickAt === this.lastTickAt ? Math.max(1, Math.ceil(now - this.lastTickAt)) : 1;
+    this.lastTickAt = now;
     this.nextTickAt = Math.floor(now) + 1;
-    this.flows.sweep(now, flowSteps);
+    this.flows.sweep(now, Math.min(this.flows.capacity, seconds * TICK_FLOW_STEPS));
     this.book.expire(now, this.config.scanEndAfter, this.config.window, this.config.longHorizon.horizon);
   }
 
   /** End of input: every pending probe is resolved and every scan ends. */
   finish(): void {
-    this.flows.drain(this.now + this.config.flowTimeout);
+    this.flows.drain();
     this.book.endAll();
   }
 }

@@ -266,6 +266,7 @@ export class Recon {
       silent: 0,
       handshakes: 0,
       halfOpen: 0,
+      sourceVerified: false,
     };
     const open = new Set<number>();
     const votes = new Uint32Array(TOOL_COUNT);
@@ -294,7 +295,9 @@ export class Recon {
     f.tool = TOOL_NAMES[majorityTool(votes, probes)] ?? null;
     f.openServiceCount = f.openServices.length;
     if (members.length > 0) {
-      d.src = members[realMember(members)]!.src;
+      const real = members[realMember(members)]!;
+      d.src = real.src;
+      f.sourceVerified = real.answeredItself > 0;
       d.sources = [...new Set(members.map((m) => m.src))].sort();
     }
     return f;
@@ -332,5 +335,7 @@ function longHorizonFigures(s: ReturnType<LongHorizonTable['summary']>, v6: bool
     silent: s.silent,
     handshakes: 0,
     halfOpen: 0,
+    // The summary keeps no handshake evidence: a slow scan's source is not verified.
+    sourceVerified: false,
   };
 }

@@ -342,6 +342,8 @@ export class SourceTracker {
       }
       if (usesTrw(tech)) this.stepTrw(st, true);
     }
+    if (fl & ProbationFlag.HALF_OPEN) st.halfOpen++;
+    if (fl & ProbationFlag.HANDSHAKE) st.handshakes++;
     if (fl & ProbationFlag.DATA) st.dataContacts++;
     if (fl & ProbationFlag.EMPTY) st.emptyContacts++;
     if (fl & ProbationFlag.REJECTED) {
@@ -452,6 +454,22 @@ export class SourceTracker {
       if (rec !== null) this.recon.success(rec, st.technique, flows.responder(slot), p.sport, now);
     }
     this.outcome(slot, st, true, now, null);
+  }
+
+  /**
+   * The initiator answered a SYN-ACK as only the real prober's stack can:
+   * completed the handshake (`handshake`) or reset it. A source still in
+   * probation keeps it as a flag, replayed when it is promoted.
+   */
+  answerEvidence(slot: number, handshake: boolean, now: number): void {
+    const st = this.flowState(slot, now);
+    if (st !== null) {
+      if (handshake) st.handshakes++;
+      else st.halfOpen++;
+      return;
+    }
+    const ps = this.probation.find(this.initiatorKey(slot));
+    if (ps >= 0) this.probation.addFlags(ps, handshake ? ProbationFlag.HANDSHAKE : ProbationFlag.HALF_OPEN);
   }
 
   /** The initiator sent payload on an answered TCP contact: a client's request (Zeek orig_bytes > 0). */

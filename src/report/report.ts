@@ -63,6 +63,8 @@ export interface DetectionReport {
   unanswered: number;
   handshakes_completed: number;
   half_open: number;
+  /** The source completed an exchange a blind spoofer cannot (DetectionFigures.sourceVerified). */
+  source_verified: boolean;
   counts_exact: boolean;
 }
 
@@ -190,6 +192,7 @@ export function detectionReport(d: Detection, policy?: SitePolicy, file?: string
     unanswered: f.silent,
     handshakes_completed: f.handshakes,
     half_open: f.halfOpen,
+    source_verified: f.sourceVerified,
     counts_exact: f.countsExact,
   };
 }

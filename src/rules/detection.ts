@@ -80,6 +80,13 @@ export interface DetectionFigures {
   silent: number;
   handshakes: number;
   halfOpen: number;
+  /**
+   * The reported source gave evidence a blind spoofer cannot: it completed a
+   * handshake acknowledging a target's SYN-ACK, or reset a SYN-ACK with the
+   * numbers its stack would use (engine/classify-tcp.ts). Automated
+   * responses act only on such sources (README, "Acting on a detection").
+   */
+  sourceVerified: boolean;
 }
 
 function toolOf(state: TechniqueState): string | null {
@@ -107,6 +114,7 @@ export function figuresOf(s: TechniqueState): DetectionFigures {
     silent: s.silent,
     handshakes: s.handshakes,
     halfOpen: s.halfOpen,
+    sourceVerified: s.handshakes + s.halfOpen > 0,
   };
 }
 

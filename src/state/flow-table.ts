@@ -49,6 +49,14 @@ export class FlowTable {
   private readonly setMask: number;
   private readonly ints: Int32Array;
   /**
+   * The responder's SYN-ACK per slot: its sequence number (the responder's
+   * ISN) and its acknowledgment number (the initiator's ISN + 1). What the
+   * initiator sends next proves, or not, that it received the SYN-ACK
+   * (see setAnswer). Apart from the 32-byte stride, read only then.
+   */
+  private readonly answerSeq: Int32Array;
+  private readonly answerAck: Int32Array;
+  /**
    * Times are kept as 32-bit milliseconds since `epoch`, compared with
    * wrap-around arithmetic (as TCP compares sequence numbers, RFC 9293
    * section 3.4): entries live seconds, far less than the 24 days of range,
@@ -78,6 +86,32 @@ export class FlowTable {
     this.capacity = sets * WAYS;
     this.setMask = sets - 1;
     this.ints = new Int32Array(this.capacity * STRIDE);
+    this.answerSeq = new Int32Array(this.capacity);
+    this.answerAck = new Int32Array(this.capacity);
+  }
+
+  /** Keeps the SYN-ACK's sequence and acknowledgment numbers (as signed 32-bit words). */
+  setAnswer(slot: number, seq: number, ack: number): void {
+    this.answerSeq[slot] = seq;
+    this.answerAck[slot] = ack;
+  }
+
+  /**
+   * Whether the initiator's ACK acknowledges the SYN-ACK: SEG.ACK is the
+   * responder's ISN + 1 (RFC 9293 section 3.5, the three-way handshake).
+   * A blind spoofer never saw that ISN, so it cannot send this ACK.
+   */
+  acknowledgesAnswer(slot: number, ack: number): boolean {
+    return (ack | 0) === ((this.answerSeq[slot]! + 1) | 0);
+  }
+
+  /**
+   * Whether the initiator's RST answers the SYN-ACK as a TCP stack does: a
+   * reset of a segment with ACK takes its sequence number from that
+   * segment's acknowledgment field (RFC 9293 section 3.10.7.1).
+   */
+  resetsAnswer(slot: number, seq: number): boolean {
+    return (seq | 0) === this.answerAck[slot];
   }
 
   /** Finds the entry for initiator a → responder b; returns its slot or -1. */
@@ -222,8 +256,17 @@ export class FlowTable {
    * without a packet).
    */
   firstSeen(slot: number): number {
+    return this.unwrap(this.ints[slot * STRIDE + FIRST]!);
+  }
+
+  /** When the flow's last packet came, in seconds (unwrapped as firstSeen is). */
+  lastSeen(slot: number): number {
+    return this.unwrap(this.ints[slot * STRIDE + LAST]!);
+  }
+
+  private unwrap(stored: number): number {
     const latest = this.latestMs;
-    const ageMs = ((latest | 0) - this.ints[slot * STRIDE + FIRST]!) | 0;
+    const ageMs = ((latest | 0) - stored) | 0;
     return this.epoch + (latest - ageMs) / 1000;
   }
 
@@ -238,7 +281,13 @@ export class FlowTable {
     return full | 0;
   }
 
-  /** Advances the clock hand over `steps` slots, expiring idle entries. */
+  /**
+   * Advances the clock hand over `steps` slots, expiring idle entries. An
+   * expired flow ends at the moment it timed out (its last packet plus the
+   * timeout), not when the hand reached it: what its silence means then
+   * does not depend on how often the table is swept (a live sensor's timer,
+   * or packet time jumping ahead in a sparse capture).
+   */
   sweep(now: number, steps: number): void {
     const nowMs = this.ms(now);
     const timeoutMs = Math.round(this.idleTimeout * 1000);
@@ -246,16 +295,20 @@ export class FlowTable {
     for (let k = 0; k < steps; k++) {
       if (this.ints[h * STRIDE + KIND] !== EMPTY && ((nowMs - this.ints[h * STRIDE + LAST]!) | 0) > timeoutMs) {
         this.expired++;
-        this.release(h, now);
+        this.release(h, this.lastSeen(h) + this.idleTimeout);
       }
       h = h + 1 === this.capacity ? 0 : h + 1;
     }
     this.hand = h;
   }
 
-  /** Ends every entry (end of a capture), in slot order; stops at the last one (a small capture leaves most of the table empty). */
-  drain(now: number): void {
-    for (let i = 0; i < this.capacity && this.size > 0; i++) if (this.ints[i * STRIDE + KIND] !== EMPTY) this.release(i, now);
+  /**
+   * Ends every entry (end of a capture), in slot order, each when it would
+   * have timed out (see sweep); stops at the last one (a small capture
+   * leaves most of the table empty).
+   */
+  drain(): void {
+    for (let i = 0; i < this.capacity && this.size > 0; i++) if (this.ints[i * STRIDE + KIND] !== EMPTY) this.release(i, this.lastSeen(i) + this.idleTimeout);
   }
 
   /** The first slot of the set a flow hashes to (under this table's key). */

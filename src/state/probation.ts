@@ -17,6 +17,9 @@ export const ProbationFlag = {
   HOLDS_FLOW: 16,
   /** The answered probe's IPv6 responder address is kept (see `keepResponder6`). */
   RESPONDER6: 32,
+  /** The source reset the SYN-ACK to its probe, or completed the handshake (checked numbers: classify-tcp.ts). */
+  HALF_OPEN: 64,
+  HANDSHAKE: 128,
 } as const;
 
 /** Ways per set: two 32-byte slots, one 64-byte cache line. */

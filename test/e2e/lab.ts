@@ -437,6 +437,13 @@ export interface LabOptions {
    * 'default': leave the veth driver's defaults.
    */
   offloads?: 'off' | 'default';
+  /**
+   * A replay link (default false): no addresses and IPv6 off on either
+   * end, so neither kernel answers or sends anything; what the sensor in
+   * the target namespace sees is exactly what tcpreplay sends from the
+   * scanner namespace. MTU 9000, so any recorded frame fits.
+   */
+  bare?: boolean;
   /** Repository root (for dist/cli/main.js). */
   root: string;
 }
@@ -469,7 +476,8 @@ export class Lab {
     const lab = new Lab(opts);
     liveLabs.add(lab);
     try {
-      await lab.build(opts.services ?? true, opts.offloads ?? 'off');
+      if (opts.bare === true) lab.buildBare();
+      else await lab.build(opts.services ?? true, opts.offloads ?? 'off');
     } catch (err) {
       lab.destroySync();
       throw err;
@@ -540,6 +548,17 @@ export class Lab {
     const ping = await this.exec(S, 'ping', ['-c1', '-W2', TGT4]);
     if (ping.code !== 0) throw new Error(`lab: ${TGT4} unreachable from the scanner namespace: ${ping.stdout}${ping.stderr}`);
     if (services) await this.startServices();
+  }
+
+  /** The replay link (LabOptions.bare). */
+  private buildBare(): void {
+    const { scanNs: S, tgtNs: T } = this;
+    this.addNs(S);
+    this.addNs(T);
+    for (const ns of [S, T]) this.sysctl(ns, ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+    this.ip(['-n', S, 'link', 'add', SCAN_IF, 'address', SCAN_MAC, 'mtu', '9000', 'type', 'veth', 'peer', 'name', TGT_IF, 'address', TGT_MAC, 'mtu', '9000', 'netns', T]);
+    this.ip(['-n', S, 'link', 'set', SCAN_IF, 'up']);
+    this.ip(['-n', T, 'link', 'set', TGT_IF, 'up']);
   }
 
   /** Python http.server on 80, socat on 22 (banner) and 443 (echo), all dual stack. */
