@@ -94,6 +94,9 @@ export const liveSettingsSchema = z.strictObject({
   'hook-rate': z.number().positive().default(10),
   webhook: z.url({ protocol: /^https?$/ }).optional(),
   'webhook-queue': count(1, 100_000).default(1000),
+  // Off by default: a forged packet must not steer a response (src/response/response-gate.ts).
+  'hook-unverified': z.boolean().default(false),
+  'hook-home-net': z.boolean().default(false),
   config: z.string().optional(),
 });
 
@@ -142,6 +145,26 @@ export function checkEnvironment(env: NodeJS.ProcessEnv): void {
   const known = new Set(LIVE_SETTING_KEYS.map(envName));
   for (const name of Object.keys(env)) {
     if (name.startsWith('SCANWATCH_') && !known.has(name)) throw new SettingsError(`unknown setting ${name} in the environment`);
+  }
+}
+
+/** The on/off settings. */
+const SWITCHES = ['hook-unverified', 'hook-home-net'] as const;
+
+/**
+ * yargs reads any text but "true" as false for a boolean option, so
+ * `SCANWATCH_HOOK_HOME_NET=yes` or `--hook-unverified=on` would silently
+ * mean off: for the switches, such a value is an error naming it.
+ */
+export function checkSwitches(argv: readonly string[], env: NodeJS.ProcessEnv): void {
+  const onOff = /^(true|false)$/;
+  for (const key of SWITCHES) {
+    const fromEnv = env[envName(key)];
+    if (fromEnv !== undefined && !onOff.test(fromEnv)) throw new SettingsError(`${envName(key)}: must be true or false, not ${JSON.stringify(fromEnv)}`);
+    for (const arg of argv) {
+      const value = arg.startsWith(`--${key}=`) ? arg.slice(key.length + 3) : null;
+      if (value !== null && !onOff.test(value)) throw new SettingsError(`--${key}: must be true or false, not ${JSON.stringify(value)}`);
+    }
   }
 }
 

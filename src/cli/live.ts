@@ -16,6 +16,9 @@ import { printError, UserError } from './errors.js';
 import { type LiveSettings, planReload } from './config-schema.js';
 import { CommandHook } from '../response/command-hook.js';
 import { Webhook } from '../response/webhook.js';
+import { AddressGuard } from '../response/address-class.js';
+import { ResponseGate } from '../response/response-gate.js';
+import type { Detection } from '../rules/detection.js';
 import { registerHookMetrics } from '../metrics/hook-metrics.js';
 
 export interface LiveOptions {
@@ -46,6 +49,8 @@ export interface LiveOptions {
   version: string;
 }
 
+/** How often the hooks' list of the host's own addresses is read again (an address added by DHCP later). */
+const OWN_ADDRESSES_REFRESH_S = 60;
 /** How long SIGTERM may take: systemd and operators expect a prompt, clean exit. */
 const STOP_DEADLINE_MS = 1800;
 const TICK_MS = 1000;
@@ -128,16 +133,29 @@ export async function runLive(opts: LiveOptions): Promise<number> {
     throw new UserError((err as Error).message, 2);
   }
   const webhook = s.webhook === undefined ? null : new Webhook({ url: s.webhook, queueLimit: s['webhook-queue'], onFailure: hookFailed });
-  registerHookMetrics(metrics.registry, command, webhook);
+  // Only a verified source outside the address classes no response may touch reaches a hook (response-gate.ts).
+  const hookAddresses = new AddressGuard({ homeNet: policy.homeNet, actOnHomeNet: s['hook-home-net'] });
+  const gate =
+    command === null && webhook === null
+      ? null
+      : new ResponseGate<Detection>({
+          hooks: [command, webhook].filter((h) => h !== null),
+          addresses: hookAddresses,
+          actOnUnverified: s['hook-unverified'],
+          sensor: opts.sensorName ?? hostname(),
+          interface: opts.interface,
+          current: (d) => (d.ended ? null : detections.fields(d)),
+          logWithheld: (fields, message) => log.info(fields, message),
+        });
+  registerHookMetrics(metrics.registry, command, webhook, gate);
 
   engine.onDetection = (event, d) => {
     // The log line already worked out the direction; the metric takes the same one.
     const line = event === 'start' ? detections.started(d, engine.now) : detections.ended(d);
     metrics.onDetection(event, d, line.direction as Direction);
-    if (event === 'start' && (command !== null || webhook !== null)) {
-      const payload = { event: 'scan_started', sensor: opts.sensorName ?? hostname(), interface: opts.interface, ...line };
-      command?.submit(payload);
-      webhook?.submit(payload);
+    if (gate !== null) {
+      if (event === 'start') gate.started(d, line);
+      else gate.ended(d, line);
     }
   };
 
@@ -213,11 +231,16 @@ export async function runLive(opts: LiveOptions): Promise<number> {
   // arrives, expiry, scan ends and progress lines run on the same clock,
   // held back by the ring's block timeout so that it never runs ahead of a
   // packet still waiting in the ring.
+  let ticks = 0;
   const tick = setInterval(() => {
     const now = (Date.now() - BLOCK_TIMEOUT_MS) / 1000;
     engine.tick(now);
     detections.progress(engine.active, now, progressInterval);
     captureStats.maybeLog(progressInterval);
+    if (gate !== null) {
+      gate.recheck();
+      if (++ticks % OWN_ADDRESSES_REFRESH_S === 0) hookAddresses.refresh();
+    }
   }, TICK_MS);
 
   return await new Promise<number>((resolve) => {
@@ -237,6 +260,8 @@ export async function runLive(opts: LiveOptions): Promise<number> {
     };
     const finishStop = (code: number): void => {
       live.stop();
+      // Hooks stop first: waiting events are dropped (counted) and running programs killed with their process groups.
+      gate?.close();
       command?.close();
       webhook?.close();
       // Every open scan gets its final line before we go.
@@ -252,8 +277,9 @@ export async function runLive(opts: LiveOptions): Promise<number> {
           scans_started: detections.counts.scan_started,
           scans_ended: detections.counts.scan_ended,
           detections_dropped: engine.detectionsDropped,
-          ...(command !== null ? { hook_command: command.counters } : {}),
-          ...(webhook !== null ? { hook_webhook: webhook.counters } : {}),
+          ...(command !== null ? { hook_command: { ...command.counters, queue_drops: command.queueDrops } } : {}),
+          ...(webhook !== null ? { hook_webhook: { ...webhook.counters, queue_drops: webhook.queueDrops } } : {}),
+          ...(gate !== null ? { hook_withheld: gate.counters.withheld, hook_verified_later: gate.counters.verifiedLater, hook_watch_evicted: gate.counters.watchEvicted } : {}),
           decode_errors: engine.decoder.errors.reduce((a, b) => a + b, 0),
           log_lines_dropped: logOut.linesDropped,
           exit_code: code,
@@ -298,6 +324,8 @@ export async function runLive(opts: LiveOptions): Promise<number> {
         const policy = buildPolicy(next['home-net'], next['allow-scanner'], next['allow-target']);
         engine.useAllowLists(policy.allowScanners, policy.allowTargets);
         detections.setPolicy(policy);
+        hookAddresses.setHomeNet(policy.homeNet);
+        hookAddresses.refresh();
         log.level = next['log-level'];
         progressInterval = next['progress-interval'];
         engine.config.window = next.window;

@@ -180,17 +180,20 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('on-detection', { type: 'string', describe: 'run COMMAND (argv split on spaces, no shell) for each new scan, the event JSON on its stdin' })
           .option('hook-timeout', { type: 'number', default: 10, describe: 'seconds before an --on-detection command is killed' })
           .option('hook-concurrency', { type: 'number', default: 4, describe: '--on-detection commands running at once' })
-          .option('hook-rate', { type: 'number', default: 10, describe: '--on-detection commands started per second at most; up to 100 events wait, more are dropped and counted' })
+          .option('hook-rate', { type: 'number', default: 10, describe: '--on-detection commands started per second at most; up to 100 events wait (2 per source), more are dropped and counted' })
           .option('webhook', { type: 'string', describe: 'POST each new scan as JSON to this http(s) URL (retries with backoff)' })
-          .option('webhook-queue', { type: 'number', default: 1000, describe: 'events waiting for the webhook at most; beyond, the oldest is dropped and counted' })
+          .option('webhook-queue', { type: 'number', default: 1000, describe: 'events waiting for the webhook at most, each source at most 2 of them; beyond, events are dropped and counted' })
+          .option('hook-unverified', { type: 'boolean', default: false, describe: 'hand the hooks scans whose source never proved it is not spoofed (a forged packet can then trigger them)' })
+          .option('hook-home-net', { type: 'boolean', default: false, describe: 'hand the hooks scans from --home-net sources too' })
           // The file is read here and checked below by the same schema as the flags (config-schema.ts).
           .config('config', 'JSON file with any of these settings (SIGHUP reloads home-net, allow lists, log-level, window, progress-interval)', (path: string) => (configSchema === null ? readConfigJson(path) : configSchema.readConfigFile(path))),
       async (args) => {
         // One schema for flags, SCANWATCH_* and the config file (config-schema.ts, loaded only here).
-        const { checkEnvironment, parseLiveSettings, pickSettings, readConfigFile } = await import('./config-schema.js');
+        const { checkEnvironment, checkSwitches, parseLiveSettings, pickSettings, readConfigFile } = await import('./config-schema.js');
         // Checked as yargs read it, unless the schema was not loaded then.
         if (configSchema === null && typeof args.config === 'string') readConfigFile(args.config);
         checkEnvironment(process.env);
+        checkSwitches(rawArgv, process.env);
         const raw = pickSettings(args as Record<string, unknown>);
         const s = parseLiveSettings(raw);
         const config = defaultConfig();

@@ -1,9 +1,14 @@
 /**
  * --webhook URL: POSTs each new scan as JSON. One request at a time from a
- * bounded queue (the oldest event is dropped and counted when it is full),
- * retried with exponential backoff on a network error, a 5xx or a 429;
- * a 4xx other than 429 will not get better and is counted as failed.
+ * bounded fair queue (fair-queue.ts: each source at most its share, a
+ * verified source's event before and in place of an unverified one; what
+ * does not fit is dropped and counted), retried with exponential backoff
+ * on a network error, a 5xx or a 429; a 4xx other than 429 will not get
+ * better and is counted as failed.
  */
+import { DEFAULT_SHARE_PER_SOURCE, FairQueue, type FairQueueDrops } from './fair-queue.js';
+import { sourceShareKey } from './address-class.js';
+
 export interface WebhookCounters {
   sent: number;
   retries: number;
@@ -14,6 +19,8 @@ export interface WebhookCounters {
 export interface WebhookOptions {
   url: string;
   queueLimit: number;
+  /** Events of one source (an IPv4 address, an IPv6 /64) waiting at most. */
+  perSource?: number;
   /** Attempts per event (first try included). */
   attempts?: number;
   /** First backoff; doubled each retry. */
@@ -24,38 +31,47 @@ export interface WebhookOptions {
 
 export class Webhook {
   readonly counters: WebhookCounters = { sent: 0, retries: 0, failed: 0, dropped: 0 };
-  private readonly queue: string[] = [];
+  private readonly queue: FairQueue<string>;
   private busy = false;
   private closed = false;
   private readonly idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly opts: WebhookOptions) {}
+  constructor(private readonly opts: WebhookOptions) {
+    this.queue = new FairQueue(opts.queueLimit, opts.perSource ?? DEFAULT_SHARE_PER_SOURCE);
+  }
 
-  submit(event: Record<string, unknown>): void {
-    if (this.closed) return;
-    if (this.queue.length >= this.opts.queueLimit) {
-      this.queue.shift();
+  /** Why events were refused or displaced by the queue. */
+  get queueDrops(): Readonly<FairQueueDrops> {
+    return this.queue.drops;
+  }
+
+  /** Queues an event; false when it was dropped (counted). */
+  submit(event: Record<string, unknown>): boolean {
+    if (this.closed) {
       this.counters.dropped++;
+      return false;
     }
-    this.queue.push(JSON.stringify(event));
-    void this.drain();
+    const before = this.queue.drops.displaced;
+    const queued = this.queue.push(sourceShareKey(event.src), JSON.stringify(event), event.source_verified === true);
+    this.counters.dropped += this.queue.drops.displaced - before + (queued ? 0 : 1);
+    if (queued) void this.drain();
+    return queued;
   }
 
   idle(): Promise<void> {
-    if (!this.busy && this.queue.length === 0) return Promise.resolve();
+    if (!this.busy && this.queue.size === 0) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
   close(): void {
     this.closed = true;
-    this.counters.dropped += this.queue.length;
-    this.queue.length = 0;
+    this.counters.dropped += this.queue.clear();
   }
 
   private async drain(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
-    while (this.queue.length > 0 && !this.closed) {
+    while (this.queue.size > 0 && !this.closed) {
       const body = this.queue.shift()!;
       await this.deliver(body);
     }
