@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # those namespaces, Prometheus and promtool, systemd-analyze, curl; systemd
 # itself (the manager, systemctl, journalctl) and util-linux (unshare,
 # nsenter) for test/e2e/systemd-unit.test.ts, which boots a private systemd.
-SCANWATCH_EXTRA_PACKAGES="nmap masscan nftables tcpreplay iproute2 iputils-ping procps ethtool socat prometheus systemd curl util-linux chromium" bash scripts/setup.sh || exit 1
+SCANWATCH_EXTRA_PACKAGES="nmap masscan nftables tcpreplay python3-scapy iproute2 iputils-ping procps ethtool socat prometheus systemd curl util-linux chromium" bash scripts/setup.sh || exit 1
 
 report=$(mktemp /tmp/scanwatch-vitest.XXXXXX.json)
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report"
