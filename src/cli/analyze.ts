@@ -12,7 +12,8 @@ import { CaptureInput, readMerged, ReadControl } from './capture-inputs.js';
 import { analyzeFile, fileSummary, newEngine, timeRange } from './analyze-file.js';
 import { analyzeInWorkers, type PolicyArgs, sitePolicyOf } from './analyze-pool.js';
 import { ProgressBar } from './progress.js';
-import { EXIT_INPUT_DAMAGED, EXIT_USAGE, printWarning, UserError } from './errors.js';
+import { EXIT_INPUT_DAMAGED, EXIT_OUTPUT, EXIT_USAGE, printError, printWarning, UserError } from './errors.js';
+import { stdoutName, writeStdout } from './standard-output.js';
 
 export const FORMATS = ['table', 'json', 'ndjson', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -166,7 +167,9 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
     bar.tick();
   }
 
-  // Ctrl-C: stop reading and report what was read; a second one exits at once.
+  // Ctrl-C: stop reading and report what was read; a second one exits at once
+  // (--extract's partial files are removed on the way out: pcap-extract.ts).
+  // The handler stays through the second pass (--extract, html).
   const onSigint = (): void => {
     if (control.stopped) process.exit(EXIT_INTERRUPTED);
     control.stop();
@@ -213,10 +216,9 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
     }
   } catch (err) {
     bar?.clear();
+    process.off('SIGINT', onSigint);
     if (err instanceof CaptureError) throw new UserError(err.message);
     throw err;
-  } finally {
-    process.off('SIGINT', onSigint);
   }
   builder.warnings.push(...damaged);
   const partial = control.stopped;
@@ -224,15 +226,27 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
   let packets: ScanPacketsResult | null = null;
   const readPathOf = new Map(opts.files.map((f, i) => [f, readPaths[i]!]));
   if (partial && opts.extract !== undefined) builder.warnings.push('--extract skipped: reading was interrupted');
-  if (!partial && (opts.extract !== undefined || opts.format === 'html') && report.detections.length > 0) {
-    packets = await scanPackets(report, readPathOf, { extractDir: opts.extract, samples: opts.format === 'html' }, control);
-    builder.warnings.push(...packets.warnings);
+  try {
+    if (!partial && (opts.extract !== undefined || opts.format === 'html') && report.detections.length > 0) {
+      packets = await scanPackets(report, readPathOf, { extractDir: opts.extract, samples: opts.format === 'html' }, control);
+      builder.warnings.push(...packets.warnings);
+      if (packets.interrupted && opts.extract !== undefined) builder.warnings.push('--extract interrupted: no extract file was kept (partial files removed)');
+      if (packets.interrupted && opts.format === 'html') builder.warnings.push('interrupted while reading again for the plots: they cover the packets read so far');
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
   }
   bar?.clear();
-  writeReport(report, opts.format, packets);
+  const written = await writeStdout(renderReport(report, opts.format, packets));
   for (const w of report.warnings) printWarning(w);
   if (partial) printWarning(`interrupted: the report covers the ${control.packets} packets read so far`);
-  const exitCode = partial ? EXIT_INTERRUPTED : damaged.length > 0 ? EXIT_INPUT_DAMAGED : 0;
+  // What could not be written: one line each, after the warnings, and an exit code of its own.
+  const outputFaults: string[] = [];
+  if (packets?.extractFailure != null) outputFaults.push(packets.extractFailure);
+  if (!written.written && !written.readerClosed) outputFaults.push(`cannot write the report to ${stdoutName()}: ${written.reason}`);
+  for (const f of outputFaults) printError(f);
+  const interrupted = partial || packets?.interrupted === true;
+  const exitCode = outputFaults.length > 0 ? EXIT_OUTPUT : interrupted ? EXIT_INTERRUPTED : damaged.length > 0 ? EXIT_INPUT_DAMAGED : 0;
   // A read of a pipe left waiting would hold the process open: the report is out, so end now.
   if (control.pending) process.exit(exitCode);
   return { report, exitCode };
@@ -246,11 +260,9 @@ export function ndjson(report: Report): string {
   return text;
 }
 
-function writeReport(report: Report, format: Format, packets: ScanPacketsResult | null): void {
-  let text: string;
-  if (format === 'json') text = JSON.stringify(report, null, 2) + '\n';
-  else if (format === 'ndjson') text = ndjson(report);
-  else if (format === 'html') text = renderHtml(report, packets?.samples ?? new Map());
-  else text = renderTable(report);
-  process.stdout.write(text);
+function renderReport(report: Report, format: Format, packets: ScanPacketsResult | null): string {
+  if (format === 'json') return JSON.stringify(report, null, 2) + '\n';
+  if (format === 'ndjson') return ndjson(report);
+  if (format === 'html') return renderHtml(report, packets?.samples ?? new Map());
+  return renderTable(report);
 }
