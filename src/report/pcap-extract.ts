@@ -150,7 +150,16 @@ export class ExtractFiles {
   };
   private hooked = false;
 
-  constructor(readonly dir: string) {}
+  /**
+   * The exit and signal hooks are in place from the start, before any file
+   * exists: a signal that came between a file's creation and a later hook
+   * would find the default action and leave the file behind.
+   */
+  constructor(readonly dir: string) {
+    this.hooked = true;
+    process.on('exit', this.onExit);
+    for (const s of FATAL_SIGNALS) process.on(s, this.onSignal);
+  }
 
   writer(name: string): PcapWriter {
     const w = new PcapWriter(this, name);
@@ -161,11 +170,6 @@ export class ExtractFiles {
   /** Called when a temporary file is created: it is removed unless committed. */
   track(file: string): void {
     this.temps.add(file);
-    if (!this.hooked) {
-      this.hooked = true;
-      process.on('exit', this.onExit);
-      for (const s of FATAL_SIGNALS) process.on(s, this.onSignal);
-    }
   }
 
   /** The first failure stops all writing; the partial files go at once (and their space with them). */
