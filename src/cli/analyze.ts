@@ -12,7 +12,7 @@ import { CaptureInput, readMerged, ReadControl } from './capture-inputs.js';
 import { analyzeFile, fileSummary, newEngine, timeRange } from './analyze-file.js';
 import { analyzeInWorkers, type PolicyArgs, sitePolicyOf } from './analyze-pool.js';
 import { ProgressBar } from './progress.js';
-import { EXIT_INPUT_DAMAGED, EXIT_OUTPUT, EXIT_USAGE, printError, printWarning, UserError } from './errors.js';
+import { EXIT_INPUT_DAMAGED, EXIT_OUTPUT, EXIT_USAGE, printError, printWarning, systemErrorText, UserError } from './errors.js';
 import { stdoutName, writeStdout } from './standard-output.js';
 
 export const FORMATS = ['table', 'json', 'ndjson', 'html'] as const;
@@ -106,16 +106,22 @@ function mergeWarnings(paths: string[], results: CaptureReadResult[]): string[] 
   return out;
 }
 
-/** Copies standard input to a temporary file, for work that must read it twice (--extract, html). */
-async function spoolStdin(): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scanwatch-stdin-'));
-  const file = path.join(dir, 'stdin.pcap');
+/**
+ * Copies an input that cannot be read twice (standard input, a FIFO, a
+ * process substitution's pipe) to a temporary file, for work that reads it
+ * again (--extract, html). The caller removes `dir`, whether the copy
+ * succeeded or not.
+ */
+async function spool(input: string, dir: string): Promise<string> {
+  const file = path.join(dir, 'input.pcap');
   const out = fs.createWriteStream(file);
+  const source = input === '-' ? process.stdin : fs.createReadStream(input);
+  const name = input === '-' ? 'standard input' : input;
   await new Promise<void>((resolve, reject) => {
-    process.stdin.pipe(out);
+    source.pipe(out);
     out.on('finish', resolve);
-    out.on('error', reject);
-    process.stdin.on('error', reject);
+    out.on('error', (err: Error) => reject(new UserError(`cannot copy ${name} to ${file} to read it twice: ${systemErrorText(err)}`, EXIT_OUTPUT)));
+    source.on('error', (err: Error) => reject(new UserError(`cannot read ${name}: ${systemErrorText(err)}`)));
   });
   return file;
 }
@@ -135,17 +141,22 @@ export async function analyze(opts: AnalyzeOptions): Promise<{ report: Report; e
   }
   const needsSecondPass = opts.extract !== undefined || opts.format === 'html';
   if (opts.extract !== undefined) prepareExtractDir(opts.extract);
-  // Where each file is read from: standard input is spooled when it must be read twice.
+  // Where each file is read from: standard input and what is not a regular
+  // file (a FIFO, a pipe under /dev/fd) are spooled when they must be read twice.
   const readPaths = opts.files.slice();
-  let spooled: string | null = null;
-  if (needsSecondPass && readPaths.includes('-')) {
-    spooled = await spoolStdin();
-    readPaths[readPaths.indexOf('-')] = spooled;
-  }
+  const spoolDirs: string[] = [];
   try {
+    if (needsSecondPass) {
+      for (let i = 0; i < readPaths.length; i++) {
+        if (readPaths[i] !== '-' && sizes[i] !== null) continue;
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scanwatch-spool-'));
+        spoolDirs.push(dir);
+        readPaths[i] = await spool(readPaths[i]!, dir);
+      }
+    }
     return await run(opts, policy, readPaths, sizes);
   } finally {
-    if (spooled !== null) fs.rmSync(path.dirname(spooled), { recursive: true, force: true });
+    for (const dir of spoolDirs) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
