@@ -149,7 +149,12 @@ export async function analyze(opts: AnalyzeOptions): Promise<{ report: Report; e
     if (needsSecondPass) {
       for (let i = 0; i < readPaths.length; i++) {
         if (readPaths[i] !== '-' && sizes[i] !== null) continue;
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scanwatch-spool-'));
+        let dir: string;
+        try {
+          dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scanwatch-spool-'));
+        } catch (err) {
+          throw new UserError(`cannot make a directory in ${os.tmpdir()} to copy ${readPaths[i] === '-' ? 'standard input' : readPaths[i]} into: ${systemErrorText(err)}`, EXIT_OUTPUT);
+        }
         spoolDirs.push(dir);
         readPaths[i] = await spool(readPaths[i]!, dir);
       }

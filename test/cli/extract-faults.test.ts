@@ -125,6 +125,14 @@ describe('--extract: inputs that cannot be read twice are read once', () => {
     expect(fs.readdirSync(spoolRoot)).toEqual([]);
     expect(fs.readdirSync(dir)).toEqual([]);
   });
+  it('no directory to copy into (TMPDIR missing): one line, exit 74', async () => {
+    const missing = path.join(tmp, 'no-such-tmp');
+    const dir = freshDir('spool-missing');
+    const r = await run(['bash', '-c', `exec "$@" < "${SYN}"`, 'bash', ...cliCommand(['analyze', '-', '--extract', dir])], { TMPDIR: missing });
+    expect(r.code).toBe(74);
+    expect(oneErrorLine(r.stderr)).toBe(`scanwatch: error: cannot make a directory in ${missing} to copy standard input into: no such file or directory`);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
 });
 
 describe('--extract: a write failing mid-file (short write, then EFBIG)', () => {
