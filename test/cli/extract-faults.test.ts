@@ -125,6 +125,7 @@ describe('--extract: inputs that cannot be read twice are read once', () => {
     expect(fs.readdirSync(spoolRoot)).toEqual([]);
     expect(fs.readdirSync(dir)).toEqual([]);
   });
+
   it('no directory to copy into (TMPDIR missing): one line, exit 74', async () => {
     const missing = path.join(tmp, 'no-such-tmp');
     const dir = freshDir('spool-missing');
