@@ -12,7 +12,8 @@ import { CaptureInput, readMerged, ReadControl } from './capture-inputs.js';
 import { analyzeFile, fileSummary, newEngine, timeRange } from './analyze-file.js';
 import { analyzeInWorkers, type PolicyArgs, sitePolicyOf } from './analyze-pool.js';
 import { ProgressBar } from './progress.js';
-import { EXIT_INPUT_DAMAGED, EXIT_USAGE, printWarning, UserError } from './errors.js';
+import { EXIT_INPUT_DAMAGED, EXIT_OUTPUT, EXIT_USAGE, printError, printWarning, systemErrorText, UserError } from './errors.js';
+import { stdoutName, writeStdout } from './standard-output.js';
 
 export const FORMATS = ['table', 'json', 'ndjson', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -105,16 +106,22 @@ function mergeWarnings(paths: string[], results: CaptureReadResult[]): string[] 
   return out;
 }
 
-/** Copies standard input to a temporary file, for work that must read it twice (--extract, html). */
-async function spoolStdin(): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scanwatch-stdin-'));
-  const file = path.join(dir, 'stdin.pcap');
+/**
+ * Copies an input that cannot be read twice (standard input, a FIFO, a
+ * process substitution's pipe) to a temporary file, for work that reads it
+ * again (--extract, html). The caller removes `dir`, whether the copy
+ * succeeded or not.
+ */
+async function spool(input: string, dir: string): Promise<string> {
+  const file = path.join(dir, 'input.pcap');
   const out = fs.createWriteStream(file);
+  const source = input === '-' ? process.stdin : fs.createReadStream(input);
+  const name = input === '-' ? 'standard input' : input;
   await new Promise<void>((resolve, reject) => {
-    process.stdin.pipe(out);
+    source.pipe(out);
     out.on('finish', resolve);
-    out.on('error', reject);
-    process.stdin.on('error', reject);
+    out.on('error', (err: Error) => reject(new UserError(`cannot copy ${name} to ${file} to read it twice: ${systemErrorText(err)}`, EXIT_OUTPUT)));
+    source.on('error', (err: Error) => reject(new UserError(`cannot read ${name}: ${systemErrorText(err)}`)));
   });
   return file;
 }
@@ -134,17 +141,27 @@ export async function analyze(opts: AnalyzeOptions): Promise<{ report: Report; e
   }
   const needsSecondPass = opts.extract !== undefined || opts.format === 'html';
   if (opts.extract !== undefined) prepareExtractDir(opts.extract);
-  // Where each file is read from: standard input is spooled when it must be read twice.
+  // Where each file is read from: standard input and what is not a regular
+  // file (a FIFO, a pipe under /dev/fd) are spooled when they must be read twice.
   const readPaths = opts.files.slice();
-  let spooled: string | null = null;
-  if (needsSecondPass && readPaths.includes('-')) {
-    spooled = await spoolStdin();
-    readPaths[readPaths.indexOf('-')] = spooled;
-  }
+  const spoolDirs: string[] = [];
   try {
+    if (needsSecondPass) {
+      for (let i = 0; i < readPaths.length; i++) {
+        if (readPaths[i] !== '-' && sizes[i] !== null) continue;
+        let dir: string;
+        try {
+          dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scanwatch-spool-'));
+        } catch (err) {
+          throw new UserError(`cannot make a directory in ${os.tmpdir()} to copy ${readPaths[i] === '-' ? 'standard input' : readPaths[i]} into: ${systemErrorText(err)}`, EXIT_OUTPUT);
+        }
+        spoolDirs.push(dir);
+        readPaths[i] = await spool(readPaths[i]!, dir);
+      }
+    }
     return await run(opts, policy, readPaths, sizes);
   } finally {
-    if (spooled !== null) fs.rmSync(path.dirname(spooled), { recursive: true, force: true });
+    for (const dir of spoolDirs) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -166,7 +183,9 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
     bar.tick();
   }
 
-  // Ctrl-C: stop reading and report what was read; a second one exits at once.
+  // Ctrl-C: stop reading and report what was read; a second one exits at once
+  // (--extract's partial files are removed on the way out: pcap-extract.ts).
+  // The handler stays through the second pass (--extract, html).
   const onSigint = (): void => {
     if (control.stopped) process.exit(EXIT_INTERRUPTED);
     control.stop();
@@ -213,10 +232,9 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
     }
   } catch (err) {
     bar?.clear();
+    process.off('SIGINT', onSigint);
     if (err instanceof CaptureError) throw new UserError(err.message);
     throw err;
-  } finally {
-    process.off('SIGINT', onSigint);
   }
   builder.warnings.push(...damaged);
   const partial = control.stopped;
@@ -224,15 +242,27 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
   let packets: ScanPacketsResult | null = null;
   const readPathOf = new Map(opts.files.map((f, i) => [f, readPaths[i]!]));
   if (partial && opts.extract !== undefined) builder.warnings.push('--extract skipped: reading was interrupted');
-  if (!partial && (opts.extract !== undefined || opts.format === 'html') && report.detections.length > 0) {
-    packets = await scanPackets(report, readPathOf, { extractDir: opts.extract, samples: opts.format === 'html' }, control);
-    builder.warnings.push(...packets.warnings);
+  try {
+    if (!partial && (opts.extract !== undefined || opts.format === 'html') && report.detections.length > 0) {
+      packets = await scanPackets(report, readPathOf, { extractDir: opts.extract, samples: opts.format === 'html' }, control);
+      builder.warnings.push(...packets.warnings);
+      if (packets.interrupted && opts.extract !== undefined) builder.warnings.push('--extract interrupted: no extract file was kept (partial files removed)');
+      if (packets.interrupted && opts.format === 'html') builder.warnings.push('interrupted while reading again for the plots: they cover the packets read so far');
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
   }
   bar?.clear();
-  writeReport(report, opts.format, packets);
+  const written = await writeStdout(renderReport(report, opts.format, packets));
   for (const w of report.warnings) printWarning(w);
   if (partial) printWarning(`interrupted: the report covers the ${control.packets} packets read so far`);
-  const exitCode = partial ? EXIT_INTERRUPTED : damaged.length > 0 ? EXIT_INPUT_DAMAGED : 0;
+  // What could not be written: one line each, after the warnings, and an exit code of its own.
+  const outputFaults: string[] = [];
+  if (packets?.extractFailure != null) outputFaults.push(packets.extractFailure);
+  if (!written.written && !written.readerClosed) outputFaults.push(`cannot write the report to ${stdoutName()}: ${written.reason}`);
+  for (const f of outputFaults) printError(f);
+  const interrupted = partial || packets?.interrupted === true;
+  const exitCode = outputFaults.length > 0 ? EXIT_OUTPUT : interrupted ? EXIT_INTERRUPTED : damaged.length > 0 ? EXIT_INPUT_DAMAGED : 0;
   // A read of a pipe left waiting would hold the process open: the report is out, so end now.
   if (control.pending) process.exit(exitCode);
   return { report, exitCode };
@@ -246,11 +276,9 @@ export function ndjson(report: Report): string {
   return text;
 }
 
-function writeReport(report: Report, format: Format, packets: ScanPacketsResult | null): void {
-  let text: string;
-  if (format === 'json') text = JSON.stringify(report, null, 2) + '\n';
-  else if (format === 'ndjson') text = ndjson(report);
-  else if (format === 'html') text = renderHtml(report, packets?.samples ?? new Map());
-  else text = renderTable(report);
-  process.stdout.write(text);
+function renderReport(report: Report, format: Format, packets: ScanPacketsResult | null): string {
+  if (format === 'json') return JSON.stringify(report, null, 2) + '\n';
+  if (format === 'ndjson') return ndjson(report);
+  if (format === 'html') return renderHtml(report, packets?.samples ?? new Map());
+  return renderTable(report);
 }

@@ -19,6 +19,24 @@ export const EXIT_INTERNAL = 1;
 export const EXIT_USAGE = 2;
 /** The report is complete for what could be read, but an input was truncated or corrupt. */
 export const EXIT_INPUT_DAMAGED = 3;
+/**
+ * An output could not be written (the report, an --extract file, a spool
+ * file): no space left, an I/O error, a file too large. sysexits.h's
+ * EX_IOERR, "an error occurred while doing I/O on some file".
+ */
+export const EXIT_OUTPUT = 74;
+
+/**
+ * The reason of a failed system call as one lower-case phrase: libuv's
+ * strerror text that Node puts in the message ("ENOSPC: no space left on
+ * device, write" gives "no space left on device"), else the error code.
+ */
+export function systemErrorText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const m = /^[A-Z0-9_]+: ([^,]+)/.exec(String(e?.message ?? ''));
+  if (m !== null) return m[1]!;
+  return e?.code ?? String(e?.message ?? err);
+}
 
 export function printError(message: string): void {
   process.stderr.write(`${journalPriority(3)}scanwatch: error: ${message}\n`);

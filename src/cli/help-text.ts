@@ -16,12 +16,12 @@ export const EXAMPLES: [string, string][] = [
 ];
 
 export const EXIT_CODES: [string, string][] = [
-  ['0', 'done'],
-  ['1', 'an input could not be opened or is not a capture (no report)'],
+  ['0', 'done (also when the reader of standard output stopped early, e.g. a pipe to head)'],
+  ['1', 'an input could not be opened or is not a capture (no report); or an internal error (a bug; SCANWATCH_DEBUG=1 shows the trace)'],
   ['2', 'bad usage (unknown option, bad value)'],
   ['3', 'report complete for what could be read, but an input was truncated or corrupt'],
-  ['70', 'internal error (a bug; SCANWATCH_DEBUG=1 shows the trace)'],
-  ['130', 'interrupted by SIGINT (Ctrl-C): the partial report was printed, marked "partial": true'],
+  ['74', 'an output could not be written (the report, an --extract file: disk full, I/O error); one line on stderr says which and why'],
+  ['130', 'interrupted by SIGINT (Ctrl-C): the report of what was read was printed (marked "partial": true when reading was cut short); no --extract file is left half-written'],
 ];
 
 export const ENVIRONMENT: [string, string][] = [

@@ -7,7 +7,8 @@ import { DEFAULT_BUFFER_BYTES, DEFAULT_SNAPLEN, MAX_SNAPLEN, MIN_SNAPLEN } from 
 import { analyze, AUTO_THREAD_MIB, FORMATS, type Format, MAX_AUTO_THREADS } from './analyze.js';
 import { epilog } from './help-text.js';
 import { listValues } from './list-values.js';
-import { EXIT_INTERNAL, EXIT_USAGE, printError, UserError } from './errors.js';
+import { EXIT_INTERNAL, EXIT_OUTPUT, EXIT_USAGE, printError, UserError } from './errors.js';
+import { stdoutFailed, watchStdoutErrors } from './standard-output.js';
 import { packageVersion } from './version.js';
 import { LOG_SCHEMAS, type LogSchema } from '../report/log-schema.js';
 import { readConfigJson } from './config-file.js';
@@ -20,10 +21,13 @@ import { readConfigJson } from './config-file.js';
 const configSchema =
   process.argv.some((a) => a === '--config' || a.startsWith('--config=')) || process.env.SCANWATCH_CONFIG !== undefined ? await import('./config-schema.js') : null;
 
-// A closed pipe (`scanwatch analyze x | head`) is not an error worth a trace.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(0);
-});
+// A closed pipe (`scanwatch analyze x | head`) ends the output quietly; any
+// other failure to write is one line and EXIT_OUTPUT (standard-output.ts).
+watchStdoutErrors();
+// Standard error is where failures are told; when it fails too (a full disk,
+// a closed pipe) there is nowhere left to tell it, and its 'error' event must
+// not become an uncaught exception that ends the sensor.
+process.stderr.on('error', () => {});
 
 /** Where /metrics is served unless --listen says otherwise: loopback, so nothing is exposed by default. */
 const DEFAULT_LISTEN = '127.0.0.1:9750';
@@ -252,7 +256,8 @@ async function main(rawArgv: string[]): Promise<number> {
 
 main(hideBin(process.argv)).then(
   (code) => {
-    process.exitCode = code;
+    // Output that failed outside the report (--help, completion) was told on stderr.
+    process.exitCode = stdoutFailed() ? EXIT_OUTPUT : code;
   },
   (thrown: unknown) => {
     const err = configError ?? thrown;

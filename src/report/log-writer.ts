@@ -10,8 +10,18 @@
  * which is exactly what must not happen here; fs.write runs in libuv's
  * thread pool, so a blocked write blocks one pool thread, not the sensor.
  * One write is in flight at a time.
+ *
+ * A failed write (ENOSPC, EIO, a closed reader's EPIPE) costs the lines of
+ * that write, counted in linesDropped, never the process: it is said once
+ * on stderr per kind of failure (a disk that stays full would otherwise
+ * say it for every line). A full disk or an I/O error may pass, so later
+ * lines are tried again; a closed reader never comes back (EPIPE, EBADF),
+ * so everything after it is dropped without trying. A write cut short by
+ * a failure leaves a torn line: the next write starts with a newline, so
+ * that a line-by-line reader sees one bad line, not two glued together.
  */
 import fs from 'node:fs';
+import { printWarning, systemErrorText } from '../cli/errors.js';
 
 /** Default bound of queued log text: 4 MiB (several thousand detection lines). */
 export const DEFAULT_LOG_QUEUE_BYTES = 4 * 1024 * 1024;
@@ -23,6 +33,15 @@ const countLines = (s: string): number => {
   for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
   return n === 0 ? 1 : n;
 };
+
+const NEWLINE = 0x0a;
+
+/** Whole lines in buf[from, to). */
+function newlinesIn(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(NEWLINE, from); i >= 0 && i < to; i = buf.indexOf(NEWLINE, i + 1)) n++;
+  return n;
+}
 
 export class BoundedLogWriter {
   /** Lines that did not fit in the queue, or were lost to a closed descriptor. */
@@ -36,11 +55,19 @@ export class BoundedLogWriter {
   private inFlightLines = 0;
   private closed = false;
   private readonly idleWaiters: (() => void)[] = [];
+  /** The output ends inside a line (a write failed part-way). */
+  private torn = false;
+  /** Bytes of the in-flight chunk that only end a torn line (0 or 1). */
+  private inFlightPrefix = 0;
+  /** Kinds of failure (error codes) already told. */
+  private readonly told = new Set<string>();
 
   constructor(
     private readonly fd: number = 1,
     /** Bound on queued text, in UTF-16 code units (about bytes for JSON lines). */
     readonly maxQueued: number = DEFAULT_LOG_QUEUE_BYTES,
+    /** Where a failure is told, once per kind: a warning line on stderr. */
+    private readonly tell: (message: string) => void = printWarning,
   ) {
     // Node opens a pipe, FIFO or socket stdout through libuv, which makes the
     // descriptor non-blocking: a full pipe then answers EAGAIN (retried
@@ -101,22 +128,41 @@ export class BoundedLogWriter {
     this.inFlightLines = this.queue.length;
     this.queue = [];
     this.queuedChars = 0;
-    this.inFlight = Buffer.from(text, 'utf8');
+    this.inFlightPrefix = this.torn ? 1 : 0;
+    this.inFlight = Buffer.from(this.torn ? `\n${text}` : text, 'utf8');
     this.writeFrom(0);
+  }
+
+  /** A write failed after `offset` bytes of the chunk were written: count what was lost, say so once. */
+  private failed(err: NodeJS.ErrnoException, offset: number): void {
+    const buf = this.inFlight!;
+    if (offset > 0) this.torn = buf[offset - 1] !== NEWLINE;
+    // The prefix newline only ends the torn line, counted as dropped when it tore.
+    const whole = offset > this.inFlightPrefix ? newlinesIn(buf, this.inFlightPrefix, offset) : 0;
+    this.linesWritten += whole;
+    this.linesDropped += this.inFlightLines - whole;
+    this.inFlightLines = 0;
+    const code = err.code ?? 'EIO';
+    if (!this.told.has(code)) {
+      this.told.add(code);
+      const where = this.fd === 1 ? 'standard output' : `descriptor ${this.fd}`;
+      this.tell(`log lines cannot be written to ${where}: ${systemErrorText(err)}; they are dropped and counted (scanwatch_log_lines_dropped_total)`);
+    }
   }
 
   private writeFrom(offset: number): void {
     const buf = this.inFlight!;
-    fs.write(this.fd, buf, offset, buf.length - offset, null, (err, n) => {
+    fs.write(this.fd, buf, offset, buf.length - offset, null, (error, n) => {
       if (this.closed) return;
+      // A write that takes nothing would be retried forever.
+      const err = error ?? (n === 0 ? Object.assign(new Error('EIO: write took no bytes, write'), { code: 'EIO' }) : null);
       if (err) {
         if (err.code === 'EAGAIN') {
           setTimeout(() => this.writeFrom(offset), RETRY_MS).unref?.();
           return;
         }
-        // EPIPE, EBADF, ...: nobody will ever read these lines.
-        this.linesDropped += this.inFlightLines;
-        this.inFlightLines = 0;
+        this.failed(err, offset);
+        // A closed reader or descriptor: nobody will ever read these lines.
         if (err.code === 'EPIPE' || err.code === 'EBADF') {
           this.abandon();
           for (const w of this.idleWaiters.splice(0)) w();
@@ -131,6 +177,7 @@ export class BoundedLogWriter {
       }
       this.linesWritten += this.inFlightLines;
       this.inFlightLines = 0;
+      this.torn = false;
       this.next();
     });
   }

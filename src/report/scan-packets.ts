@@ -10,7 +10,6 @@
  * (to the scanner, within the 10 s flow timeout after the last probe: the
  * engine's own limit for tying a reply to a probe).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { Decoder } from '../decode/decoder.js';
 import { L3, Proto, TcpFlag } from '../decode/packet.js';
@@ -19,6 +18,7 @@ import { isKernelSyn } from '../rules/fingerprint.js';
 import type { PacketSink } from '../capture/types.js';
 import { CaptureInput, readMerged, readOne, type ReadControl } from '../cli/capture-inputs.js';
 import type { DetectionReport, Report } from './report.js';
+import { ExtractFiles, type PcapWriter } from './pcap-extract.js';
 
 /** Seconds after a scan's last probe during which answers are still its own (the flow timeout). */
 const ANSWER_WINDOW_S = 10;
@@ -28,9 +28,6 @@ export const SAMPLE_CAPACITY = 2000;
 const WRITER_FLUSH_BYTES = 64 * 1024;
 /** All extract buffers together; past this every buffer is written out. */
 const TOTAL_BUFFER_BYTES = 8 * 1024 * 1024;
-/** pcap with nanosecond timestamps (libpcap's 0xa1b23c4d magic): no time is rounded. */
-const PCAP_NSEC_MAGIC = 0xa1b23c4d;
-const SNAPLEN = 262144;
 
 /**
  * A bounded, evenly spread sample of a scan's probes: every probe until the
@@ -79,55 +76,10 @@ export interface ScanPacketsResult {
   /** Extract files written, by detection id. */
   files: Map<number, { path: string; packets: number }>;
   warnings: string[];
-}
-
-/** Buffered pcap output of one scan; opened, appended and closed per flush (one open file at a time). */
-class PcapWriter {
-  private chunks: Buffer[] = [];
-  private pending = 0;
-  packets = 0;
-  linkType = -1;
-  otherLink = 0;
-
-  constructor(readonly file: string) {}
-
-  add(linkType: number, data: Buffer, off: number, cap: number, wire: number, sec: number, nsec: number): number {
-    if (this.linkType < 0) {
-      this.linkType = linkType;
-      const h = Buffer.alloc(24);
-      h.writeUInt32LE(PCAP_NSEC_MAGIC, 0);
-      h.writeUInt16LE(2, 4);
-      h.writeUInt16LE(4, 6);
-      h.writeUInt32LE(SNAPLEN, 16);
-      h.writeUInt32LE(linkType, 20);
-      fs.writeFileSync(this.file, h);
-    } else if (linkType !== this.linkType) {
-      // A pcap file has one link type; frames of another are counted and left out.
-      this.otherLink++;
-      return 0;
-    }
-    const rec = Buffer.allocUnsafe(16 + cap);
-    rec.writeUInt32LE(sec >>> 0, 0);
-    rec.writeUInt32LE(nsec >>> 0, 4);
-    rec.writeUInt32LE(cap, 8);
-    rec.writeUInt32LE(Math.max(wire, cap), 12);
-    data.copy(rec, 16, off, off + cap);
-    this.chunks.push(rec);
-    this.pending += rec.length;
-    this.packets++;
-    return rec.length;
-  }
-
-  get buffered(): number {
-    return this.pending;
-  }
-
-  flush(): void {
-    if (this.pending === 0) return;
-    fs.appendFileSync(this.file, Buffer.concat(this.chunks, this.pending));
-    this.chunks = [];
-    this.pending = 0;
-  }
+  /** --extract could not write a file: none of its partial files is left; one line saying why. */
+  extractFailure: string | null;
+  /** Reading was stopped (SIGINT) before the end: no extract file was kept, the plots cover what was read. */
+  interrupted: boolean;
 }
 
 const TCP_TYPES = new Set(['tcp-syn', 'tcp-connect', 'tcp-fin', 'tcp-null', 'tcp-xmas', 'tcp-ack', 'tcp-maimon']);
@@ -221,6 +173,8 @@ class PassSink implements PacketSink {
   constructor(
     matches: ScanMatch[],
     private readonly writers: PcapWriter[],
+    private readonly extract: ExtractFiles | null,
+    private readonly onExtractFailure: () => void,
   ) {
     for (const m of matches) {
       const key = addressKey(m.d.src);
@@ -287,6 +241,7 @@ class PassSink implements PacketSink {
       for (const x of this.writers) x.flush();
       this.totalBuffered = 0;
     }
+    if (this.extract?.failure != null) this.onExtractFailure();
   }
 }
 
@@ -305,50 +260,66 @@ export async function scanPackets(
   opts: { extractDir?: string; samples: boolean },
   control: ReadControl,
 ): Promise<ScanPacketsResult> {
+  const extract = opts.extractDir === undefined ? null : new ExtractFiles(opts.extractDir);
   const matches = report.detections.map((d) => {
     const m = new ScanMatch(d);
     if (opts.samples) m.sample = new ProbeSample();
-    if (opts.extractDir !== undefined) m.writer = new PcapWriter(path.join(opts.extractDir, extractName(d)));
+    if (extract !== null) m.writer = extract.writer(extractName(d));
     return m;
   });
   const writers = matches.flatMap((m) => (m.writer === null ? [] : [m.writer]));
+  // Nothing left to do once the extract failed and no plot needs the packets: stop reading.
+  const onExtractFailure = opts.samples ? () => {} : () => control.stop();
   const files = report.files.map((f) => f.path);
-  if (report.merged) {
-    const inputs = files.map((f) => CaptureInput.open(readPathOf.get(f) ?? f));
-    try {
-      const sink = new PassSink(matches, writers);
-      await readMerged(inputs, sink, control);
-    } finally {
-      for (const i of inputs) i.close();
-    }
-  } else {
-    for (const f of files) {
-      const mine = matches.filter((m) => m.d.file === f);
-      if (mine.length === 0) continue;
-      const input = CaptureInput.open(readPathOf.get(f) ?? f);
+  try {
+    if (report.merged) {
+      const inputs = files.map((f) => CaptureInput.open(readPathOf.get(f) ?? f));
       try {
-        await readOne(input, new PassSink(mine, writers), control);
+        const sink = new PassSink(matches, writers, extract, onExtractFailure);
+        await readMerged(inputs, sink, control);
       } finally {
-        input.close();
+        for (const i of inputs) i.close();
+      }
+    } else {
+      for (const f of files) {
+        if (control.stopped) break;
+        const mine = matches.filter((m) => m.d.file === f);
+        if (mine.length === 0) continue;
+        const input = CaptureInput.open(readPathOf.get(f) ?? f);
+        try {
+          await readOne(input, new PassSink(mine, writers, extract, onExtractFailure), control);
+        } finally {
+          input.close();
+        }
       }
     }
+  } catch (err) {
+    extract?.discard();
+    throw err;
   }
-  const result: ScanPacketsResult = { samples: new Map(), files: new Map(), warnings: [] };
+  const interrupted = control.stopped && extract?.failure == null;
+  if (interrupted) extract?.discard();
+  else extract?.commit();
+  const result: ScanPacketsResult = { samples: new Map(), files: new Map(), warnings: [], extractFailure: null, interrupted };
+  if (extract !== null && extract.failure !== null) {
+    const kept = extract.committed.length;
+    result.extractFailure =
+      `cannot write --extract ${path.join(extract.dir, extract.failure.name)}: ${extract.failure.reason}` +
+      (kept === 0 ? '; no extract file was kept (partial files removed)' : `; ${kept} complete extract files kept, partial files removed`);
+  }
   for (const m of matches) {
     if (m.sample !== null) {
       const hosts = m.hosts === null ? [] : [...m.hosts.keys()];
       result.samples.set(m.d.id, { t: m.sample.t, v: m.sample.v, hosts, probesSeen: m.sample.seen });
     }
-    if (m.writer !== null) {
-      m.writer.flush();
-      if (m.writer.packets === 0) {
-        result.warnings.push(`--extract: no packets found again for scan ${m.d.id} (${m.d.src} ${m.d.type})`);
-      }
-      if (m.writer.otherLink > 0) {
-        result.warnings.push(`--extract: ${extractName(m.d)}: ${m.writer.otherLink} frames of another link type left out (a pcap file has one)`);
-      }
-      result.files.set(m.d.id, { path: m.writer.file, packets: m.writer.packets });
+    if (m.writer === null || interrupted || extract!.failure !== null) continue;
+    if (m.writer.packets === 0) {
+      result.warnings.push(`--extract: no packets found again for scan ${m.d.id} (${m.d.src} ${m.d.type})`);
     }
+    if (m.writer.otherLink > 0) {
+      result.warnings.push(`--extract: ${extractName(m.d)}: ${m.writer.otherLink} frames of another link type left out (a pcap file has one)`);
+    }
+    result.files.set(m.d.id, { path: m.writer.file, packets: m.writer.packets });
   }
   return result;
 }
