@@ -16,7 +16,7 @@ export function registerLogMetrics(registry: Registry, log: LogCounters): void {
   let shownWritten = 0;
   new Counter({
     name: 'scanwatch_log_lines_dropped_total',
-    help: 'Log lines (detections, lifecycle) dropped because stdout did not take them fast enough; the packet path never waits for the log',
+    help: 'Log lines (detections, lifecycle) dropped: stdout did not take them fast enough, or a write failed (a full disk, a closed reader); the packet path never waits for the log',
     registers: [registry],
     collect() {
       this.inc(log.linesDropped - shownDropped);

@@ -14,13 +14,22 @@ import { BoundedLogWriter } from '../../src/report/log-writer.js';
 import { createLogger } from '../../src/report/detection-log.js';
 
 const open: number[] = [];
+const dirs: string[] = [];
 afterEach(() => {
   for (const fd of open.splice(0)) fs.closeSync(fd);
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** A scratch directory, removed after the test. */
+function scratch(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scanwatch-log-'));
+  dirs.push(dir);
+  return dir;
+}
 
 /** A FIFO opened read-write: writes fill its 64 KiB and then block, nobody reads. */
 function stuckPipe(nonBlocking = false): { fd: number; fifo: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scanwatch-log-'));
+  const dir = scratch();
   const fifo = path.join(dir, 'stdout.fifo');
   expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
   const fd = fs.openSync(fifo, fs.constants.O_RDWR | (nonBlocking ? fs.constants.O_NONBLOCK : 0));
@@ -76,7 +85,7 @@ describe('BoundedLogWriter', () => {
   }
 
   it('writes every line, in order, when the reader keeps up', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scanwatch-log-'));
+    const dir = scratch();
     const file = path.join(dir, 'out.log');
     const fd = fs.openSync(file, 'w');
     open.push(fd);
@@ -110,7 +119,7 @@ describe('BoundedLogWriter', () => {
   });
 
   it('the sensor logger (JSON and pretty) writes through it', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scanwatch-log-'));
+    const dir = scratch();
     for (const format of ['json', 'pretty'] as const) {
       const file = path.join(dir, `${format}.log`);
       const fd = fs.openSync(file, 'w');
