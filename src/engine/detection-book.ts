@@ -37,14 +37,17 @@ export class DetectionBook {
   onEnded: (d: Detection) => void = () => {};
 
   /**
-   * Opens a detection on a technique state; null when the bound is reached.
-   * `dropped` counts detections not kept (each scan once per window), not
-   * verdicts: the state is marked and not judged again in its window.
-   * `merged` may fold it into a scan already reported (decoys, distributed
-   * scans): it is then not reported on its own.
+   * Opens a detection on a technique state; null when it is not kept.
+   * At the bound (--max-detections) a newcomer takes the place of a weaker
+   * detection (see makeRoom), or is dropped: `dropped` counts scans not
+   * kept, each once per window, not verdicts. A dropped state is judged
+   * again as it grows, so a real scan behind a flood of weak ones gets in
+   * once its evidence outweighs theirs. `merged` may fold it into a scan
+   * already reported (decoys, distributed scans): it is then not reported
+   * on its own and takes no place.
    */
   open(src: string, tenant: number, technique: number, st: TechniqueState<Detection>, now: number, reason: DetectionReason, merged?: (d: Detection) => boolean): Detection | null {
-    if (this.detections.length >= this.maxDetections) {
+    if (this.detections.length >= this.maxDetections && !this.makeRoom(stateEvidence(st))) {
       if (!st.detectionDropped) {
         st.detectionDropped = true;
         this.dropped++;
@@ -64,7 +67,7 @@ export class DetectionBook {
 
   /**
    * Opens a detection that reads its figures from elsewhere (long-horizon,
-   * distributed); null when the bound is reached. The provider is in place
+   * distributed); null when it is not kept. The provider is in place
    * before the detection is listed or announced: a listener (the live
    * sensor's scan_started line) reads its figures at once.
    */
@@ -77,17 +80,69 @@ export class DetectionBook {
     reason: DetectionReason,
     provider: (d: Detection) => DetectionFigures,
   ): Detection | null {
-    if (this.detections.length >= this.maxDetections) {
+    const d = new Detection(this.nextId, src, technique, null, now, probes, reason);
+    d.provider = () => provider(d);
+    if (this.detections.length >= this.maxDetections && !this.makeRoom(evidence(d))) {
       this.dropped++;
       return null;
     }
-    const d = new Detection(this.nextId++, src, technique, null, now, probes, reason);
+    this.nextId++;
     d.tenant = formatTenant(this.tenants.tenantAt(tenant));
-    d.provider = () => provider(d);
     this.detections.push(d);
     this.active.add(d);
     this.onDetection('start', d);
     return d;
+  }
+
+  /** Detections taken out of the book to make room for stronger ones (each also counted in `dropped`). */
+  evicted = 0;
+  /** xorshift32 state for sampling the book (see makeRoom); any non-zero start. */
+  private rng = 0x2545f491;
+
+  /**
+   * At the bound, frees a place for a detection of evidence `score`: among
+   * a random sample of the book (Redis's approximated LRU does the same to
+   * avoid a sorted index), the detection with the least evidence is taken
+   * out if it has less than the newcomer. A flood of one-probe or spoofed
+   * scans fills the book with the weakest evidence there is, so any real
+   * scan finds one of them in its sample; a book of strong scans keeps
+   * them. The evicted detection ends (its last line says `evicted`), is
+   * counted as dropped, and its source may come back with more evidence.
+   */
+  private makeRoom(score: number): boolean {
+    const list = this.detections;
+    if (list.length === 0) return false;
+    let weakest = -1;
+    let weakestScore = score;
+    for (let k = 0; k < EVICTION_SAMPLES; k++) {
+      let x = this.rng;
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      this.rng = x;
+      const i = (x >>> 0) % list.length;
+      const e = evidence(list[i]!);
+      if (e < weakestScore) {
+        weakestScore = e;
+        weakest = i;
+      }
+    }
+    if (weakest < 0) return false;
+    const d = list[weakest]!;
+    list.splice(weakest, 1);
+    this.evicted++;
+    this.dropped++;
+    d.evicted = true;
+    const st = d.live;
+    if (d.ended) return true; // offline: an ended scan leaves the report
+    d.ended = true;
+    this.onEnded(d);
+    this.active.delete(d);
+    this.onDetection('end', d);
+    // The state keeps its counts: its source is judged again as it grows.
+    d.detach();
+    if (st !== null) st.detectionDropped = true;
+    return true;
   }
 
   /** A reported detection turned out to be part of another (a distributed scan): it leaves the report. */
@@ -168,4 +223,24 @@ function endAfter(d: Detection, quietFor: number, cap: number): number {
   if (gaps < 1) return quietFor;
   const meanGap = (d.lastSeen - d.firstSeen) / gaps;
   return Math.min(cap, Math.max(quietFor, 4 * meanGap));
+}
+
+/** Detections sampled when the book is full (see DetectionBook.makeRoom). */
+const EVICTION_SAMPLES = 16;
+
+/**
+ * Above any count of probes: a source that gave evidence a blind spoofer
+ * cannot (source_verified) outranks every unverified one.
+ */
+const VERIFIED = 2 ** 30;
+
+/** What a detection rests on: distinct (host, port) pairs probed, verified sources first. */
+function evidence(d: Detection): number {
+  if (d.live !== null) return stateEvidence(d.live);
+  const f = d.final ?? d.ownFigures();
+  return f.pairs + (f.sourceVerified ? VERIFIED : 0);
+}
+
+function stateEvidence(st: TechniqueState<Detection>): number {
+  return st.pairCount + (st.halfOpen + st.handshakes > 0 ? VERIFIED : 0);
 }

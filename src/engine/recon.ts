@@ -162,7 +162,7 @@ export class Recon {
     const tslot = this.targets.find(targetKey(host, tech, rec.isV6, keyTenant(rec.key)));
     if (tslot >= 0) {
       const group = this.targetDetections[tslot];
-      if (group !== null && group !== undefined && this.targets.hasMember(tslot, rec.key)) {
+      if (group !== null && group !== undefined && !group.evicted && this.targets.hasMember(tslot, rec.key)) {
         d.absorbedBy = group;
         return group;
       }
@@ -236,7 +236,7 @@ export class Recon {
   private join(slot: number, st: TechniqueState, host: number): void {
     const group = this.targetDetections[slot];
     const own = st.detection;
-    if (group === null || group === undefined || own === null || own === group || own.absorbedBy !== null) return;
+    if (group === null || group === undefined || group.evicted || own === null || own === group || own.absorbedBy !== null) return;
     if (st.firstContactHost !== host) return; // reported for scanning something else first
     this.host.absorb(own, group);
   }

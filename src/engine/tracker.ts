@@ -574,8 +574,6 @@ export class SourceTracker {
 
   /** Runs the verdict and, when it finds a scan, opens a detection in the book. */
   private evaluate(rec: Record, st: State, tech: number, now: number): void {
-    // Already found and dropped for the detection bound in this window.
-    if (st.detectionDropped) return;
     const reason = evaluate(this.params, tech, st, isConfirmedScanner(rec, tech)) ?? (this.recon.isRateSweep(rec, st, tech) ? 'sweep-rate' : null);
     // A decoy copy or a part of a distributed scan is reported with the scan it belongs to.
     if (reason !== null) this.book.open(recordText(rec), keyTenant(rec.key), tech, st, now, reason, (d) => this.recon.place(d, rec, st, tech) !== null);

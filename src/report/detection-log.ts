@@ -145,6 +145,8 @@ export class DetectionLog {
     const f = this.fields(d);
     const into = d.absorbedBy === null ? undefined : this.scanIds.get(d.absorbedBy);
     if (into !== undefined) f.merged_into = into;
+    // Taken out at --max-detections for a scan with more evidence; its source may be reported again.
+    if (d.evicted) f.evicted = true;
     this.counts.scan_ended++;
     this.log.info({ event: 'scan_ended', ...f }, 'scan ended');
     return f;

@@ -145,6 +145,8 @@ export class Detection implements DetectionLink {
   /** Key of this detection in the engine's decoy index, when it leads one. */
   decoyKey: string | null = null;
   ended = false;
+  /** Taken out of the book at --max-detections to make room for a detection with more evidence. */
+  evicted = false;
   /** Probes at the last progress report (live mode reports growth at bounded intervals). */
   reportedProbes = 0;
   reportedAt = 0;

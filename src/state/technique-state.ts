@@ -77,9 +77,9 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
   /** New-host rate and probe shapes for the sweep-rate test (rules/sweep-rate.ts); made on first use, pooled. */
   sweepRate: SweepRateState | null = null;
   /**
-   * The verdict found a scan in this window but the detection bound
-   * (--max-detections) was reached: it was counted once as dropped, and is
-   * not judged again until the window restarts.
+   * The verdict found a scan in this window but it was not kept (the
+   * detection bound was reached, or it was evicted for a stronger one): it
+   * was counted once as dropped, and is judged again as it grows.
    */
   detectionDropped = false;
 
