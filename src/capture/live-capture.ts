@@ -128,6 +128,12 @@ export interface LiveCapture {
   readonly truncated: number;
   /** Calls from the binding (batches of packets). */
   readonly batches: number;
+  /**
+   * The most the rules have run behind the wire since the last call:
+   * seconds from a batch's last frame's kernel timestamp to the end of its
+   * processing. A sensor that keeps up stays near the ring's block timeout.
+   */
+  takeMaxLag(): number;
   /** Reads pcap_stats now; the last good reading if libpcap cannot tell (device gone). */
   counters(): CaptureCounters;
   /** Counted up to stop() (the last reading after it). */
@@ -160,12 +166,16 @@ export function explainOpenError(iface: string, message: string): string {
   return `cannot capture on ${iface}: ${m}`;
 }
 
-/** Counts frames cut by the snapshot length, then hands them on. */
+/** Counts frames cut by the snapshot length and keeps the last frame's time, then hands them on. */
 class TruncationCounter implements PacketSink {
   truncated = 0;
+  lastSec = 0;
+  lastNsec = 0;
   constructor(private readonly sink: PacketSink) {}
   onPacket(linkType: number, data: Buffer, offset: number, capLen: number, wireLen: number, tsSec: number, tsNsec: number): void {
     if (capLen < wireLen) this.truncated++;
+    this.lastSec = tsSec;
+    this.lastNsec = tsNsec;
     this.sink.onPacket(linkType, data, offset, capLen, wireLen, tsSec, tsNsec);
   }
 }
@@ -228,7 +238,7 @@ export function startLiveCapture(opts: LiveCaptureOptions, sink: PacketSink): Li
   const parser = new CaptureParser(counting, { bufferSize: Math.max(BATCH_BYTES, 4 * (opened.snaplen + 16)) });
   parser.push(pcapFileHeader(opened.snaplen, linkType));
   const buffer = parser.buffer;
-  const state = { delivered: 0, batches: 0, stopped: false, failed: false };
+  const state = { delivered: 0, batches: 0, stopped: false, failed: false, maxLag: 0 };
   const recv = new Widened();
   const drop = new Widened();
   const ifdrop = new Widened();
@@ -253,6 +263,10 @@ export function startLiveCapture(opts: LiveCaptureOptions, sink: PacketSink): Li
       state.batches++;
       state.delivered += packets;
       parser.commit(bytes);
+      if (packets > 0) {
+        const lag = Date.now() / 1000 - (counting.lastSec + counting.lastNsec * 1e-9);
+        if (lag > state.maxLag) state.maxLag = lag;
+      }
       if (TEST_DELAY_US_PER_PACKET > 0) {
         const until = performance.now() + (TEST_DELAY_US_PER_PACKET * packets) / 1000;
         while (performance.now() < until);
@@ -279,6 +293,11 @@ export function startLiveCapture(opts: LiveCaptureOptions, sink: PacketSink): Li
     },
     get batches() {
       return state.batches;
+    },
+    takeMaxLag() {
+      const lag = state.maxLag;
+      state.maxLag = 0;
+      return lag;
     },
     counters() {
       readStats();

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { BLOCK_TIMEOUT_MS, type LiveCapture, LiveCaptureError, startLiveCapture } from '../capture/live-capture.js';
-import { registerCaptureMetrics } from '../metrics/capture-metrics.js';
+import { registerCaptureLag, registerCaptureMetrics } from '../metrics/capture-metrics.js';
 import { CaptureStatsLog, captureUsage } from './live-capture-stats.js';
 import { Engine } from '../engine/engine.js';
 import { createMetrics } from '../metrics/prometheus.js';
@@ -224,6 +224,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
   if (capture.warning !== null) log.warn({ event: 'capture_warning', interface: opts.interface, warning: capture.warning }, capture.warning);
   const live = capture;
   registerCaptureMetrics(metrics.registry, opts.interface, () => live.counters());
+  registerCaptureLag(metrics.registry, opts.interface, () => live.takeMaxLag());
 
   const captureStats = new CaptureStatsLog(log, live, () => engine.packets);
 

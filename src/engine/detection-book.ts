@@ -33,6 +33,12 @@ export class DetectionBook {
     private readonly tenants: TenantTable,
   ) {}
 
+  /** A tenant index as reports name it: null for none, "overflow" for tenants that shared the last index. */
+  private tenantLabel(index: number): string | null {
+    const t = this.tenants.tenantAt(index);
+    return t < 0 ? 'overflow' : formatTenant(t);
+  }
+
   /** Called when a detection ends (the recon tiers forget it as a decoy leader). */
   onEnded: (d: Detection) => void = () => {};
 
@@ -55,7 +61,7 @@ export class DetectionBook {
       return null;
     }
     const d = new Detection(this.nextId++, src, technique, st, now, st.probes, reason);
-    d.tenant = formatTenant(this.tenants.tenantAt(tenant));
+    d.tenant = this.tenantLabel(tenant);
     st.detection = d;
     st.detectedAfterProbes = st.probes;
     if (merged !== undefined && merged(d)) return d;
@@ -87,7 +93,7 @@ export class DetectionBook {
       return null;
     }
     this.nextId++;
-    d.tenant = formatTenant(this.tenants.tenantAt(tenant));
+    d.tenant = this.tenantLabel(tenant);
     this.detections.push(d);
     this.active.add(d);
     this.onDetection('start', d);

@@ -55,7 +55,7 @@ export class Engine implements PacketSink {
   readonly book: DetectionBook;
   readonly tracker: SourceTracker;
   /** Tenants (VLAN, VNI...) seen, as small indices for the table keys. */
-  readonly tenants = new TenantTable();
+  readonly tenants: TenantTable;
   /** Sweep-rate, long-horizon and many-source tiers (issue 8 items 3, 4, 6). */
   readonly recon: Recon;
   /** The key of this engine's hash tables (config.hashSeed, or random). */
@@ -88,6 +88,7 @@ export class Engine implements PacketSink {
     this.probation = new Probation(Math.max(1, config.probationCapacity), this.hashSeed);
     this.sources = new SourceTable<Detection>(Math.max(1, config.sourceCapacity), this.budget, this.hashSeed);
     this.flows = new FlowTable(config.flowCapacity, config.flowTimeout, this.hashSeed);
+    this.tenants = new TenantTable(undefined, config.window);
     this.book = new DetectionBook(config.maxDetections, this.tenants);
     this.tracker = new SourceTracker(config, this.probation, this.sources, this.flows, this.book, this.probes);
     this.tcp = new TcpClassifier(this.flows, this.tracker, this.captureLoss, this.segments);
@@ -217,7 +218,7 @@ export class Engine implements PacketSink {
     }
     if (!this.decoder.decode(linkType, data, offset, capLen, now)) return;
     const p = this.decoder.packet;
-    const tenant = p.tenant === 0 ? 0 : this.tenants.indexOf(p.tenant);
+    const tenant = p.tenant === 0 ? 0 : this.tenants.indexOf(p.tenant, now);
     if (tenant !== this.tracker.tenant) {
       this.tracker.tenant = tenant;
       this.tracker.tenantBits = tenant << TENANT_SHIFT;

@@ -13,7 +13,8 @@ export const isV6Key = (key: number): boolean => addressKey(key) >= 2 ** 31;
 /**
  * Tenants (state/tenants.ts indices) separate overlapping address spaces:
  * a source key is its address key plus tenant * 2^33 (address keys span
- * [-2^31, 3 * 2^31), 2^33 values), exact in a double for 2^20 tenants;
+ * [-2^31, 3 * 2^31), 2^33 values), exact in a double for 2^20 tenants
+ * (state/tenants.ts hands out 2^15);
  * a flow kind carries the tenant above its protocol and IPv6 bits.
  */
 const TENANT_SPAN = 2 ** 33;

@@ -1,4 +1,4 @@
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CaptureCounters } from '../capture/live-capture.js';
 
 /**
@@ -45,4 +45,23 @@ export function registerCaptureMetrics(registry: Registry, iface: string, read: 
   counter('scanwatch_capture_kernel_drops_total', "Packets the kernel dropped because the capture ring was full (libpcap's ps_drop): the sensor fell behind.", (c) => c.kernelDrops);
   counter('scanwatch_capture_interface_drops_total', "Packets the interface or its driver dropped since the capture began (libpcap's ps_ifdrop).", (c) => c.interfaceDrops);
   counter('scanwatch_capture_received_total', "Packets the kernel passed to the capture, dropped ones included (libpcap's ps_recv).", (c) => c.received);
+}
+
+/**
+ * scanwatch_capture_lag_seconds: the most the rules ran behind the wire
+ * since the previous scrape (a frame's kernel timestamp to the end of its
+ * batch's processing). Near 0.1 s (the ring's block timeout) while the
+ * sensor keeps up; seconds under a flood it cannot keep up with, before
+ * the ring overflows and the kernel starts dropping.
+ */
+export function registerCaptureLag(registry: Registry, iface: string, takeMaxLag: () => number): void {
+  new Gauge({
+    name: 'scanwatch_capture_lag_seconds',
+    help: 'Most seconds the rules ran behind the wire since the previous scrape (kernel timestamp of a frame to the end of its processing).',
+    labelNames: ['interface'],
+    registers: [registry],
+    collect() {
+      this.set({ interface: iface }, Math.max(0, takeMaxLag()));
+    },
+  });
 }

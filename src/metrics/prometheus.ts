@@ -239,6 +239,7 @@ export function createMetrics(engine: Engine, opts: MetricsOptions): SensorMetri
       this.set({ table: 'sources' }, engine.sources.size);
       this.set({ table: 'long_horizon' }, engine.recon.longHorizon.size);
       this.set({ table: 'targets' }, engine.recon.targets.size);
+      this.set({ table: 'tenants' }, engine.tenants.size);
     },
   });
 
@@ -253,6 +254,7 @@ export function createMetrics(engine: Engine, opts: MetricsOptions): SensorMetri
       this.set({ table: 'sources' }, engine.sources.capacity);
       this.set({ table: 'long_horizon' }, engine.recon.longHorizon.capacity);
       this.set({ table: 'targets' }, engine.recon.targets.capacity);
+      this.set({ table: 'tenants' }, engine.tenants.capacity - 2);
     },
   });
 
@@ -267,6 +269,16 @@ export function createMetrics(engine: Engine, opts: MetricsOptions): SensorMetri
       synced.sync('scanwatch_state_evictions_total/sources', this, { table: 'sources' }, engine.sources.evicted);
       synced.sync('scanwatch_state_evictions_total/long_horizon', this, { table: 'long_horizon' }, engine.recon.longHorizon.evicted + engine.recon.longHorizon.expired);
       synced.sync('scanwatch_state_evictions_total/targets', this, { table: 'targets' }, engine.recon.targets.evicted + engine.recon.targets.membersEvicted);
+      synced.sync('scanwatch_state_evictions_total/tenants', this, { table: 'tenants' }, engine.tenants.reclaimed);
+    },
+  });
+
+  new Counter({
+    name: 'scanwatch_tenant_overflow_packets_total',
+    help: 'Packets whose tenant (VLAN, VNI...) found no index of its own because every index was in use: their tenants are analysed together and reported as tenant "overflow".',
+    registers,
+    collect() {
+      synced.sync('scanwatch_tenant_overflow_packets_total', this, {}, engine.tenants.overflow);
     },
   });
 

@@ -100,6 +100,9 @@ export interface Report {
     targets: number;
     target_members: number;
     target_members_refused: number;
+    /** Tenant indices taken back from idle tenants; packets of tenants that found none (reported as tenant "overflow"). */
+    tenants_reclaimed: number;
+    tenant_overflow_packets: number;
   };
   state: {
     probation_capacity: number;
@@ -116,6 +119,8 @@ export interface Report {
     target_capacity: number;
     targets_tracked: number;
     target_bytes: number;
+    tenant_capacity: number;
+    tenants_tracked: number;
   };
   probes: Record<string, number>;
   detections_dropped: number;
@@ -294,6 +299,8 @@ export function summarizeRun(run: EngineRun, policy?: SitePolicy): RunSummary {
       targets: recon.targets.evicted,
       target_members: recon.targets.membersEvicted,
       target_members_refused: recon.targets.membersRefused,
+      tenants_reclaimed: engine.tenants.reclaimed,
+      tenant_overflow_packets: engine.tenants.overflow,
     },
     encapsulation: encapsulationCounts(engine.decoder.encapsulations),
     fragments: fragmentReport(engine),
@@ -312,6 +319,8 @@ export function summarizeRun(run: EngineRun, policy?: SitePolicy): RunSummary {
       target_capacity: recon.targets.capacity,
       targets_tracked: recon.targets.size,
       target_bytes: recon.targets.bytes,
+      tenant_capacity: engine.tenants.capacity - 2,
+      tenants_tracked: engine.tenants.size,
     },
     detectionsDropped: engine.detectionsDropped,
     coverage: {
@@ -356,6 +365,8 @@ export class ReportBuilder {
     targets: 0,
     target_members: 0,
     target_members_refused: 0,
+    tenants_reclaimed: 0,
+    tenant_overflow_packets: 0,
   };
   private readonly encapsulation: Record<string, number> = {};
   private readonly fragments: Record<string, number> = {};
@@ -454,6 +465,8 @@ function emptyState(): Report['state'] {
     target_capacity: 0,
     targets_tracked: 0,
     target_bytes: 0,
+    tenant_capacity: 0,
+    tenants_tracked: 0,
   };
 }
 

@@ -39,3 +39,49 @@ describe('tenants keep overlapping address spaces apart', () => {
     expect(run(frames).detections.map((d) => d.tenant)).toEqual([null]);
   });
 });
+
+/** A scan of `ports` inside QinQ tags (outer `outer`, inner `inner`); closed ports answer RST/ACK in the same tags. */
+function qinqScan(outer: number, inner: number, ports: number[], t0: number): Timed[] {
+  const vlans = [
+    { tpid: 0x88a8, vid: outer },
+    { tpid: 0x8100, vid: inner },
+  ];
+  return ports.flatMap((dport, i) => [
+    { frame: tcp({ src: SCANNER, dst: TARGET, sport: 40000, dport, flags: 'S', window: 1024, options: { mss: 1460 }, vlans }), t: t0 + i * 0.01 },
+    { frame: tcp({ src: TARGET, dst: SCANNER, sport: dport, dport: 40000, flags: 'RA', ack: 1, vlans }), t: t0 + i * 0.01 + 0.001 },
+  ]);
+}
+
+/** One forged frame in each of `n` distinct QinQ tag pairs (a tenant flood). */
+function tenantFlood(n: number, t0: number): Timed[] {
+  const out: Timed[] = [];
+  for (let k = 0; k < n; k++) {
+    const vlans = [
+      { tpid: 0x88a8, vid: 100 + (k >> 12) },
+      { tpid: 0x8100, vid: k & 0xfff },
+    ];
+    out.push({ frame: tcp({ src: '198.19.0.9', dst: TARGET, sport: 1234, dport: 80, flags: 'A', window: 512, vlans }), t: t0 + k * 0.00001 });
+  }
+  return out;
+}
+
+describe('the tenant table ages and reports its overflow', () => {
+  it('40,000 forged QinQ tag pairs fill it: two customers then share the key, and their scan says tenant "overflow", not null', () => {
+    const frames = [...tenantFlood(40_000, T0), ...qinqScan(7, 10, range(1, 30), T0 + 2), ...qinqScan(7, 20, range(31, 60), T0 + 2.005)].sort((a, b) => a.t - b.t);
+    const { engine, detections } = run(frames);
+    expect(engine.tenants.size).toBe(engine.tenants.capacity - 2);
+    expect(engine.tenants.overflow).toBeGreaterThan(40_000 - engine.tenants.capacity);
+    expect(detections.map((d) => d.tenant)).toEqual(['overflow']);
+  });
+
+  it('once the flood has been idle for the window, new tenants take its indices and are kept apart again', () => {
+    const later = T0 + 2 + 901;
+    const frames = [...tenantFlood(40_000, T0), ...qinqScan(7, 10, range(1, 30), later), ...qinqScan(7, 20, range(31, 60), later + 0.005)].sort((a, b) => a.t - b.t);
+    const { engine, detections } = run(frames);
+    expect(engine.tenants.reclaimed).toBeGreaterThanOrEqual(2);
+    expect(detections.map((d) => [d.tenant, d.ports]).sort()).toEqual([
+      ['vlan:7.10', 30],
+      ['vlan:7.20', 30],
+    ]);
+  });
+});

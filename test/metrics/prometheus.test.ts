@@ -105,7 +105,7 @@ describe('metrics of a real capture (nmap -sS of 1000 ports)', () => {
   it('reports the state tables, capture-loss sample, clock, budget and build', async () => {
     const { samples } = await scrape(server);
     const tables = { flows: engine.flows, probation: engine.probation, sources: engine.sources, long_horizon: engine.recon.longHorizon, targets: engine.recon.targets };
-    expect(series(samples, 'scanwatch_state_entries').map((s) => s.labels.table).sort()).toEqual(['flows', 'long_horizon', 'probation', 'sources', 'targets']);
+    expect(series(samples, 'scanwatch_state_entries').map((s) => s.labels.table).sort()).toEqual(['flows', 'long_horizon', 'probation', 'sources', 'targets', 'tenants']);
     for (const [table, t] of Object.entries(tables)) {
       expect(value(samples, 'scanwatch_state_entries', { table })).toBe(t.size);
       expect(value(samples, 'scanwatch_state_capacity', { table })).toBe(t.capacity);
@@ -167,7 +167,7 @@ describe('metrics of a real capture (nmap -sS of 1000 ports)', () => {
   it('passes promtool check metrics (scanwatch_ metrics) with no finding', async () => {
     const { text } = await scrape(server);
     const ours = linesOf(text, 'scanwatch_');
-    expect(ours.split('\n').filter((l) => l.startsWith('# HELP')).length).toBe(20);
+    expect(ours.split('\n').filter((l) => l.startsWith('# HELP')).length).toBe(21);
     const r = promtool(['check', 'metrics'], ours);
     expect(r.output, r.output).toBe('');
     expect(r.status, r.output).toBe(0);
