@@ -3,12 +3,18 @@
 /**
  * A signed 32-bit key for hash tables from the 16 bytes of an IPv6
  * address: MurmurHash3's x86_32 block step over the four 32-bit words and
- * its finaliser (Appleby, public domain; written here). Four multiply
- * chains instead of FNV-1a's sixteen byte steps: it runs twice for every
- * IPv6 packet.
+ * its finaliser (Appleby, public domain; written here), seeded with `key`.
+ * Four multiply chains instead of FNV-1a's sixteen byte steps: it runs
+ * twice for every IPv6 packet.
+ *
+ * The key is the engine's random table key (Engine.hashSeed): the hash is
+ * an IPv6 source's identity in every table, so with a fixed key anyone
+ * could compute an address that collides with a victim's and have their
+ * scan reported under the victim's name. Keyed, the attacker cannot
+ * compute collisions without the key, which never leaves the process.
  */
-export function hashIpv6(buf: Buffer, off: number): number {
-  let h = 0x2f0f3a5b;
+export function hashIpv6(buf: Buffer, off: number, key: number): number {
+  let h = key | 0;
   for (let i = off; i < off + 16; i += 4) {
     let k = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
     k = Math.imul(k, 0xcc9e2d51);

@@ -17,6 +17,8 @@ export interface DecoderOptions {
   /** UDP destination ports decoded as Geneve (default [6081]; --geneve-port). */
   genevePorts?: readonly number[];
   reassembly?: ReassemblyOptions;
+  /** Key of the IPv6 address hash (address.ts hashIpv6): the engine's random table key. */
+  ipv6HashKey?: number;
 }
 
 function samePorts(a: readonly number[] | undefined, dflt: number): boolean {
@@ -80,7 +82,11 @@ export class Decoder {
 
   private readonly layers: readonly LayerFn[] = LAYERS;
 
+  /** Key of the IPv6 address hash (see DecoderOptions). */
+  readonly ipv6HashKey: number;
+
   constructor(options: DecoderOptions = {}) {
+    this.ipv6HashKey = options.ipv6HashKey ?? 0;
     this.udpPorts =
       samePorts(options.vxlanPorts, VXLAN_PORT) && samePorts(options.genevePorts, GENEVE_PORT)
         ? DEFAULT_TABLES.udpPorts

@@ -41,7 +41,7 @@ export class IcmpClassifier {
     } else if (t === 135 && p.ndTargetOff >= 0 && p.dstMulticast && !unspecifiedV6Source(p)) {
       // Neighbour solicitation to a solicited-node group: IPv6's ARP who-has
       // (RFC 4861 section 7.2.2). Unicast ones are reachability checks.
-      this.tracker.probe(p, now, Technique.ARP_SWEEP, 0, Tool.NONE, -1, hashIpv6(p.buf, p.ndTargetOff));
+      this.tracker.probe(p, now, Technique.ARP_SWEEP, 0, Tool.NONE, -1, hashIpv6(p.buf, p.ndTargetOff, this.tracker.ipv6HashKey));
     } else if (t === 136 && p.ndTargetOff >= 0 && !p.dstMulticast) {
       // A solicited neighbour advertisement (unicast to the asker): IPv6's ARP reply, the target is alive.
       this.tracker.neighbourAdvert(p, now);

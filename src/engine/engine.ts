@@ -82,15 +82,15 @@ export class Engine implements PacketSink {
 
   constructor(config: EngineConfig = defaultConfig()) {
     this.config = config;
-    this.decoder = new Decoder({ vxlanPorts: config.vxlanPorts, genevePorts: config.genevePorts });
-    this.budget = new MemoryBudget(config.sketchBudgetBytes);
     this.hashSeed = (config.hashSeed ?? randomInt(0, 2 ** 32)) | 0;
+    this.decoder = new Decoder({ vxlanPorts: config.vxlanPorts, genevePorts: config.genevePorts, ipv6HashKey: this.hashSeed });
+    this.budget = new MemoryBudget(config.sketchBudgetBytes);
     this.probation = new Probation(Math.max(1, config.probationCapacity), this.hashSeed);
     this.sources = new SourceTable<Detection>(Math.max(1, config.sourceCapacity), this.budget, this.hashSeed);
     this.flows = new FlowTable(config.flowCapacity, config.flowTimeout, this.hashSeed);
     this.tenants = new TenantTable(undefined, config.window);
     this.book = new DetectionBook(config.maxDetections, this.tenants);
-    this.tracker = new SourceTracker(config, this.probation, this.sources, this.flows, this.book, this.probes);
+    this.tracker = new SourceTracker(config, this.probation, this.sources, this.flows, this.book, this.probes, this.hashSeed);
     this.tcp = new TcpClassifier(this.flows, this.tracker, this.captureLoss, this.segments);
     this.udp = new UdpClassifier(this.flows, this.tracker);
     this.icmp = new IcmpClassifier(this.flows, this.tracker);

@@ -75,6 +75,8 @@ export class SourceTracker {
     private readonly book: DetectionBook,
     /** Probe packets by technique. */
     private readonly probes: Float64Array,
+    /** Key of the IPv6 address hash: the decoder's (neighbour-solicitation targets are hashed here). */
+    readonly ipv6HashKey: number,
   ) {
     this.trw = new Trw(config.trw);
     this.params = {
@@ -582,7 +584,7 @@ export class SourceTracker {
   /** An IPv6 neighbour advertisement to the source that solicited it: the target is alive (as an ARP reply). */
   neighbourAdvert(p: Packet, now: number): void {
     const key = IPV6_KEY_BASE + p.dst + this.tenant * 2 ** 33; // the asker (see keys.ts)
-    const host = hashIpv6(p.buf, p.ndTargetOff);
+    const host = hashIpv6(p.buf, p.ndTargetOff, this.ipv6HashKey);
     let st = this.sources.peek(key)?.activeTechnique(Technique.ARP_SWEEP) ?? null;
     if (st === null) {
       // The asker's one question so far was answered: promote it now, while this

@@ -39,7 +39,7 @@ import {
 
 /** IPv4 as the decoder stores it: a signed 32-bit integer. */
 const s32 = (text: string): number => ip4(text) | 0;
-const h6 = (text: string): number => hashIpv6(ip6(text), 0);
+const h6 = (text: string): number => hashIpv6(ip6(text), 0, 0);
 
 function errorTotal(d: Decoder): number {
   let n = d.otherProtocol;

@@ -155,8 +155,8 @@ describe('IP protocol scan (nmap -sO)', () => {
     expect(p.icmpCode).toBe(1);
     expect(p.quotedValid).toBe(true);
     expect(p.quotedProto).toBe(99);
-    expect(p.quotedSrc).toBe(hashIpv6(ip6('2001:db8::1'), 0));
-    expect(p.quotedDst).toBe(hashIpv6(ip6('2001:db8::2'), 0));
+    expect(p.quotedSrc).toBe(hashIpv6(ip6('2001:db8::1'), 0, 0));
+    expect(p.quotedDst).toBe(hashIpv6(ip6('2001:db8::2'), 0, 0));
     expect(p.quotedSport).toBe(0);
   });
 });

@@ -218,7 +218,7 @@ describe('IPv6 reassembly (RFC 8200 section 4.5, RFC 5722)', () => {
     expectSyn(d);
     const p = d.packet;
     expect(p.l3).toBe(L3.IPV6);
-    expect(p.src).toBe(hashIpv6(ip6('2001:db8::1'), 0));
+    expect(p.src).toBe(hashIpv6(ip6('2001:db8::1'), 0, 0));
     expect(p.buf.subarray(p.src6Off, p.src6Off + 16).equals(ip6('2001:db8::1'))).toBe(true);
     expect(p.buf.subarray(p.dst6Off, p.dst6Off + 16).equals(ip6('2001:db8::2'))).toBe(true);
   });

@@ -78,7 +78,7 @@ function expectInnerSyn(d: Decoder, tenant: string | null): void {
 function expectInnerSyn6(d: Decoder): void {
   const p = d.packet;
   expect(p.l3).toBe(L3.IPV6);
-  expect(p.src).toBe(hashIpv6(ip6('2001:db8:10::1'), 0));
+  expect(p.src).toBe(hashIpv6(ip6('2001:db8:10::1'), 0, 0));
   expect(p.buf.subarray(p.src6Off, p.src6Off + 16).equals(ip6('2001:db8:10::1'))).toBe(true);
   expect(p.buf.subarray(p.dst6Off, p.dst6Off + 16).equals(ip6('2001:db8:10::2'))).toBe(true);
   expect(p.dport).toBe(22);

@@ -104,8 +104,8 @@ export function ipv6(d: Decoder, buf: Buffer, off: number, end: number): number 
   p.l3 = L3.IPV6;
   p.src6Off = off + 8;
   p.dst6Off = off + 24;
-  p.src = hashIpv6(buf, off + 8);
-  p.dst = hashIpv6(buf, off + 24);
+  p.src = hashIpv6(buf, off + 8, d.ipv6HashKey);
+  p.dst = hashIpv6(buf, off + 24, d.ipv6HashKey);
   p.dstMulticast = buf[off + 24] === 0xff; // ff00::/8 (RFC 4291)
   p.ttl = buf[off + 7]!;
   p.ipId = 0;

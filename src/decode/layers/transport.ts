@@ -157,8 +157,8 @@ export function icmpv6(d: Decoder, buf: Buffer, off: number, end: number): numbe
     const q = off + 8;
     if (end - q >= 40 && buf[q]! >> 4 === 6) {
       p.quotedProto = buf[q + 6]!;
-      p.quotedSrc = hashIpv6(buf, q + 8);
-      p.quotedDst = hashIpv6(buf, q + 24);
+      p.quotedSrc = hashIpv6(buf, q + 8, d.ipv6HashKey);
+      p.quotedDst = hashIpv6(buf, q + 24, d.ipv6HashKey);
       quotedTransport(p, buf, q + 40, end, 58);
     }
   } else if ((type === 135 || type === 136) && end - off >= 24) {
