@@ -20,29 +20,32 @@ import { LinkType, type PacketSink } from './types.js';
 /**
  * Default kernel ring (pcap_set_buffer_size). With TPACKET_V3 a packet takes
  * its captured length plus about 80 bytes of ring headers, so 128 MiB holds
- * about 900,000 minimum-size frames: 0.6 s of a 1 Gb/s link saturated with
- * them (1.49 M packets/s), 1 to 2 s of a saturated 1 Gb/s link at common
- * packet sizes (each cut to the 512-byte snapshot), while the sensor catches
- * up. README "Ring and --buffer-size" has the
- * measurements.
+ * about 900,000 minimum-size frames (0.6 s of a 1 Gb/s link saturated with
+ * them, 1.49 M packets/s) or 84,000 full-size ones (1 s of a saturated
+ * 1 Gb/s link at 1,514 bytes), while the sensor catches up. README "Ring and
+ * --buffer-size" has the measurements.
  */
 export const DEFAULT_BUFFER_BYTES = 128 * 1024 * 1024;
 
 /**
- * Default snapshot length: the bytes kept of each packet. The rules read
- * headers only; the deepest header stack they (and the tunnel decoding of
- * the next releases) need is about 330 bytes: Ethernet with two VLAN tags
- * (22), an outer IPv6 header (40) with a routing header (up to 40 for a
- * few segments), a tunnel (VXLAN/Geneve UDP 8 + 8..24, GRE 4..16, ERSPAN III
- * 12..20) and the inner Ethernet with a tag (18), the inner IPv6 (40) with
- * hop-by-hop and destination options (16..48) and a fragment header (8),
- * then TCP with a full option list (60), or ICMPv6 (8) quoting the
- * original IPv6 header (40) and its transport header. 512 leaves room above
- * that and keeps no payload worth keeping; tcpdump's own default for headers
- * was 68/96 bytes before IPv6 and tunnels, Snort 3 keeps 1518, Zeek 9216
- * (both read payloads; scanwatch does not).
+ * Default snapshot length: the bytes kept of each packet. The whole frame,
+ * as tcpdump keeps it by default (libpcap's MAXIMUM_SNAPLEN).
+ *
+ * The rules read headers only, but how far the headers reach is the
+ * sender's choice: Linux accepts an IPv6 extension header chain as long as
+ * the packet (destination options of up to 2 KiB each, any number of
+ * them), before or after the fragment header, and a tunnel adds its own
+ * stack in front (Ethernet, two VLAN tags, outer IPv6, VXLAN, inner
+ * Ethernet: about 120 bytes). A 512-byte snapshot, enough for every header
+ * of an ordinary probe (about 330 bytes at the deepest), let an attacker
+ * push the fragment header or the TCP header past the cut with padding the
+ * target ignores. Only a snapshot as long as the frame keeps the headers of
+ * any fragment train whatever its payload; fragments themselves are never
+ * merged by GRO, so the frame that carries one is at most the link's MTU.
+ * The cost is ring space for large frames (README, "Ring and
+ * --buffer-size"): scans are small packets and cost the same either way.
  */
-export const DEFAULT_SNAPLEN = 512;
+export const DEFAULT_SNAPLEN = 262144;
 export const MIN_SNAPLEN = 96;
 export const MAX_SNAPLEN = 262144; // libpcap's MAXIMUM_SNAPLEN
 

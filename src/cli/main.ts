@@ -162,7 +162,7 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('filter', { type: 'string', default: '', describe: 'BPF capture filter (tcpdump syntax)' })
           .option('listen', { type: 'string', default: DEFAULT_LISTEN, describe: 'HOST:PORT for /metrics and /healthz' })
           .option('buffer-size', { type: 'string', default: `${DEFAULT_BUFFER_BYTES / 1024 / 1024}MiB`, describe: 'kernel capture ring (RAM, taken at start); a packet takes its captured length plus about 80 bytes' })
-          .option('snaplen', { type: 'number', default: DEFAULT_SNAPLEN, describe: `bytes kept of each packet (${MIN_SNAPLEN}-${MAX_SNAPLEN}); the default holds every header the rules read, tunnels included` })
+          .option('snaplen', { type: 'number', default: DEFAULT_SNAPLEN, describe: `bytes kept of each packet (${MIN_SNAPLEN}-${MAX_SNAPLEN}); the default keeps frames whole, so no header chain reaches past it` })
           .option('home-net', { type: 'string', array: true, coerce: listValues, describe: 'networks you defend (CIDR list); default RFC 1918, fc00::/7, fe80::/10' })
           .option('allow-scanner', { type: 'string', array: true, coerce: listValues, default: [] as string[], describe: 'sources never reported (CIDR list)' })
           .option('allow-target', { type: 'string', array: true, coerce: listValues, default: [] as string[], describe: 'targets whose probes are not counted (CIDR list)' })

@@ -70,6 +70,12 @@ export class Decoder {
   ipTruncated = false;
   /** Bytes of the current IP datagram its header states beyond what was captured (a snapshot length cut it). */
   missing = 0;
+  /**
+   * True when the caller said the frame was captured whole (wire length =
+   * captured length): an IP datagram then longer than the frame is malformed,
+   * not cut by the capture.
+   */
+  frameWhole = false;
   /** The EtherType that named the current layer (a VLAN tag's TPID). */
   etherType = 0;
   vlanTags = 0;
@@ -96,12 +102,16 @@ export class Decoder {
 
   /**
    * Returns true when `packet` holds an IPv4, IPv6 or ARP packet worth
-   * analysing. `tsSec` and `tsNsec` are the frame's time (fragments expire on it).
+   * analysing. `tsSec` and `tsNsec` are the frame's time (fragments expire on
+   * it); `wireLen` the frame's length on the wire when known (-1: unknown,
+   * and a datagram longer than the captured bytes is taken as cut by the
+   * capture).
    */
-  decode(linkType: number, buf: Buffer, off: number, capLen: number, tsSec = 0, tsNsec = 0): boolean {
+  decode(linkType: number, buf: Buffer, off: number, capLen: number, tsSec = 0, tsNsec = 0, wireLen = -1): boolean {
     const p = this.packet;
     p.buf = buf;
     this.missing = 0;
+    this.frameWhole = wireLen >= 0 && wireLen <= capLen;
     p.l3 = L3.NONE;
     p.l2Broadcast = false;
     p.vlan = -1;
@@ -117,8 +127,6 @@ export class Decoder {
     this.tunnelTenant = false;
     this.tsSec = tsSec;
     this.tsNsec = tsNsec;
-    const r = this.reassembly;
-    if (r.pinnedCount !== 0) r.releasePinned();
     this.pos = off;
     this.end = off + capLen;
     let layer: number;

@@ -27,6 +27,10 @@ export const DecodeError = {
   TRUNCATED_FRAGMENT: 21,
   /** Set by the capture reader, not the decoder: a time no Date can hold. */
   BAD_TIMESTAMP: 22,
+  /** An IPv4 fragment whose header checksum is wrong: Linux drops it before reassembly. */
+  BAD_IPV4_CHECKSUM: 23,
+  /** A fragment in a frame captured whole but shorter than its IP header states: Linux drops it. */
+  BAD_IP_LENGTH: 24,
 } as const;
 
 export const DECODE_ERROR_NAMES: readonly string[] = [
@@ -53,6 +57,8 @@ export const DECODE_ERROR_NAMES: readonly string[] = [
   'tunnel_too_deep',
   'truncated_fragment',
   'bad_timestamp',
+  'bad_ipv4_checksum',
+  'bad_ip_length',
 ];
 
 export type DecodeErrorCounts = Record<string, number>;

@@ -17,6 +17,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { ENCAPSULATION_NAMES } from '../decode/encapsulation.js';
 import { DECODE_ERROR_NAMES } from '../decode/errors.js';
 import { FRAGMENT_STAT_NAMES } from '../decode/reassembly.js';
+import { UNJUDGED_REASONS, unjudgedCounts } from '../decode/unjudged.js';
 import { type Engine, SEGMENT_KINDS } from '../engine/engine.js';
 import type { Detection } from '../rules/detection.js';
 import { isSweep, type Pattern, TECHNIQUE_NAMES } from '../rules/techniques.js';
@@ -158,7 +159,7 @@ export function createMetrics(engine: Engine, opts: MetricsOptions): SensorMetri
 
   new Counter({
     name: 'scanwatch_ip_fragments_total',
-    help: 'IP fragment reassembly: fragments seen, datagrams reassembled, and datagrams lost to timeouts, evictions, overlaps (RFC 5722), oversize and malformed fragments.',
+    help: 'IP fragment reassembly as the Linux receiver does it: fragments seen, datagrams reassembled (cut: from fragments the capture cut short), datagrams lost to timeouts, evictions, overlaps (RFC 5722), oversize and malformed fragments, duplicates dropped, IPv4 fragments trimmed to 8 bytes, queues restarted (ipfrag_max_dist), IPv6 first fragments without their upper-layer header (RFC 7112).',
     labelNames: ['event'],
     registers,
     collect() {
@@ -169,9 +170,22 @@ export function createMetrics(engine: Engine, opts: MetricsOptions): SensorMetri
     },
   });
 
+  new Counter({
+    name: 'scanwatch_unjudged_packets_total',
+    help: 'Packets the sensor could not analyse although the target may have read them, by reason: cut (headers cut away by the snapshot length), malformed (headers that do not parse), over_bound (dropped at a bound of the sensor: tunnel depth, layer count, reassembly evictions). Scans hidden in them are not seen.',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      const counts = unjudgedCounts(engine.decoder.errors, engine.decoder.reassembly.stats);
+      for (let i = 0; i < UNJUDGED_REASONS.length; i++) {
+        synced.sync(`scanwatch_unjudged_packets_total/${UNJUDGED_REASONS[i]}`, this, { reason: UNJUDGED_REASONS[i]! }, counts[i]!);
+      }
+    },
+  });
+
   new Gauge({
     name: 'scanwatch_ip_fragment_datagrams_pending',
-    help: 'Datagrams waiting for fragments (at most the reassembly capacity, 64 by default).',
+    help: 'Datagrams waiting for fragments (at most the reassembly capacity, 4096 by default).',
     registers,
     collect() {
       this.set(engine.decoder.reassembly.pending);

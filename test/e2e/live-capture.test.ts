@@ -26,6 +26,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CaptureParser } from '../../src/capture/capture-parser.js';
+import { DEFAULT_SNAPLEN } from '../../src/capture/live-capture.js';
 import type { PacketSink } from '../../src/capture/types.js';
 import { Decoder } from '../../src/decode/decoder.js';
 import { L3, Proto, TcpFlag } from '../../src/decode/packet.js';
@@ -142,7 +143,7 @@ describe('live capture layer (own libpcap binding) in a lab with the kernel defa
     const sensor = lab.startSensor(['--filter', REPLAY_FILTER, '--listen', listen], { listen, name: 'sensor-zero-loss' });
     try {
       const started = await sensor.waitForLine('sensor_started', 'sensor_started', () => true, 30_000);
-      expect(started).toMatchObject({ snaplen: 512, buffer_bytes: 128 * 1024 * 1024, nanosecond_timestamps: true, link_type: 1 });
+      expect(started).toMatchObject({ snaplen: DEFAULT_SNAPLEN, buffer_bytes: 128 * 1024 * 1024, nanosecond_timestamps: true, link_type: 1 });
       for (const packets of [300_000, 1_000_000]) {
         const r = await replay(sensor, floods.get(packets)!, packets);
         console.log(
