@@ -216,7 +216,7 @@ export class Engine implements PacketSink {
       // only adds ticks while no packet comes).
       if (now >= this.nextTickAt) this.tick(now);
     }
-    if (!this.decoder.decode(linkType, data, offset, capLen, now)) return;
+    if (!this.decoder.decode(linkType, data, offset, capLen, now, 0, wireLen)) return;
     const p = this.decoder.packet;
     const tenant = p.tenant === 0 ? 0 : this.tenants.indexOf(p.tenant, now);
     if (tenant !== this.tracker.tenant) {

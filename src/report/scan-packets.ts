@@ -189,9 +189,9 @@ class PassSink implements PacketSink {
   }
 
   onPacket(linkType: number, data: Buffer, offset: number, capLen: number, wireLen: number, tsSec: number, tsNsec: number): void {
-    if (!this.decoder.decode(linkType, data, offset, capLen)) return;
-    const p = this.decoder.packet;
     const t = tsSec + tsNsec * 1e-9;
+    if (!this.decoder.decode(linkType, data, offset, capLen, t, 0, wireLen)) return;
+    const p = this.decoder.packet;
     const arp = p.l3 === L3.ARP;
     const src = arp ? p.arpSpa : this.keyOf(p.src, p.src6Off);
     const sent = this.bySrc.get(src);
