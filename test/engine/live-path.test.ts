@@ -126,7 +126,7 @@ function fixtureOptions(json: string): Options {
 }
 
 const repo = path.resolve(import.meta.dirname, '../..');
-const fixtures = ['test/pcaps', 'test/pcaps/recon'].flatMap((dir) =>
+const fixtures = ['test/pcaps', 'test/pcaps/recon', 'test/pcaps/adversary'].flatMap((dir) =>
   fs
     .readdirSync(path.join(repo, dir))
     .filter((f) => f.endsWith('.pcap'))
