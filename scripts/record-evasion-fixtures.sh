@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# record-evasion-fixtures.sh - record the fragment and extension-header
-# evasion fixtures in test/pcaps/adversary/ (evasion-*.pcap + .expected.json):
-# scans a Linux target answers although they are split, overlapped, trimmed
-# or padded the way attackers use to slip past a sensor. Real nmap where nmap
+# record-evasion-fixtures.sh - record the adversary fixtures in
+# test/pcaps/adversary/ (NAME.pcap + NAME.expected.json): the fragment and
+# extension-header evasions (evasion-*: scans a Linux target answers although
+# they are split, overlapped, trimmed or padded the way attackers use to slip
+# past a sensor), a distributed scan from spoofed sources and a slow scan
+# under a short window (what crashed the live sensor). Real nmap where nmap
 # can make the traffic, probes crafted with scapy (Debian's python3-scapy)
 # where it cannot; the answers are always the real target kernel's.
 #
@@ -42,6 +44,7 @@ SERVICES='{"tcp": [22, 80]}'
 SCENARIOS=(
     evasion-nmap-mtu600 evasion-overlap-new-queue evasion-trim12
     evasion-maxdist-restart evasion-ipv6-dstopts9 evasion-ipv6-dstopts9-frag
+    spoofed-distributed-syn slow-scan-window1
 )
 
 die() { nl_die "$*"; }
@@ -70,6 +73,7 @@ nl_require_cmd capinfos wireshark-common
 nl_require_cmd nmap nmap
 nl_require_cmd ethtool ethtool
 nl_require_cmd jq jq
+nl_require_cmd hping3 hping3
 PY=/usr/bin/python3 # Debian's, for python3-scapy
 [[ -x $PY ]] || die "/usr/bin/python3 not found - install it with: apt-get install -y python3"
 $PY -c 'import scapy' 2>/dev/null || die "scapy not found - install it with: apt-get install -y python3-scapy"
@@ -481,6 +485,60 @@ sc_evasion_ipv6_dstopts9() {
 sc_evasion_ipv6_dstopts9_frag() {
     crafted6 evasion-ipv6-dstopts9-frag dstopts9frag \
         "IPv6 SYN probes to ports 1-100 of $TGT6 from $SCAN6 with 8 bytes of data, each in two fragments (24 bytes of TCP header, then the 8 bytes), both behind a chain of 9 destination options headers before the fragment header (the unfragmentable part, repeated in every fragment). Linux reassembles and answers."
+}
+
+# ---------------------------------------------------------------- spoofed and slow scans
+sc_spoofed_distributed_syn() {
+    lab_up
+    # The spoofed sources' network is routed through the scanner, so the
+    # target's answers cross the link (to the scanner's MAC, which drops
+    # them: it holds none of these addresses), as on a real span port.
+    ip -n "$T" route add 198.19.5.0/24 via "$SCAN4"
+    local srcs=() s cmds=()
+    cap_begin spoofed-distributed-syn
+    for s in $(seq 0 9); do
+        local src="198.19.5.$((10 + s))" base=$((2000 + 12 * s))
+        srcs+=("$src")
+        cmds+=("hping3 -q -n -S -a $src -p ++$base -c 12 -i u20000 $TGT4")
+        run "$S" hping3 -q -n -S -a "$src" -p "++$base" -c 12 -i u20000 "$TGT4"
+    done
+    cap_end
+    expect_eq "SYNs from the 10 spoofed sources" "$(tcount "ip.src == 198.19.5.0/24 && tcp.flags.syn == 1 && tcp.flags.ack == 0")" 120
+    expect_eq "distinct spoofed sources" "$(tdistinct "ip.src == 198.19.5.0/24 && tcp.flags.syn == 1" ip.src)" 10
+    expect_eq "distinct ports probed" "$(tdistinct "ip.src == 198.19.5.0/24 && tcp.flags.syn == 1" tcp.dstport)" 120
+    expect_eq "RSTs from the target to the spoofed sources" "$(tcount "ip.src == $TGT4 && ip.dst == 198.19.5.0/24 && tcp.flags.reset == 1")" 120
+    local sources
+    sources=$(printf '"%s",' "${srcs[@]}")
+    local det
+    det=$(printf '{"src":"%s","type":"tcp-syn","pattern":"vertical","tool":"hping3","targets":1,"ports":120,"open_ports":[],"sources":[%s],"reason":"distributed"}' "${srcs[0]}" "${sources%,}")
+    local IFS=';'
+    publish spoofed-distributed-syn "A distributed SYN scan from spoofed addresses: hping3 in the scanner namespace sends 12 SYNs from each of 10 forged sources (198.19.5.10 to .19) to 12 ports each of $TGT4 (2000-2119, one block per source, 50 a second); the target answers every one with a RST, routed back through the scanner (which holds none of these addresses). One scan of 120 ports of one host by 10 sources; the live sensor crashed on it while announcing the distributed detection." \
+        "${cmds[*]}" "[$det]" "$CAP"
+    unset IFS
+    lab_down
+}
+
+sc_slow_scan_window1() {
+    lab_up
+    local cmd=(nmap -n -Pn -sS --scan-delay 1500ms --max-retries 0 -p 3000-3023 "$TGT4")
+    cap_begin slow-scan-window1
+    run "$S" "${cmd[@]}"
+    cap_end
+    # nmap repeats a probe of an answered port now and then to time the
+    # target (its "timing pings"): more SYNs than ports, each refused.
+    expect_eq "distinct ports probed" "$(tdistinct "ip.src == $SCAN4 && tcp.flags.syn == 1 && tcp.flags.ack == 0" tcp.dstport)" 24
+    expect_eq "RSTs from the target, one per SYN" "$(tcount "ip.src == $TGT4 && tcp.flags.reset == 1")" "$(tcount "ip.src == $SCAN4 && tcp.flags.syn == 1 && tcp.flags.ack == 0")"
+    local gap
+    gap=$(tshark -r "$CAP" -Y "ip.src == $SCAN4 && tcp.flags.syn == 1 && tcp.flags.ack == 0" -T fields -e frame.time_delta_displayed 2>/dev/null | awk 'NR > 1 && $1 < m || NR == 2 {m = $1} END {print int(m * 1000)}')
+    expect_ge "least gap between probes (ms)" "$gap" 1400
+    local d
+    d=$(printf '{"src":"%s","type":"tcp-syn","pattern":"vertical","tool":"nmap","targets":1,"ports":24,"open_ports":[],"reason":"long-horizon"}' "$SCAN4")
+    publish slow-scan-window1 "A real nmap SYN scan of 24 closed ports (3000-3023) of $TGT4, one probe every 1.5 s (--scan-delay 1500ms), analysed with a 1 s window (the fixture's options): no window can add the probes up, so only the long-horizon tier finds the scan (20 failed ports of one host). The live sensor crashed when it announced such a detection." \
+        "${cmd[*]}" "[$d]" "$CAP"
+    # The sensor option that makes the window shorter than the gaps.
+    jq '. + {options: ["--window", "1"]}' "$OUT/slow-scan-window1.expected.json" >"$TMP/opts.json"
+    "$PY" "$TMP/evasion.py" expected "$OUT/slow-scan-window1.expected.json" "$(cat "$TMP/opts.json")"
+    lab_down
 }
 
 # ---------------------------------------------------------------- main

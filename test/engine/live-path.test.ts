@@ -120,6 +120,7 @@ function fixtureOptions(json: string): Options {
     if (name === '--dark-net') o.darkNet = value.split(',');
     else if (name === '--honey-port') o.honeyPorts = value.split(',');
     else if (name === '--vxlan-port') o.config = (c) => (c.vxlanPorts = [Number(value)]);
+    else if (name === '--window') o.config = (c) => (c.window = Number(value));
     else throw new Error(`fixture option ${name} not handled here`);
   }
   return o;

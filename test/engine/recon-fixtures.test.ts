@@ -67,16 +67,30 @@ interface Report {
   detections: ReportedDetection[];
 }
 
-const fixtures = fs.existsSync(reconDir)
-  ? fs
-      .readdirSync(reconDir)
-      .filter((f) => f.endsWith('.expected.json'))
-      .sort()
-      .map((f) => {
-        const name = f.slice(0, -'.expected.json'.length);
-        return { name, json: path.join(reconDir, f), pcap: path.join(reconDir, `${name}.pcap`) };
-      })
-  : [];
+/**
+ * test/pcaps/adversary holds the attacks on the sensor itself; its evasion-*
+ * fixtures have their own test (test/decode/evasion-fixtures.test.ts), the
+ * rest are checked here like the recon ones. These must be there.
+ */
+const adversaryDir = path.join(repo, 'test/pcaps/adversary');
+const ADVERSARY_REQUIRED = ['spoofed-distributed-syn', 'slow-scan-window1'];
+
+function fixturesIn(dir: string, keep: (name: string) => boolean): { name: string; json: string; pcap: string }[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.expected.json'))
+    .sort()
+    .map((f) => {
+      const name = f.slice(0, -'.expected.json'.length);
+      return { name, json: path.join(dir, f), pcap: path.join(dir, `${name}.pcap`) };
+    })
+    .filter((f) => keep(f.name));
+}
+
+const reconFixtures = fixturesIn(reconDir, () => true);
+const adversaryFixtures = fixturesIn(adversaryDir, (name) => !name.startsWith('evasion-'));
+const fixtures = [...reconFixtures, ...adversaryFixtures];
 
 // npm run build when a source is newer: the same build (tsc, then the bundled entry points) users run.
 beforeAll(() => ensureBuilt(), 300_000);
@@ -104,10 +118,11 @@ function within(actual: number, expected: number, what: string): void {
 
 const sortAddrs = (a: readonly string[]): string[] => [...a].sort();
 
-describe('test/pcaps/recon fixtures (issue 8)', () => {
-  it(`there are at least ${MIN_FIXTURES} fixtures, each with its capture`, () => {
+describe('test/pcaps/recon and test/pcaps/adversary fixtures', () => {
+  it(`there are at least ${MIN_FIXTURES} recon fixtures and the adversary ones, each with its capture`, () => {
     expect(fs.existsSync(reconDir), `${reconDir} exists`).toBe(true);
-    expect(fixtures.length).toBeGreaterThanOrEqual(MIN_FIXTURES);
+    expect(reconFixtures.length).toBeGreaterThanOrEqual(MIN_FIXTURES);
+    expect(adversaryFixtures.map((f) => f.name)).toEqual(expect.arrayContaining(ADVERSARY_REQUIRED));
     for (const f of fixtures) expect(fs.existsSync(f.pcap), f.pcap).toBe(true);
   });
 
