@@ -1616,8 +1616,8 @@ sc_darknet_one_probe() {
     run_any "$S" "${cmd[@]}"
     cap_end
     expect_eq "probes" "$(tcount 'ip.dst == 198.18.9.7')" 1
-    publish "One SYN (hping3 -S -c 1) to 198.18.9.7:80, an address in the dark net 198.18.9.0/24 that no host uses (the target routes it to a blackhole: no answer). Analysed with --dark-net 198.18.9.0/24: a single probe is a detection with reason dark-net." \
-        "${cmd[*]}" "[$(det "$SCAN4" tcp-syn vertical hping3 1 1 '[]' '"reason":"dark-net"')]" '["--dark-net", "198.18.9.0/24"]'
+    publish "One SYN (hping3 -S -c 1) to 198.18.9.7:80, an address in the dark net 198.18.9.0/24 that no host uses (the target routes it to a blackhole: no answer). Analysed with --dark-net 198.18.9.0/24: a single probe is a detection with reason dark-net. No tool is named: one packet is too few to tell a tool by." \
+        "${cmd[*]}" "[$(det "$SCAN4" tcp-syn vertical null 1 1 '[]' '"reason":"dark-net"')]" '["--dark-net", "198.18.9.0/24"]'
     lab_down
 }
 sc_honeyport_one_probe() {
@@ -1627,8 +1627,8 @@ sc_honeyport_one_probe() {
     run "$S" "${cmd[@]}"
     cap_end
     expect_eq "probes" "$(tcount 'tcp.dstport == 2323 && tcp.flags == 0x002')" 1
-    publish "One SYN (hping3 -S -c 1) to $TGT4:2323 (closed: RST/ACK), a port no legitimate client uses (telnet-alt, a Mirai favourite). Analysed with --honey-port 2323: a single probe is a detection with reason honey-port." \
-        "${cmd[*]}" "[$(det "$SCAN4" tcp-syn vertical hping3 1 1 '[]' '"reason":"honey-port"')]" '["--honey-port", "2323"]'
+    publish "One SYN (hping3 -S -c 1) to $TGT4:2323 (closed: RST/ACK), a port no legitimate client uses (telnet-alt, a Mirai favourite). Analysed with --honey-port 2323: a single probe is a detection with reason honey-port. No tool is named: one packet is too few to tell a tool by." \
+        "${cmd[*]}" "[$(det "$SCAN4" tcp-syn vertical null 1 1 '[]' '"reason":"honey-port"')]" '["--honey-port", "2323"]'
     lab_down
 }
 

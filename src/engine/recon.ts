@@ -4,7 +4,7 @@ import { type DetectionFigures, Detection, type DetectionReason } from '../rules
 import { DECOY_SPAN, type DistributedConfig, type MemberFigures, decoyKey, isDistributedScan, realMember } from '../rules/distributed.js';
 import { SweepRateState, isRateSweep, sweepRateApplies } from '../rules/sweep-rate.js';
 import { Technique, isSweep } from '../rules/techniques.js';
-import { TOOL_COUNT, TOOL_NAMES, majorityTool } from '../rules/tools.js';
+import { MIN_TOOL_VOTES, TOOL_COUNT, TOOL_NAMES, leadingTool, majorityTool } from '../rules/tools.js';
 import { LongHorizonTable, Outcome } from '../state/long-horizon.js';
 import type { MemoryBudget } from '../state/memory-budget.js';
 import type { SourceRecord as AnyRecord, SourceTable } from '../state/source-table.js';
@@ -132,7 +132,7 @@ export class Recon {
     const lh = this.longHorizon;
     const key = rec.key;
     const st0 = rec.activeTechnique(tech);
-    const slot = lh.contact(key, tech, host, port, outcome, st0 === null ? 0 : majorityTool(st0.toolVotes, st0.probes), now);
+    const slot = lh.contact(key, tech, host, port, outcome, st0 === null ? 0 : leadingTool(st0.toolVotes, st0.probes), now);
     if (slot < 0 || !lh.crossed) return;
     // The window already found this scan: reported, or counted as dropped at --max-detections.
     if (st0 !== null && (st0.detection !== null || st0.detectionDropped)) return;
@@ -323,7 +323,7 @@ function longHorizonFigures(s: ReturnType<LongHorizonTable['summary']>, v6: bool
     lastSeen: s.lastSeen,
     countsExact: s.exact,
     // As for every scan: a tool is named when at least half the probes carry its fingerprint.
-    tool: s.tool > 0 && s.toolVotes * 2 >= s.probes ? (TOOL_NAMES[s.tool] ?? null) : null,
+    tool: s.tool > 0 && s.toolVotes * 2 >= s.probes && s.toolVotes >= MIN_TOOL_VOTES ? (TOOL_NAMES[s.tool] ?? null) : null,
     openPorts: s.openPorts,
     openServices: oneHost === null ? [] : s.openPorts.map((p) => `${oneHost}:${p}`),
     openServiceCount: oneHost === null ? 0 : s.openPorts.length,

@@ -37,6 +37,12 @@ describe('deception: dark-net addresses and honey ports (issue 8 item 8)', () =>
     expect(ds[0]!.targets_sample).toEqual(['198.18.9.77']);
   });
 
+  it('one probe names no tool, even with a scanner\'s window: a tool is told by several consistent packets', () => {
+    const nmapLike: Timed[] = [{ frame: tcp({ src: PROBER, dst: '198.18.9.77', sport: 40000, dport: 22, flags: 'S', window: 1024, options: { mss: 1460 } }), t: T0 }];
+    const ds = analyse(nmapLike, ['198.18.9.0/24'], []);
+    expect(ds.map((d) => [d.reason, d.tool])).toEqual([['dark-net', null]]);
+  });
+
   it('the same SYN without --dark-net, or to a used address, is not reported', () => {
     expect(analyse(oneSyn, [], [])).toEqual([]);
     expect(analyse(oneSyn, ['198.18.10.0/24'], [])).toEqual([]);
