@@ -3,6 +3,7 @@ import { decodeErrorCounts } from '../decode/errors.js';
 import { FRAGMENT_STAT_NAMES } from '../decode/reassembly.js';
 import type { Engine } from '../engine/engine.js';
 import type { Detection } from '../rules/detection.js';
+import { type Confidence, confidenceOf } from '../rules/evidence.js';
 import { directionOf, type SitePolicy, severityOf } from '../rules/policy.js';
 import { TECHNIQUE_NAMES } from '../rules/techniques.js';
 import { attackOf, type AttackTechnique } from './attack.js';
@@ -55,8 +56,11 @@ export interface DetectionReport {
   detected_after_probes: number;
   detected_at: string;
   reason: string;
+  /** What the detection rests on (rules/evidence.ts): low (one probe), medium (counts), high (verified, answered, overwhelming, or a pattern rule). */
+  confidence: Confidence;
   /** Seen from --home-net: inbound, outbound, internal or external (absent without a policy). */
   direction?: string;
+  /** Direction weighed with confidence (rules/policy.ts severityOf). */
   severity?: string;
   answered: number;
   rejected: number;
@@ -165,6 +169,7 @@ export function detectionReport(d: Detection, policy?: SitePolicy, file?: string
   const direction = policy === undefined ? undefined : directionOf(policy.homeNet, g.src, f.targetSamples[0]);
   const duration = Math.max(0, f.lastSeen - f.firstSeen);
   const pattern = d.pattern(f);
+  const confidence = confidenceOf(d.technique, d.reason, f);
   return {
     id: d.id,
     ...(file === undefined ? {} : { file }),
@@ -191,7 +196,8 @@ export function detectionReport(d: Detection, policy?: SitePolicy, file?: string
     detected_after_probes: d.detectedAfterProbes,
     detected_at: isoTime(d.detectedAt),
     reason: d.reason,
-    ...(direction === undefined ? {} : { direction, severity: severityOf(direction, d.reason) }),
+    confidence,
+    ...(direction === undefined ? {} : { direction, severity: severityOf(direction, d.reason, confidence) }),
     answered: f.answered,
     rejected: f.rejected,
     unanswered: f.silent,

@@ -1,4 +1,5 @@
 import { CidrSet } from './cidr.js';
+import type { Confidence } from './evidence.js';
 
 /**
  * Where a scan points, seen from the defended network (`--home-net`):
@@ -28,10 +29,23 @@ const SEVERITY: Record<Direction, Severity> = { internal: 'critical', outbound: 
  * direction (critical when internal): nobody legitimate goes there, as a
  * honeypot or a Thinkst canary raises it.
  */
-export function severityOf(direction: Direction, reason?: string): Severity {
+export function severityOf(direction: Direction, reason?: string, confidence: Confidence = 'high'): Severity {
   const s = SEVERITY[direction];
   if ((reason === 'dark-net' || reason === 'honey-port') && (s === 'medium' || s === 'low')) return 'high';
-  return s;
+  return capSeverity(s, CONFIDENCE_CAP[confidence]);
+}
+
+/**
+ * What a detection's evidence allows (rules/evidence.ts): a scan by its
+ * counts alone is never critical, one probe never above medium, however it
+ * points. The direction says how bad a scan would be; the evidence says how
+ * sure we are that it is one.
+ */
+const CONFIDENCE_CAP: Record<Confidence, Severity> = { high: 'critical', medium: 'high', low: 'medium' };
+const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+
+function capSeverity(s: Severity, cap: Severity): Severity {
+  return RANK[s] > RANK[cap] ? cap : s;
 }
 
 export function directionOf(homeNet: CidrSet, src: string, target: string | undefined): Direction {

@@ -35,9 +35,11 @@ describe('detection log lines', () => {
     const events = lines.map((l) => l.event);
     expect(events).toEqual(['scan_started', 'scan_progress', 'scan_ended']);
     const start = lines[0]!;
-    expect(start).toMatchObject({ src: '198.18.0.1', type: 'tcp-syn', pattern: 'vertical', direction: 'internal', severity: 'critical', tool: 'nmap' });
+    // Found after six refusals: a scan by its counts, not yet critical however it points.
+    expect(start).toMatchObject({ src: '198.18.0.1', type: 'tcp-syn', pattern: 'vertical', direction: 'internal', confidence: 'medium', severity: 'high', tool: 'nmap' });
     expect(start.level).toBe(40);
-    expect(lines[2]).toMatchObject({ ports: 1000, open_ports: [22, 80, 443] });
+    // By its end it was answered and reset SYN-ACKs (verified): critical.
+    expect(lines[2]).toMatchObject({ ports: 1000, open_ports: [22, 80, 443], confidence: 'high', severity: 'critical' });
     for (const k of ['src', 'type', 'pattern', 'targets', 'ports', 'probes', 'first_seen', 'last_seen', 'tool', 'open_ports', 'detected_after_probes']) {
       expect(lines[2]).toHaveProperty(k);
     }
