@@ -150,14 +150,17 @@ export async function runLive(opts: LiveOptions): Promise<number> {
   registerHookMetrics(metrics.registry, command, webhook, gate);
 
   engine.onDetection = (event, d) => {
-    // The log line already worked out the direction; the metric takes the same one.
+    // The log line already worked out the direction; the metric takes the same
+    // one. A weak scan summarized in a flood has no line: it is still counted.
     const line = event === 'start' ? detections.started(d, engine.now) : detections.ended(d);
-    metrics.onDetection(event, d, line.direction as Direction);
-    if (gate !== null) {
+    metrics.onDetection(event, d, line === null ? detections.direction(d) : (line.direction as Direction));
+    if (gate !== null && line !== null) {
       if (event === 'start') gate.started(d, line);
       else gate.ended(d, line);
     }
   };
+  // A summarized scan that became strong gets its start line late; the hooks see it then.
+  detections.onLateStart = (d, line) => gate?.started(d, line);
 
   const { host, port } = (() => {
     try {
@@ -267,6 +270,9 @@ export async function runLive(opts: LiveOptions): Promise<number> {
       webhook?.close();
       // Every open scan gets its final line before we go.
       engine.finish();
+      detections.flushSummary();
+      // The line that says what was lost is never itself lost to a full log queue.
+      logOut.lastLines();
       log.info(
         {
           event: 'sensor_stopped',
@@ -277,6 +283,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
           detections: detections.counts.scan_started,
           scans_started: detections.counts.scan_started,
           scans_ended: detections.counts.scan_ended,
+          scans_summarized: detections.counts.scans_summarized,
           detections_dropped: engine.detectionsDropped,
           ...(command !== null ? { hook_command: { ...command.counters, queue_drops: command.queueDrops } } : {}),
           ...(webhook !== null ? { hook_webhook: { ...webhook.counters, queue_drops: webhook.queueDrops } } : {}),

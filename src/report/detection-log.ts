@@ -1,6 +1,8 @@
 import { pino, type Logger } from 'pino';
 import type { Detection } from '../rules/detection.js';
-import type { SitePolicy } from '../rules/policy.js';
+import { type Direction, directionOf, type SitePolicy } from '../rules/policy.js';
+import { detectionConfidence } from '../rules/evidence.js';
+import { formatIpv4 } from '../decode/address.js';
 import { BoundedLogWriter } from './log-writer.js';
 import { detectionReport } from './report.js';
 import { type LogSchema, schemaOptions, type SensorIdentity, timeOrderedId } from './log-schema.js';
@@ -85,21 +87,48 @@ export function createLogger(
 }
 
 /**
+ * Lines a flood of weak scans may take: scan_started lines per second for
+ * scans of low or medium confidence (rules/evidence.ts), as a token bucket
+ * that holds a second's worth. Suricata's rate_filter and Snort's
+ * detection_filter answer the same alert storm; here strong scans
+ * (verified, answered, overwhelming, pattern rules, decoy hits) are never
+ * held back, so a flood of forged scans cannot push a real scanner's line
+ * out, and the lines it does cost are bounded.
+ */
+export const WEAK_SCAN_LINES_PER_SECOND = 100;
+
+/**
  * Detections as log lines: one when a scan is first detected, one at
  * bounded intervals while it keeps growing, one when it ends. Nothing per
  * packet. Each line carries the offline report's fields plus direction
  * and severity.
+ *
+ * Beyond WEAK_SCAN_LINES_PER_SECOND, a weak scan gets no lines of its own:
+ * it is counted in a `scans_summarized` line (once per second at most: how
+ * many, of which types, a sample of sources), and its start line is written
+ * as soon as it becomes strong. Every scan is still counted in /metrics.
  */
 export class DetectionLog {
   /** Lines logged, by event: what a SIEM counting the lines would find (sensor_stopped, tests). */
-  readonly counts = { scan_started: 0, scan_progress: 0, scan_ended: 0 };
+  readonly counts = { scan_started: 0, scan_progress: 0, scan_ended: 0, scans_summarized: 0 };
   /** `scan_id` of each open scan: unique across restarts (log-schema.ts timeOrderedId). */
   private readonly scanIds = new WeakMap<Detection, string>();
+  /** Weak scans summarized instead of logged, still open. */
+  private readonly summarized = new Set<Detection>();
+  /** The summary being gathered for the next scans_summarized line. */
+  private summary = { scans: 0, types: new Map<string, number>(), sources: [] as string[] };
+  private tokens = WEAK_SCAN_LINES_PER_SECOND;
+  private refilledAt = Number.NaN;
+  /** Told when a summarized scan becomes strong and its start line is written (the hooks want it then). */
+  onLateStart: (d: Detection, line: Record<string, unknown>) => void = () => {};
 
   constructor(
     private readonly log: Logger,
     private policy: SitePolicy,
-  ) {}
+    private readonly weakLinesPerSecond = WEAK_SCAN_LINES_PER_SECOND,
+  ) {
+    this.tokens = weakLinesPerSecond;
+  }
 
   setPolicy(policy: SitePolicy): void {
     this.policy = policy;
@@ -114,18 +143,61 @@ export class DetectionLog {
     return { scan_id: scanId, ...detectionReport(d, this.policy) };
   }
 
-  started(d: Detection, now: number): Record<string, unknown> {
+  /** The direction of a scan without its line (the metric of a summarized scan). */
+  direction(d: Detection): Direction {
+    const st = d.live;
+    const target = st !== null && st.sampleV4Count > 0 ? formatIpv4(st.sampleV4[0]!) : st !== null ? st.sampleV6[0] : d.figures().targetSamples[0];
+    return directionOf(this.policy.homeNet, d.src, target);
+  }
+
+  /** The scan_started line, or null when a flood of weak scans has used the budget (the scan is summarized). */
+  started(d: Detection, now: number): Record<string, unknown> | null {
+    if (detectionConfidence(d) !== 'high' && !this.takeToken(now)) {
+      this.summarized.add(d);
+      this.summary.scans++;
+      this.summary.types.set(d.type, (this.summary.types.get(d.type) ?? 0) + 1);
+      if (this.summary.sources.length < SUMMARY_SOURCES) this.summary.sources.push(d.src);
+      return null;
+    }
+    return this.startLine(d, now, false);
+  }
+
+  private startLine(d: Detection, now: number, late: boolean): Record<string, unknown> {
     d.reportedAt = now;
     d.reportedProbes = d.probes;
     const f = this.fields(d);
+    if (late) f.summarized_first = true;
     this.counts.scan_started++;
     this.log.warn({ event: 'scan_started', ...f }, 'scan detected');
     return f;
   }
 
-  /** Logs scans that grew since their last line, at most once per `interval` seconds each. */
+  private takeToken(now: number): boolean {
+    if (this.refilledAt !== this.refilledAt) this.refilledAt = now;
+    const elapsed = now - this.refilledAt;
+    if (elapsed > 0) {
+      this.tokens = Math.min(this.weakLinesPerSecond, this.tokens + elapsed * this.weakLinesPerSecond);
+      this.refilledAt = now;
+    }
+    if (this.tokens < 1) return false;
+    this.tokens--;
+    return true;
+  }
+
+  /**
+   * Logs scans that grew since their last line, at most once per `interval`
+   * seconds each; writes the start line of a summarized scan that has become
+   * strong; and the scans_summarized line of the last second's flood.
+   */
   progress(active: Iterable<Detection>, now: number, interval: number): void {
+    this.flushSummary();
     for (const d of active) {
+      if (this.summarized.has(d)) {
+        if (detectionConfidence(d) !== 'high') continue;
+        this.summarized.delete(d);
+        this.onLateStart(d, this.startLine(d, now, true));
+        continue;
+      }
       if (d.probes > d.reportedProbes && now - d.reportedAt >= interval) {
         d.reportedAt = now;
         d.reportedProbes = d.probes;
@@ -135,13 +207,27 @@ export class DetectionLog {
     }
   }
 
+  /** Writes the scans_summarized line of the scans summarized since the last one, if any. */
+  flushSummary(): void {
+    if (this.summary.scans === 0) return;
+    const types = Object.fromEntries(this.summary.types);
+    this.counts.scans_summarized += this.summary.scans;
+    this.log.warn(
+      { event: 'scans_summarized', scans: this.summary.scans, types, sources_sample: this.summary.sources, lines_per_second: this.weakLinesPerSecond },
+      'a flood of weak scans: counted, not logged one by one',
+    );
+    this.summary = { scans: 0, types: new Map(), sources: [] };
+  }
+
   /**
-   * A scan's last line. A scan that turned out to be part of another (a
-   * member of a distributed scan found later) ends with `merged_into`, the
-   * scan_id of the scan that now carries its probes: a SIEM counting scans
-   * counts that one, as the offline report does.
+   * A scan's last line, or null for a summarized scan (it had none). A
+   * scan that turned out to be part of another (a member of a distributed
+   * scan found later) ends with `merged_into`, the scan_id of the scan that
+   * now carries its probes: a SIEM counting scans counts that one, as the
+   * offline report does.
    */
-  ended(d: Detection): Record<string, unknown> {
+  ended(d: Detection): Record<string, unknown> | null {
+    if (this.summarized.delete(d)) return null;
     const f = this.fields(d);
     const into = d.absorbedBy === null ? undefined : this.scanIds.get(d.absorbedBy);
     if (into !== undefined) f.merged_into = into;
@@ -152,3 +238,6 @@ export class DetectionLog {
     return f;
   }
 }
+
+/** Sources a scans_summarized line names, at most. */
+const SUMMARY_SOURCES = 10;

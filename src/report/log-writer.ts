@@ -81,9 +81,19 @@ export class BoundedLogWriter {
     return this.queue.length + this.inFlightLines;
   }
 
+  /**
+   * The lines from now on are the last ones (the sensor is stopping: its
+   * sensor_stopped line): they are queued beyond the bound, so the line
+   * that says what was lost is never itself lost to a full queue.
+   */
+  lastLines(): void {
+    this.unbounded = true;
+  }
+  private unbounded = false;
+
   /** pino's destination interface: one call per log line (ends with "\n"). Never blocks. */
   write(line: string): boolean {
-    if (this.closed || this.queuedChars + line.length > this.maxQueued) {
+    if (this.closed || (!this.unbounded && this.queuedChars + line.length > this.maxQueued)) {
       this.linesDropped += countLines(line);
       return true;
     }

@@ -1,4 +1,4 @@
-import type { DetectionFigures } from './detection.js';
+import type { Detection, DetectionFigures } from './detection.js';
 import { TECHNIQUES } from './techniques.js';
 
 /**
@@ -36,4 +36,19 @@ export function confidenceOf(technique: number, reason: string, f: DetectionFigu
     if (ports || hosts) return 'high';
   }
   return f.pairs <= 1 ? 'low' : 'medium';
+}
+
+/**
+ * confidenceOf without building the report's figures: read from the live
+ * state when there is one (the live sensor asks for every new scan, so a
+ * flood of them must not each cost a report).
+ */
+export function detectionConfidence(d: Detection): Confidence {
+  if (PATTERN_REASONS.has(d.reason)) return 'high';
+  const st = d.live;
+  if (st === null) return confidenceOf(d.technique, d.reason, d.figures());
+  if (st.halfOpen + st.handshakes > 0 || st.openServiceCount > 0 || st.liveHostCount > 0) return 'high';
+  const th = TECHNIQUES[d.technique]?.threshold;
+  if (th !== undefined && ((th.ports > 0 && st.ports.count >= OVERWHELMING * th.ports) || (th.hosts > 0 && st.hosts.count >= OVERWHELMING * th.hosts))) return 'high';
+  return st.pairCount <= 1 ? 'low' : 'medium';
 }
