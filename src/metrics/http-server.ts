@@ -5,6 +5,8 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { Registry } from 'prom-client';
+import { ConnectionGate } from './connection-gate.js';
+import { registerConnectionMetrics } from './connection-metrics.js';
 
 /** Where the sensor listens unless told otherwise: loopback only (port 9750). */
 export const DEFAULT_LISTEN = '127.0.0.1:9750';
@@ -32,24 +34,57 @@ export interface MetricsServerOptions {
 /**
  * The server shares the main thread with the capture, so what a client can
  * make it do is bounded: every connection, every header, every render.
+ * Connections are admitted at accept (connection-gate.ts): per client (an
+ * IPv4 address or an IPv6 /64), then in total.
  */
 export interface ServerLimits {
-  /** Open connections at once; more are refused (closed at accept). */
+  /** Open connections at once; when all are busy, newcomers are refused, else they take the slot of an idle or silent one. */
   maxConnections: number;
+  /** Open connections per client at once; more are refused at accept. */
+  perClientConnections: number;
+  /** New connections per client per second in the long run (a token bucket); more are refused at accept. */
+  perClientRatePerSecond: number;
+  /** New connections a client may open at once before its rate applies. */
+  perClientBurst: number;
+  /** Clients without an open connection remembered for their budget; beyond, the longest idle is forgotten. */
+  rememberedClients: number;
+  /**
+   * Until its first request head is complete, a connection silent this
+   * long is closed (the timer restarts with every byte): a client that
+   * sends nothing holds its slot this long, not the headers timeout.
+   */
+  firstByteTimeoutMs: number;
   /** A request's headers must arrive within this (slowloris); then 408 and close. */
   headersTimeoutMs: number;
-  /** A whole request must arrive within this. */
+  /** A whole request must arrive within this, and a response may stall this long. */
   requestTimeoutMs: number;
   /** Largest request head accepted (431 beyond). */
   maxHeaderBytes: number;
   /** A rendered /metrics body serves every scrape for this long: concurrent scrapes cost one render. */
   renderCacheMs: number;
+  /** Connections the kernel queues for accept (listen(2) backlog, capped by net.core.somaxconn). */
+  listenBacklog: number;
 }
 
 export const LIMITS: ServerLimits = {
-  // 200 scrapers and 500 stalled connections fit with room for Prometheus;
-  // each idle socket costs a few KiB.
+  // Each open socket costs a few KiB (Node's socket, parser and buffers):
+  // a few MiB at most. Filling it takes 128 clients (8 each, below).
   maxConnections: 1024,
+  // Prometheus holds one kept-alive connection per target (a second only
+  // while a timed-out scrape lingers); an HA pair behind one NAT address,
+  // a health checker and an operator's curl fit in 8 with room. It takes
+  // 128 clients to fill the server.
+  perClientConnections: 8,
+  // Prometheus opens a connection per scrape at worst (every 15 s or so);
+  // 20 a second with a burst of 40 never touches it, nor a script polling
+  // every 100 ms, and bounds what a reconnect loop from one client makes
+  // the server parse and answer (well under 1% of a core).
+  perClientRatePerSecond: 20,
+  perClientBurst: 40,
+  // An entry is some 200 bytes: 4,096 of them under 1 MiB.
+  rememberedClients: 4096,
+  // Prometheus sends its request as soon as it has connected.
+  firstByteTimeoutMs: 2_000,
   // Node's defaults (60 s / 300 s) let a slowloris hold a slot for minutes.
   headersTimeoutMs: 5_000,
   requestTimeoutMs: 10_000,
@@ -57,6 +92,10 @@ export const LIMITS: ServerLimits = {
   maxHeaderBytes: 8 * 1024,
   // Prometheus scrapes every 15 s or so; a 1 s old figure loses nothing.
   renderCacheMs: 1_000,
+  // Refused clients that reconnect at once wait here for the next accept;
+  // if it overflows, the kernel drops SYNs (Prometheus's too, whose client
+  // then waits a second before it tries again). Node's default is 511.
+  listenBacklog: 2048,
 };
 
 export interface MetricsServer {
@@ -222,6 +261,13 @@ export function cachedRender(registry: Registry, cacheMs: number): () => Promise
 export async function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsServer> {
   const limits: ServerLimits = { ...LIMITS, ...opts.limits };
   const render = cachedRender(opts.registry, limits.renderCacheMs);
+  const gate = new ConnectionGate({
+    maxConnections: limits.maxConnections,
+    perClientConnections: limits.perClientConnections,
+    perClientRatePerSecond: limits.perClientRatePerSecond,
+    perClientBurst: limits.perClientBurst,
+    rememberedClients: limits.rememberedClients,
+  });
   const server = http.createServer(
     {
       maxHeaderSize: limits.maxHeaderBytes,
@@ -231,18 +277,26 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
       connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
     },
     (req, res) => {
+      const socket = req.socket;
+      gate.requestStarted(socket);
+      // 'close' comes once per response: sent, or cut off with the connection.
+      res.once('close', () => gate.requestEnded(socket));
+      // While a request is served; after it Node sets the keep-alive timeout.
+      socket.setTimeout(limits.requestTimeoutMs);
       handle(req, res, opts, render).catch((err: unknown) => {
         if (!res.headersSent) send(res, false, 500, 'text/plain; charset=utf-8', `internal error: ${String(err)}\n`);
         else res.destroy();
       });
     },
   );
-  server.maxConnections = limits.maxConnections;
   // Prometheus scrapes every few seconds over one kept-alive connection.
   server.keepAliveTimeout = 65_000;
-  // A client that sends nothing at all, not even a request line.
-  server.on('connection', (socket: net.Socket) => {
-    socket.setTimeout(limits.requestTimeoutMs, () => socket.destroy());
+  admitBeforeHttp(server, (socket) => {
+    if (!gate.admit(socket)) return false;
+    // Node's http destroys a socket whose idle timer fires when no
+    // 'timeout' listener is on the server (this one has none).
+    socket.setTimeout(limits.firstByteTimeoutMs);
+    return true;
   });
   // Malformed, oversized (431) and timed-out (408) requests: Node's own
   // clientError handling answers and closes the socket.
@@ -258,10 +312,11 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
     server.once('error', onError);
     server.once('listening', onListening);
     // An empty host listens on every interface (IPv6 and IPv4 where the host has both).
-    server.listen({ port: opts.port, host: opts.host === '' ? undefined : opts.host });
+    server.listen({ port: opts.port, host: opts.host === '' ? undefined : opts.host, backlog: limits.listenBacklog });
   });
   const address = server.address();
   const port = address !== null && typeof address === 'object' ? address.port : opts.port;
+  registerConnectionMetrics(opts.registry, gate);
   let closing: Promise<void> | null = null;
   return {
     port,
@@ -274,4 +329,26 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
       return closing;
     },
   };
+}
+
+/**
+ * Runs `admit` on every accepted socket before node:http sees it. An
+ * http.Server handles a socket in the 'connection' listener its
+ * constructor adds: that listener allocates a parser and starts reading.
+ * net.Server emits 'connection' right after accept(2), so wrapping that
+ * one listener lets a refused socket be closed with not a byte read and no
+ * parser taken. (Connections injected with server.emit('connection'), the
+ * documented alternative, would miss the headers and request timeouts:
+ * Node starts checking those when the http.Server itself listens.)
+ */
+function admitBeforeHttp(server: http.Server, admit: (socket: net.Socket) => boolean): void {
+  const listeners = server.listeners('connection');
+  const httpListener = listeners[0];
+  if (listeners.length !== 1 || httpListener === undefined) {
+    throw new Error(`metrics server: expected node:http's one 'connection' listener, found ${listeners.length}`);
+  }
+  server.removeListener('connection', httpListener as (socket: net.Socket) => void);
+  server.on('connection', (socket: net.Socket) => {
+    if (admit(socket)) (httpListener as (socket: net.Socket) => void).call(server, socket);
+  });
 }
