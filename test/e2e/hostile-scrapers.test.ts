@@ -9,7 +9,9 @@
  *  - 1,000 slow clients that reconnect the moment they are closed (500
  *    from one address, 500 from 20 more) on the scanner side of the veth,
  *    25,000 packets/s: 25 scrapes from Prometheus's own address, each
- *    answered within 1 s.
+ *    answered within 1 s;
+ *  - the per-client limits as set by SCANWATCH_* and flags are the ones
+ *    the listener applies.
  *
  * Needs root, iproute2, tcpreplay, curl (as test/e2e/live.test.ts).
  */
@@ -162,4 +164,41 @@ describe('live sensor under hostile /metrics clients', () => {
       await sensor.proc.stop(3000);
     }
   }, 240_000);
+
+  it('the per-client limits come from the settings (SCANWATCH_METRICS_CLIENT_CONNECTIONS=2, --metrics-client-rate)', async () => {
+    const port = PORT + 2;
+    const listen = `127.0.0.1:${port}`;
+    const sensor = lab.startSensor(['--filter', 'ether src 02:00:c6:12:ee:01', '--listen', listen, '--metrics-client-rate', '1'], {
+      listen,
+      name: 'sensor-limits',
+      env: { SCANWATCH_METRICS_CLIENT_CONNECTIONS: '2' },
+    });
+    try {
+      await sensor.waitForLine('sensor_started', 'sensor_started', () => true, 30_000);
+      // Three slow clients from one address for 3 s: two hold their
+      // connections (the headers timeout is 5 s), the third is reset
+      // again and again.
+      const args: ReconnectingClientsArgs = { host: '127.0.0.1', port, clients: 3, ms: 3_000, from: ['127.0.9.1'] };
+      const clients = lab.bg(lab.tgtNs, 'three-slow', process.execPath, ['-e', RECONNECTING_CLIENTS, JSON.stringify(args)]);
+      await clients.exited;
+      const a = JSON.parse(clients.stdoutLines.at(-1)!);
+      // Six scrapes in a row from another address: its burst at 1/s is 2.
+      const scrapes: ScraperArgs = { url: `http://${listen}/metrics`, from: '127.0.9.2', count: 6, intervalMs: 0, timeoutMs: 5_000 };
+      const scraper = lab.bg(lab.tgtNs, 'six-scrapes', process.execPath, ['-e', SCRAPER, JSON.stringify(scrapes)]);
+      await scraper.exited;
+      const statuses = scraper.stdoutLines.map((l) => (JSON.parse(l) as { status: number }).status);
+      await sleep(1200); // past the render cache the scrapes filled
+      const samples = await sensor.metrics();
+      const refused = (reason: string): number => metricValue(samples, 'scanwatch_http_connections_refused_total', { reason }) ?? 0;
+      console.log(`[hostile scrapers] 3 slow clients, 2 allowed: refused per_client ${refused('per_client')}, rate ${refused('rate')}; clients ${JSON.stringify(a)}; 6 scrapes at 1/s: ${statuses.join(',')}`);
+      expect(a.held_at_end).toBe(2);
+      expect(a.reset + a.connect_errors).toBeGreaterThan(0);
+      expect(refused('per_client')).toBe(a.reset + a.connect_errors);
+      expect(statuses.slice(0, 2)).toEqual([200, 200]);
+      expect(statuses.filter((x) => x === 0).length).toBeGreaterThanOrEqual(3);
+      expect(refused('rate')).toBe(statuses.filter((x) => x === 0).length);
+    } finally {
+      await sensor.proc.stop(3000);
+    }
+  }, 120_000);
 });

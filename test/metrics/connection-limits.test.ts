@@ -10,6 +10,8 @@ import { clientKey } from '../../src/metrics/client-address.js';
 import { ClientTable } from '../../src/metrics/client-table.js';
 import { ConnectionSlots } from '../../src/metrics/connection-slots.js';
 import { ConnectionGate } from '../../src/metrics/connection-gate.js';
+import { configuredLimits, LIMITS } from '../../src/metrics/server-limits.js';
+import { parseLiveSettings } from '../../src/cli/config-schema.js';
 
 describe('clientKey', () => {
   it('an IPv4 address is its own client, also when a dual-stack listener reports it IPv4-mapped', () => {
@@ -232,5 +234,31 @@ describe('ConnectionGate over loopback sockets', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(gate.open).toBe(0);
     expect(gate.connectedClients).toBe(0);
+  });
+});
+
+describe('the limits as settings of scanwatch live', () => {
+  it('default to LIMITS; the burst is two seconds of the rate, at least the connection limit', () => {
+    const s = parseLiveSettings({ interface: 'eth1' });
+    const limits = configuredLimits({
+      maxConnections: s['metrics-connections'],
+      perClientConnections: s['metrics-client-connections'],
+      perClientRatePerSecond: s['metrics-client-rate'],
+    });
+    expect(limits).toEqual({
+      maxConnections: LIMITS.maxConnections,
+      perClientConnections: LIMITS.perClientConnections,
+      perClientRatePerSecond: LIMITS.perClientRatePerSecond,
+      perClientBurst: LIMITS.perClientBurst,
+    });
+    expect(configuredLimits({ maxConnections: 100, perClientConnections: 4, perClientRatePerSecond: 0.5 }).perClientBurst).toBe(4);
+    expect(configuredLimits({ maxConnections: 100, perClientConnections: 4, perClientRatePerSecond: 7.2 }).perClientBurst).toBe(15);
+  });
+
+  it('out-of-range values are errors naming the setting', () => {
+    expect(() => parseLiveSettings({ interface: 'eth1', 'metrics-connections': 4 })).toThrow(/^--metrics-connections: /);
+    expect(() => parseLiveSettings({ interface: 'eth1', 'metrics-client-connections': 0 })).toThrow(/^--metrics-client-connections: /);
+    expect(() => parseLiveSettings({ interface: 'eth1', 'metrics-client-rate': 0 })).toThrow(/^--metrics-client-rate: /);
+    expect(parseLiveSettings({ interface: 'eth1', 'metrics-client-rate': 0.5 })['metrics-client-rate']).toBe(0.5);
   });
 });

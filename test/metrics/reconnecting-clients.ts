@@ -26,14 +26,16 @@ export interface ReconnectingClientsArgs {
  * server reset the connection: refused at accept, or evicted), timed_out
  * (answered 408), closed_other (closed by the server another way),
  * connect_errors (no connection: by error code in connect_error_codes),
- * longest_held_ms (the longest any of them kept a connection).
+ * longest_held_ms (the longest any of them kept a connection the server
+ * closed), held_at_end (connections open for a second or more when the
+ * run ended).
  */
 export const RECONNECTING_CLIENTS = `
 const net = require('node:net');
 const a = JSON.parse(process.argv[1]);
 const drip = a.dripMs ?? 500;
 const until = Date.now() + a.ms;
-const out = { connects: 0, established: 0, reset: 0, timed_out: 0, closed_other: 0, connect_errors: 0, connect_error_codes: {}, longest_held_ms: 0 };
+const out = { connects: 0, established: 0, reset: 0, timed_out: 0, closed_other: 0, connect_errors: 0, connect_error_codes: {}, longest_held_ms: 0, held_at_end: 0 };
 const live = new Set();
 function client(i) {
   if (Date.now() >= until) return;
@@ -42,6 +44,7 @@ function client(i) {
   let established = false, got = '', errored = null, timer = null;
   const s = net.connect({ host: a.host, port: a.port, localAddress: a.from[i % a.from.length] }, () => {
     established = true;
+    s.establishedAt = Date.now();
     out.established++;
     s.write('GET /metrics HTTP/1.1\\r\\nHost: sensor\\r\\n');
     timer = setInterval(() => s.writable && s.write('X-Slow-' + Math.random().toString(36).slice(2, 8) + ': y\\r\\n'), drip);
@@ -64,7 +67,12 @@ function client(i) {
 }
 for (let i = 0; i < a.clients; i++) client(i);
 setTimeout(() => {
-  for (const s of live) { s.mine = true; s.destroy(); }
+  const now = Date.now();
+  for (const s of live) {
+    if (s.establishedAt !== undefined && now - s.establishedAt >= 1000) out.held_at_end++;
+    s.mine = true;
+    s.destroy();
+  }
   console.log(JSON.stringify(out));
 }, a.ms + 200);
 `;
