@@ -145,7 +145,33 @@ describe('/metrics under hostile clients', () => {
     // One address never held more than its share (plus the scraper's connection).
     expect(mostOpen).toBeGreaterThan(0);
     expect(mostOpen).toBeLessThanOrEqual(LIMITS.perClientConnections + 1);
+    expect(a.held_at_end).toBeLessThanOrEqual(LIMITS.perClientConnections);
     expect(engine.packets).toBeGreaterThan(packetsBefore);
+  }, 60_000);
+
+  it('1,000 reconnecting slow clients from 250 addresses on a server of 100 slots: a newcomer takes a silent slot, every scrape answered within 1 s', async () => {
+    const engine = fakeEngine();
+    const { registry } = costlyRegistry(20, engine);
+    server = await startMetricsServer({ host: '127.0.0.1', port: 0, registry, health: () => ({ ok: true }), limits: { maxConnections: 100 } });
+    const port = server.port;
+    // 4 clients per address, under the per-client 8: only the total bounds them.
+    const attack: ReconnectingClientsArgs = { host: '127.0.0.1', port, clients: 1000, ms: 14_000, from: loopbackAddresses(7, 250) };
+    const attacker = runScript(RECONNECTING_CLIENTS, attack);
+    await new Promise((r) => setTimeout(r, 2_000));
+    const scrapes: ScraperArgs = { url: `http://127.0.0.1:${port}/metrics`, from: PROMETHEUS, count: 25, intervalMs: 200, timeoutMs: 5_000 };
+    const scraped = (await runScript(SCRAPER, scrapes).done).map((l) => JSON.parse(l) as { status: number; ms: number });
+    const evicted = await metric(registry, 'scanwatch_http_connections_evicted_total', { state: 'awaiting_request' });
+    const a = JSON.parse((await attacker.done).at(-1)!);
+    engine.stop();
+    const times = scraped.map((s) => s.ms);
+    console.log(`[hostile clients] 25 scrapes under 1,000 reconnecting slow clients from 250 addresses, 100 slots: ${times.join(', ')} ms (max ${Math.max(...times)}); evicted ${evicted}; attacker ${JSON.stringify(a)}`);
+    expect(scraped).toHaveLength(25);
+    for (const s of scraped) expect(s.status).toBe(200);
+    expect(Math.max(...times)).toBeLessThan(1000);
+    // The server was full all along: slow clients gave their slots up to newcomers.
+    expect(evicted).toBeGreaterThan(attack.clients);
+    expect(await metric(registry, 'scanwatch_http_connections_refused_total', { reason: 'total' })).toBe(0);
+    expect(await metric(registry, 'scanwatch_http_clients', { state: 'connected' })).toBeLessThanOrEqual(100);
   }, 60_000);
 
   it('200 concurrent scrapers and 500 slow connections: the packet loop runs, a normal scrape answers within 1 s, one render per window', async () => {
