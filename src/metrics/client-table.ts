@@ -54,10 +54,9 @@ export class ClientTable {
     const entry = this.connected.get(key) ?? this.remembered.get(key) ?? { open: 0, tokens: this.limits.burst, refilledAt: now };
     if (entry.open >= this.limits.perClient) return 'per_client';
     this.refill(entry, now);
-    if (entry.tokens < 1) {
-      // Not admitted: an unknown client is not stored, a remembered one stays where it is.
-      return 'rate';
-    }
+    // Only a known client gets here (a new one starts with a full bucket),
+    // so a refusal adds nothing to the table.
+    if (entry.tokens < 1) return 'rate';
     entry.tokens -= 1;
     entry.open += 1;
     if (entry.open === 1) {
