@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { DEFAULT_BUFFER_BYTES, DEFAULT_SNAPLEN, MAX_SNAPLEN, MIN_SNAPLEN, parseSize } from '../capture/live-capture.js';
 import { parseListen } from '../metrics/http-server.js';
+import { LIMITS } from '../metrics/server-limits.js';
 import { defaultConfig } from '../rules/config.js';
 import { LOG_SCHEMAS } from '../report/log-schema.js';
 import { GENEVE_PORT, VXLAN_PORT } from '../decode/layer-table.js';
@@ -62,6 +63,10 @@ export const liveSettingsSchema = z.strictObject({
       }
     }, 'must be HOST:PORT')
     .default('127.0.0.1:9750'),
+  // Bounds of the /metrics listener against hostile clients (src/metrics/http-server.ts LIMITS).
+  'metrics-connections': count(16, 16_384).default(LIMITS.maxConnections),
+  'metrics-client-connections': count(1, 1024).default(LIMITS.perClientConnections),
+  'metrics-client-rate': z.number().positive().max(10_000).default(LIMITS.perClientRatePerSecond),
   'buffer-size': size(MIB, 2 ** 31 - 1).default(DEFAULT_BUFFER_BYTES),
   snaplen: z
     .number()

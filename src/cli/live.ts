@@ -4,7 +4,7 @@ import { registerCaptureLag, registerCaptureMetrics } from '../metrics/capture-m
 import { CaptureStatsLog, captureUsage } from './live-capture-stats.js';
 import { Engine } from '../engine/engine.js';
 import { createMetrics } from '../metrics/prometheus.js';
-import { parseListen, startMetricsServer } from '../metrics/http-server.js';
+import { configuredLimits, parseListen, startMetricsServer } from '../metrics/http-server.js';
 import { DetectionLog, createLogger, type LogFormat } from '../report/detection-log.js';
 import { BoundedLogWriter } from '../report/log-writer.js';
 import { registerLogMetrics } from '../metrics/log-metrics.js';
@@ -176,6 +176,11 @@ export async function runLive(opts: LiveOptions): Promise<number> {
       port,
       registry: metrics.registry,
       health: () => ({ ok: capture !== null, interface: opts.interface, packets: engine.packets, scans_active: engine.active.size }),
+      limits: configuredLimits({
+        maxConnections: s['metrics-connections'],
+        perClientConnections: s['metrics-client-connections'],
+        perClientRatePerSecond: s['metrics-client-rate'],
+      }),
     });
   } catch (err) {
     throw new UserError((err as Error).message);

@@ -12,6 +12,7 @@ import { stdoutFailed, watchStdoutErrors } from './standard-output.js';
 import { packageVersion } from './version.js';
 import { LOG_SCHEMAS, type LogSchema } from '../report/log-schema.js';
 import { readConfigJson } from './config-file.js';
+import { LIMITS } from '../metrics/server-limits.js';
 
 /**
  * The settings schema (zod) is loaded only when a config file is given (its
@@ -161,6 +162,9 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('interface', { alias: 'i', type: 'string', demandOption: true, describe: 'interface to capture on (a span or mirror port)' })
           .option('filter', { type: 'string', default: '', describe: 'BPF capture filter (tcpdump syntax)' })
           .option('listen', { type: 'string', default: DEFAULT_LISTEN, describe: 'HOST:PORT for /metrics and /healthz' })
+          .option('metrics-connections', { type: 'number', default: LIMITS.maxConnections, describe: 'connections to --listen at once; when full, an idle or silent one makes room' })
+          .option('metrics-client-connections', { type: 'number', default: LIMITS.perClientConnections, describe: 'connections to --listen at once per client (IPv4 address, IPv6 /64); more are refused' })
+          .option('metrics-client-rate', { type: 'number', default: LIMITS.perClientRatePerSecond, describe: 'new connections to --listen per second per client (burst: 2 s worth); more are refused' })
           .option('buffer-size', { type: 'string', default: `${DEFAULT_BUFFER_BYTES / 1024 / 1024}MiB`, describe: 'kernel capture ring (RAM, taken at start); a packet takes its captured length plus about 80 bytes' })
           .option('snaplen', { type: 'number', default: DEFAULT_SNAPLEN, describe: `bytes kept of each packet (${MIN_SNAPLEN}-${MAX_SNAPLEN}); the default keeps frames whole, so no header chain reaches past it` })
           .option('home-net', { type: 'string', array: true, coerce: listValues, describe: 'networks you defend (CIDR list); default RFC 1918, fc00::/7, fe80::/10' })

@@ -5,6 +5,11 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { Registry } from 'prom-client';
+import { ConnectionGate } from './connection-gate.js';
+import { registerConnectionMetrics } from './connection-metrics.js';
+import { LIMITS, type ServerLimits } from './server-limits.js';
+
+export { configuredLimits, LIMITS, type ServerLimits } from './server-limits.js';
 
 /** Where the sensor listens unless told otherwise: loopback only (port 9750). */
 export const DEFAULT_LISTEN = '127.0.0.1:9750';
@@ -28,36 +33,6 @@ export interface MetricsServerOptions {
   /** Limits against hostile or broken clients; the defaults are LIMITS. */
   limits?: Partial<ServerLimits>;
 }
-
-/**
- * The server shares the main thread with the capture, so what a client can
- * make it do is bounded: every connection, every header, every render.
- */
-export interface ServerLimits {
-  /** Open connections at once; more are refused (closed at accept). */
-  maxConnections: number;
-  /** A request's headers must arrive within this (slowloris); then 408 and close. */
-  headersTimeoutMs: number;
-  /** A whole request must arrive within this. */
-  requestTimeoutMs: number;
-  /** Largest request head accepted (431 beyond). */
-  maxHeaderBytes: number;
-  /** A rendered /metrics body serves every scrape for this long: concurrent scrapes cost one render. */
-  renderCacheMs: number;
-}
-
-export const LIMITS: ServerLimits = {
-  // 200 scrapers and 500 stalled connections fit with room for Prometheus;
-  // each idle socket costs a few KiB.
-  maxConnections: 1024,
-  // Node's defaults (60 s / 300 s) let a slowloris hold a slot for minutes.
-  headersTimeoutMs: 5_000,
-  requestTimeoutMs: 10_000,
-  // Prometheus sends well under 1 KiB of headers; Node's default is 16 KiB.
-  maxHeaderBytes: 8 * 1024,
-  // Prometheus scrapes every 15 s or so; a 1 s old figure loses nothing.
-  renderCacheMs: 1_000,
-};
 
 export interface MetricsServer {
   close(): Promise<void>;
@@ -222,6 +197,13 @@ export function cachedRender(registry: Registry, cacheMs: number): () => Promise
 export async function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsServer> {
   const limits: ServerLimits = { ...LIMITS, ...opts.limits };
   const render = cachedRender(opts.registry, limits.renderCacheMs);
+  const gate = new ConnectionGate({
+    maxConnections: limits.maxConnections,
+    perClientConnections: limits.perClientConnections,
+    perClientRatePerSecond: limits.perClientRatePerSecond,
+    perClientBurst: limits.perClientBurst,
+    rememberedClients: limits.rememberedClients,
+  });
   const server = http.createServer(
     {
       maxHeaderSize: limits.maxHeaderBytes,
@@ -231,18 +213,26 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
       connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
     },
     (req, res) => {
+      const socket = req.socket;
+      gate.requestStarted(socket);
+      // 'close' comes once per response: sent, or cut off with the connection.
+      res.once('close', () => gate.requestEnded(socket));
+      // While a request is served; after it Node sets the keep-alive timeout.
+      socket.setTimeout(limits.requestTimeoutMs);
       handle(req, res, opts, render).catch((err: unknown) => {
         if (!res.headersSent) send(res, false, 500, 'text/plain; charset=utf-8', `internal error: ${String(err)}\n`);
         else res.destroy();
       });
     },
   );
-  server.maxConnections = limits.maxConnections;
   // Prometheus scrapes every few seconds over one kept-alive connection.
   server.keepAliveTimeout = 65_000;
-  // A client that sends nothing at all, not even a request line.
-  server.on('connection', (socket: net.Socket) => {
-    socket.setTimeout(limits.requestTimeoutMs, () => socket.destroy());
+  admitBeforeHttp(server, (socket) => {
+    if (!gate.admit(socket)) return false;
+    // Node's http destroys a socket whose idle timer fires when no
+    // 'timeout' listener is on the server (this one has none).
+    socket.setTimeout(limits.firstByteTimeoutMs);
+    return true;
   });
   // Malformed, oversized (431) and timed-out (408) requests: Node's own
   // clientError handling answers and closes the socket.
@@ -258,10 +248,11 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
     server.once('error', onError);
     server.once('listening', onListening);
     // An empty host listens on every interface (IPv6 and IPv4 where the host has both).
-    server.listen({ port: opts.port, host: opts.host === '' ? undefined : opts.host });
+    server.listen({ port: opts.port, host: opts.host === '' ? undefined : opts.host, backlog: limits.listenBacklog });
   });
   const address = server.address();
   const port = address !== null && typeof address === 'object' ? address.port : opts.port;
+  registerConnectionMetrics(opts.registry, gate);
   let closing: Promise<void> | null = null;
   return {
     port,
@@ -274,4 +265,26 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
       return closing;
     },
   };
+}
+
+/**
+ * Runs `admit` on every accepted socket before node:http sees it. An
+ * http.Server handles a socket in the 'connection' listener its
+ * constructor adds: that listener allocates a parser and starts reading.
+ * net.Server emits 'connection' right after accept(2), so wrapping that
+ * one listener lets a refused socket be closed with not a byte read and no
+ * parser taken. (Connections injected with server.emit('connection'), the
+ * documented alternative, would miss the headers and request timeouts:
+ * Node starts checking those when the http.Server itself listens.)
+ */
+function admitBeforeHttp(server: http.Server, admit: (socket: net.Socket) => boolean): void {
+  const listeners = server.listeners('connection');
+  const httpListener = listeners[0];
+  if (listeners.length !== 1 || httpListener === undefined) {
+    throw new Error(`metrics server: expected node:http's one 'connection' listener, found ${listeners.length}`);
+  }
+  server.removeListener('connection', httpListener as (socket: net.Socket) => void);
+  server.on('connection', (socket: net.Socket) => {
+    if (admit(socket)) (httpListener as (socket: net.Socket) => void).call(server, socket);
+  });
 }

@@ -167,7 +167,7 @@ describe('metrics of a real capture (nmap -sS of 1000 ports)', () => {
   it('passes promtool check metrics (scanwatch_ metrics) with no finding', async () => {
     const { text } = await scrape(server);
     const ours = linesOf(text, 'scanwatch_');
-    expect(ours.split('\n').filter((l) => l.startsWith('# HELP')).length).toBe(22);
+    expect(ours.split('\n').filter((l) => l.startsWith('# HELP')).length).toBe(27);
     const r = promtool(['check', 'metrics'], ours);
     expect(r.output, r.output).toBe('');
     expect(r.status, r.output).toBe(0);
