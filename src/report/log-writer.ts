@@ -107,8 +107,11 @@ export class BoundedLogWriter {
   drain(ms: number): Promise<boolean> {
     if (this.pending === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
+      // Not unref'd: this timer keeps the process alive while the last lines
+      // drain. The retry timer of a full pipe is unref'd (a stuck reader must
+      // not keep a stopping sensor alive), so without this one the process
+      // would exit in the middle of a retry, cutting the output mid-line.
       const timer = setTimeout(() => resolve(false), ms);
-      timer.unref?.();
       this.idleWaiters.push(() => {
         clearTimeout(timer);
         resolve(true);

@@ -60,7 +60,7 @@ async function stopped(sensor: Sensor): Promise<LogLine> {
   const exit = await sensor.proc.exited;
   expect({ code: exit.code, signal: exit.signal }, `sensor exit; stderr: ${sensor.stderr}`).toEqual({ code: 0, signal: null });
   const line = sensor.lines.find((l) => l.event === 'sensor_stopped');
-  expect(line, `sensor_stopped; ${sensor.lines.length} lines; last: ${JSON.stringify(sensor.lines.at(-1))}`).toBeDefined();
+  expect(line, `sensor_stopped; ${sensor.lines.length} lines; events ${JSON.stringify(sensor.lines.reduce<Record<string, number>>((a, l) => ((a[String(l.event)] = (a[String(l.event)] ?? 0) + 1), a), {}))}; non-JSON ${JSON.stringify(sensor.nonJson.slice(0, 3))}; stderr ${sensor.stderr}`).toBeDefined();
   return line!;
 }
 
