@@ -165,6 +165,35 @@ describe('red team: attacks on the live sensor', () => {
     expect(scans(sensor, 'scan_ended').filter((l) => l.src === SCAN4).map((l) => l.ports)).toEqual([500]);
   }, 300_000);
 
+  it('two floods of 100,000 forged three-probe NULL scans (300,000 frames each): RSS stays under the unit\'s MemoryMax, and the second flood reuses the first\'s memory', async () => {
+    const flood = path.join(lab.tmp, 'scans-100k.pcap');
+    writeFrames(flood, forgedFlood(100_000, 3, ''));
+    const sensor = sensorWith([], 'sensor-mem');
+    await sensor.waitForLine('sensor_started', 'sensor_started');
+    const rss = async (): Promise<number> => {
+      await sleep(1100); // past the render cache
+      return (await sensor.metric('process_resident_memory_bytes')) ?? 0;
+    };
+    const atStart = await rss();
+    const peaks: number[] = [];
+    const afterQuiet: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      expect(await replay(lab, flood, 50_000)).toBe(300_000);
+      await waitUntil('the flood counted', async () => ((await sensor.metric('scanwatch_scans_active')) ?? 0) >= 99_000, { timeoutMs: 60_000, intervalMs: 500 });
+      peaks.push(await rss());
+      // The scans end after 60 s of quiet; their memory is freed for the next flood.
+      await waitUntil('the forged scans to end', async () => ((await sensor.metric('scanwatch_scans_active')) ?? 1) === 0, { timeoutMs: 120_000, intervalMs: 2000 });
+      afterQuiet.push(await rss());
+    }
+    const stop = await stopped(sensor);
+    const mib = (b: number): string => (b / 2 ** 20).toFixed(0);
+    console.log(`[red team memory] RSS at start ${mib(atStart)} MiB; flood peaks ${peaks.map(mib).join(', ')} MiB; after the quiet ${afterQuiet.map(mib).join(', ')} MiB; scans summarized ${String(stop.scans_summarized)}`);
+    // systemd/scanwatch.service: MemoryMax=640M, ring included.
+    for (const p of peaks) expect(p).toBeLessThan(640 * 2 ** 20);
+    expect(peaks[1]!).toBeLessThan(peaks[0]! * 1.15);
+    expect(stop.log_lines_dropped).toBe(0);
+  }, 400_000);
+
   it('IPv6: nmap -6 from an address whose fixed-seed hash collides with a client\'s is reported under its own address, not the client\'s', async () => {
     // Two addresses of the lab's 2001:db8::/64 with the same hash under the old fixed seed.
     const OLD_FIXED_SEED = 0x2f0f3a5b;
