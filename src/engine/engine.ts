@@ -51,7 +51,7 @@ export class Engine implements PacketSink {
   readonly sources: SourceTable<Detection>;
   readonly flows: FlowTable;
   /** Zeek-style estimate of packets the capture missed (live capture loss). */
-  readonly captureLoss = new CaptureLossEstimator(65536);
+  readonly captureLoss: CaptureLossEstimator;
   readonly book: DetectionBook;
   readonly tracker: SourceTracker;
   /** Tenants (VLAN, VNI...) seen, as small indices for the table keys. */
@@ -84,7 +84,8 @@ export class Engine implements PacketSink {
     this.config = config;
     this.hashSeed = (config.hashSeed ?? randomInt(0, 2 ** 32)) | 0;
     this.decoder = new Decoder({ vxlanPorts: config.vxlanPorts, genevePorts: config.genevePorts, ipv6HashKey: this.hashSeed });
-    this.budget = new MemoryBudget(config.sketchBudgetBytes);
+    this.budget = new MemoryBudget(config.sketchBudgetBytes, this.hashSeed);
+    this.captureLoss = new CaptureLossEstimator(65536, this.hashSeed);
     this.probation = new Probation(Math.max(1, config.probationCapacity), this.hashSeed);
     this.sources = new SourceTable<Detection>(Math.max(1, config.sourceCapacity), this.budget, this.hashSeed);
     this.flows = new FlowTable(config.flowCapacity, config.flowTimeout, this.hashSeed);

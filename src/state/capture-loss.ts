@@ -22,7 +22,11 @@ export class CaptureLossEstimator {
   /** Of those, ACKs that acknowledged data the capture never delivered. */
   gaps = 0;
 
-  constructor(slots: number) {
+  constructor(
+    slots: number,
+    /** The engine's table key: a spoofer cannot aim segments at one flow's slot to keep it from being sampled. */
+    private readonly seed = 0,
+  ) {
     let n = 1;
     while (n < slots) n *= 2;
     this.mask = n - 1;
@@ -34,7 +38,7 @@ export class CaptureLossEstimator {
   }
 
   private slotOf(a: number, b: number, ports: number): number {
-    return (mix32(a ^ mix32(b ^ mix32(ports))) & this.mask) * STRIDE;
+    return (mix32(a ^ mix32(b ^ mix32(ports ^ this.seed))) & this.mask) * STRIDE;
   }
 
   /** A segment carrying `len` bytes from a to b starting at `seq`. */

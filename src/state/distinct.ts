@@ -116,7 +116,7 @@ export class HostSet {
   add(host: number): boolean {
     const sk = this.sketch;
     if (sk !== null) {
-      const h = mix32(host) & (HOST_SKETCH_BITS - 1);
+      const h = mix32(host ^ this.budget.hashKey) & (HOST_SKETCH_BITS - 1);
       const bit = 1 << (h & 7);
       if (sk[h >>> 3]! & bit) return false;
       sk[h >>> 3]! |= bit;
@@ -212,7 +212,7 @@ export class PairFilter {
   /** Sets the pair's bit; false when it was set already. */
   private setBit(host: number, port: number): boolean {
     const bits = this.bits!;
-    const h = mix32(host ^ Math.imul(port + 1, 0x9e3779b1)) & (PAIR_BITS - 1);
+    const h = mix32(host ^ Math.imul(port + 1, 0x9e3779b1) ^ this.budget.hashKey) & (PAIR_BITS - 1);
     const bit = 1 << (h & 7);
     if (bits[h >>> 3]! & bit) return false;
     bits[h >>> 3]! |= bit;

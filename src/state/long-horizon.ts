@@ -328,7 +328,7 @@ export class LongHorizonTable {
 
   /** Returns true when the pair is new (a one-hash filter: a false "seen" is possible once it fills). */
   private addPair(slot: number, host: number, port: number): boolean {
-    const h = mix32(host ^ Math.imul(port + 1, 0x9e3779b1)) & (PAIR_WORDS * 32 - 1);
+    const h = mix32(host ^ Math.imul(port + 1, 0x9e3779b1) ^ this.seed) & (PAIR_WORDS * 32 - 1);
     const i = slot * PAIR_WORDS + (h >>> 5);
     const bit = 1 << (h & 31);
     if (this.pairBits[i]! & bit) return false;
@@ -375,7 +375,7 @@ export class LongHorizonTable {
   }
 
   private sketchSet(slot: number, key: number): boolean {
-    const h = mix32(key) & (HOST_SKETCH_WORDS * 32 - 1);
+    const h = mix32(key ^ this.seed) & (HOST_SKETCH_WORDS * 32 - 1);
     const i = slot * HOST_SKETCH_WORDS + (h >>> 5);
     const bit = 1 << (h & 31);
     if (this.hostSketch[i]! & bit) return false;

@@ -7,7 +7,15 @@
 export class MemoryBudget {
   used = 0;
   refused = 0;
-  constructor(readonly limitBytes: number) {}
+  constructor(
+    readonly limitBytes: number,
+    /**
+     * The engine's table key, for the sketches drawn from this budget
+     * (distinct.ts): their bit positions are keyed so that a scanner cannot
+     * pick targets whose hashes collide and be counted as fewer.
+     */
+    readonly hashKey = 0,
+  ) {}
 
   acquire(bytes: number): boolean {
     if (this.used + bytes > this.limitBytes) {
