@@ -92,6 +92,8 @@ export const liveSettingsSchema = z.strictObject({
   'source-capacity': count(64, 1 << 20).default(defaults.sourceCapacity),
   'sketch-budget': size(MIB, 16 * 1024 * MIB).default(defaults.sketchBudgetBytes),
   'max-detections': count(1, 10_000_000).default(defaults.maxDetections),
+  // The tables' hash key; unset, a random one (a spoofer cannot aim collisions). Set only to repeat a run.
+  'hash-seed': count(0, 0xffffffff).optional(),
   // Response hooks (src/response).
   'on-detection': z.string().min(1).optional(),
   'hook-timeout': z.number().positive().default(10),

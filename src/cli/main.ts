@@ -185,6 +185,10 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('source-capacity', { type: 'number', default: defaultConfig().sourceCapacity, describe: 'sources followed in full; raise when sources are evicted' })
           .option('sketch-budget', { type: 'string', default: `${defaultConfig().sketchBudgetBytes / 1024 / 1024}MiB`, describe: 'memory for per-source port bitmaps and host sketches' })
           .option('max-detections', { type: 'number', default: defaultConfig().maxDetections, describe: 'open scans kept at once; beyond this they are counted and dropped' })
+          .option('hash-seed', {
+            type: 'number',
+            describe: 'fix the key of the bounded tables and sketches (0-4294967295), to repeat a run exactly (tests, comparing with analyze --hash-seed); unset, a random one that a spoofer cannot aim collisions at',
+          })
           .option('on-detection', { type: 'string', describe: 'run COMMAND (argv split on spaces, no shell) for each new scan, the event JSON on its stdin' })
           .option('hook-timeout', { type: 'number', default: 10, describe: 'seconds before an --on-detection command is killed' })
           .option('hook-concurrency', { type: 'number', default: 4, describe: '--on-detection commands running at once' })
@@ -211,6 +215,7 @@ async function main(rawArgv: string[]): Promise<number> {
         config.sourceCapacity = s['source-capacity'];
         config.sketchBudgetBytes = s['sketch-budget'];
         config.maxDetections = s['max-detections'];
+        if (s['hash-seed'] !== undefined) config.hashSeed = s['hash-seed'];
         const bufferBytes = s['buffer-size'];
         const snaplen = s.snaplen;
         const format = s['log-format'] === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : s['log-format'];

@@ -27,6 +27,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = path.join(ROOT, 'dist/cli/main.js');
 /** Longest replay at the recorded pace; longer fixtures are compressed to it. */
 const MAX_REPLAY_S = 60;
+/**
+ * One table key for both paths: host counts above 64 are keyed sketch
+ * estimates, and which hosts share a bit depends on the key.
+ */
+const SEED = ['--hash-seed', '20261207'];
 /** Labs (a sensor each) replaying at once: the replays mostly wait on their recorded gaps. */
 const LANES = 3;
 
@@ -122,7 +127,7 @@ function compressed(src: string, factor: number, out: string): void {
 }
 
 function analyze(file: string, options: string[]): string[] {
-  const r = spawnSync(process.execPath, [MAIN, 'analyze', file, '--format', 'json', ...options], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [MAIN, 'analyze', file, '--format', 'json', ...SEED, ...options], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`analyze ${file} exited ${r.status}: ${r.stderr}`);
   return (JSON.parse(r.stdout) as { detections: Record<string, unknown>[] }).detections.map(brief).sort();
 }
@@ -150,7 +155,7 @@ interface LiveResult {
 }
 
 async function replayLive(lab: Lab, file: string, packets: number, options: string[]): Promise<LiveResult> {
-  const sensor = lab.startSensor(options, { name: `sensor-${path.basename(file)}` });
+  const sensor = lab.startSensor([...SEED, ...options], { name: `sensor-${path.basename(file)}` });
   try {
     await sensor.waitForLine('sensor_started', 'sensor_started', () => true, 20_000);
     const r = await lab.exec(lab.scanNs, 'tcpreplay', ['-i', SCAN_IF, file], { timeoutMs: (MAX_REPLAY_S + 60) * 1000 });
