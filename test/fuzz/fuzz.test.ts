@@ -1,5 +1,5 @@
 /**
- * Issue 12, item 6: the fuzzing harness in the test suite. A fixed seed,
+ * The fuzzing harness in the test suite. A fixed seed,
  * 3,000 mutated captures from test/pcaps in-process (reader, engine,
  * report in every format), 200 of them also through the built CLI (10 s
  * limit each), and every saved crasher in test/fuzz/crashers. Any number
