@@ -21,7 +21,7 @@ import { framesToPcap, loadWireFixtures, makeWireCase } from './wire-mutator.mjs
 /** Replays spent narrowing one failing batch down (each starts a sensor: about 2 s). */
 const NARROW_REPLAYS = 16;
 
-const FIGURES = ['frames', 'sent', 'refused_runt', 'refused_oversize', 'dropped_before_capture', 'counted', 'scans', 'decode_errors', 'polls'];
+const FIGURES = ['frames', 'sent', 'refused_runt', 'refused_oversize', 'dropped_before_capture', 'counted', 'scans', 'decode_errors', 'rx_dropped', 'polls'];
 
 export class LiveRunner {
   /** Checks the prerequisites and builds the lab; throws with what is missing. */
