@@ -1,14 +1,24 @@
 #!/usr/bin/env node
-// The fuzzing harness (issue 12, item 6):
+// The fuzzing harness:
 //
 //   npm run build && npm run fuzz -- --cases 100000 --seed 1 [--cli-every 100] [--jobs 2]
+//                                     [--live [--live-every K] [--live-batch N]]
 //
 // Mutates the fixtures in test/pcaps (see mutator.mjs), runs every case
 // in-process against dist/ (parser, engine, report in all formats) and
 // every --cli-every'th case also through the CLI with a 10 s limit (in
-// --jobs parallel processes). A failing case is saved under
-// test/fuzz/crashers/ with what was done to it; the last line is a JSON
-// summary. Exit 0 when every case held, 1 otherwise.
+// --jobs parallel processes).
+//
+// --live (root, tcpreplay): every K-th case also has a wire case
+// (wire-mutator.mjs: mutated Ethernet frames), checked in-process as a
+// pcap and gathered into batches of about N frames; each batch is
+// replayed onto a bare lab link where a fresh `scanwatch live` captures
+// it (live-harness.mjs says what must hold), with the sensor settings of
+// live-harness.mjs's SENSOR_PROFILES in turn.
+//
+// A failing case or batch is saved under test/fuzz/crashers/ with what
+// was done to it; the last line is a JSON summary. Exit 0 when every case
+// held, 1 otherwise.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +26,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { caseSeed, loadFixtures, makeCase, ROOT } from './mutator.mjs';
 import { runCli, runInProcess, saveCrasher } from './harness.mjs';
+import { LiveRunner } from './live-runner.mjs';
 
 function arg(name, def) {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,6 +37,9 @@ const seed = arg('seed', 1);
 const cliEvery = arg('cli-every', 100);
 const jobs = Math.max(1, arg('jobs', 2));
 const first = arg('from', 0);
+const live = process.argv.includes('--live');
+const liveEvery = Math.max(1, arg('live-every', 1));
+const liveBatch = Math.max(1, arg('live-batch', 4000));
 const crasherDir = path.join(ROOT, 'test/fuzz/crashers');
 
 const dist = (p) => import(pathToFileURL(path.join(ROOT, 'dist', p)).href);
@@ -42,6 +56,17 @@ const [{ CaptureParser }, { Engine }, { buildReport }, { renderTable }, { defaul
 ]);
 const mods = { CaptureParser, Engine, buildReport, renderTable, defaultConfig };
 const fixtures = loadFixtures();
+let liveRunner = null;
+if (live) {
+  try {
+    liveRunner = await LiveRunner.start({ seed, mods, crasherDir, batchFrames: liveBatch, log: (line) => console.error(line) });
+  } catch (err) {
+    console.error(`fuzz: --live: ${err.message}`);
+    process.exit(2);
+  }
+  // Ctrl-C: exit through process.exit, so that the lab's exit hook removes its namespaces.
+  process.once('SIGINT', () => process.exit(130));
+}
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scanwatch-fuzz-'));
 const exits = { 0: 0, 1: 0, 3: 0 };
 const failures = [];
@@ -78,10 +103,16 @@ for (let i = first; i < first + cases; i++) {
     pending.add(p);
     while (pending.size >= jobs) await Promise.race(pending);
   }
+  if (liveRunner !== null && i % liveEvery === 0) await liveRunner.add(i);
   if ((i - first + 1) % 5000 === 0) console.error(`fuzz: ${i - first + 1}/${cases} cases, ${failures.length} failures, ${Math.round((Date.now() - t0) / 1000)} s`);
 }
 await Promise.all(pending);
+await liveRunner?.finish();
 fs.rmSync(tmp, { recursive: true, force: true });
 const summary = { seed, cases, from: first, cli_runs: cliRuns, exits, failures: failures.length, slowest_ms: Math.round(slowest), seconds: Math.round((Date.now() - t0) / 1000) };
+if (liveRunner !== null) {
+  summary.live = liveRunner.summary();
+  summary.failures += liveRunner.failures;
+}
 console.log(JSON.stringify(summary));
-process.exit(failures.length === 0 ? 0 : 1);
+process.exit(summary.failures === 0 ? 0 : 1);

@@ -1,11 +1,11 @@
 /**
- * Issue 12, item 6: the fuzzing harness in the test suite. A fixed seed,
+ * The fuzzing harness in the test suite. A fixed seed,
  * 3,000 mutated captures from test/pcaps in-process (reader, engine,
  * report in every format), 200 of them also through the built CLI (10 s
  * limit each), and every saved crasher in test/fuzz/crashers. Any number
  * more: `npm run fuzz -- --cases N --seed S` (test/fuzz/README.md).
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,6 +40,10 @@ beforeAll(() => {
   ensureBuilt();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scanwatch-fuzz-test-'));
 }, 180_000);
+
+afterAll(() => {
+  if (tmp !== '') fs.rmSync(tmp, { recursive: true, force: true });
+});
 
 describe('mutation fuzzing', () => {
   it(`${CASES} mutated captures in-process: no exception, valid report in every format`, () => {

@@ -1,4 +1,4 @@
-// Runs one fuzz case and says whether scanwatch held (issue 12, item 6).
+// Runs one fuzz case and says whether scanwatch held.
 //
 // In-process: the capture parser, the engine, the report and all three
 // output formats, with the modules passed in (src/ under vitest, dist/

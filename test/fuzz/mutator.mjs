@@ -1,4 +1,4 @@
-// Seeded mutation of capture files for the fuzzing harness (issue 12).
+// Seeded mutation of capture files for the fuzzing harness.
 //
 // Every case is reproducible from (seed, case number) alone: makeCase()
 // derives the case's own PRNG from both, picks a fixture from test/pcaps,
