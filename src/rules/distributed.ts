@@ -81,7 +81,9 @@ export interface MemberFigures {
  * stack resets or completes every one). When some members are shown
  * spoofed, the real one is a member that answered SYN-ACKs itself;
  * otherwise (a distributed scan, where every source is real, or a decoy
- * scan of a host with no open port) it is the most active one.
+ * scan of a host with no open port) it is the most active one; among
+ * equals, one that answered SYN-ACKs itself, then the lowest address (the
+ * same answer whichever member the keyed tables happened to report first).
  */
 export function realMember(members: MemberFigures[]): number {
   const spoofed = (m: MemberFigures): boolean => m.answers > 0 && m.answeredItself === 0;
@@ -91,7 +93,28 @@ export function realMember(members: MemberFigures[]): number {
   for (let i = 1; i < members.length; i++) {
     const a = members[i]!;
     const b = members[best]!;
-    if (rank(a) > rank(b) || (rank(a) === rank(b) && a.probes > b.probes)) best = i;
+    if (rank(a) > rank(b) || (rank(a) === rank(b) && outranks(a, b))) best = i;
   }
   return best;
+}
+
+/** Among members of one rank: more probes, then answered SYN-ACKs itself, then the lower address. */
+function outranks(a: MemberFigures, b: MemberFigures): boolean {
+  if (a.probes !== b.probes) return a.probes > b.probes;
+  if ((a.answeredItself > 0) !== (b.answeredItself > 0)) return a.answeredItself > 0;
+  return compareAddresses(a.src, b.src) < 0;
+}
+
+/** IPv4 before IPv6; IPv4 by value, IPv6 by text (RFC 5952 text of equal length orders by value only roughly, which is enough for a tie-break). */
+function compareAddresses(a: string, b: string): number {
+  const v4 = (t: string): number | null => {
+    const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(t);
+    return m === null ? null : ((Number(m[1]) * 256 + Number(m[2])) * 256 + Number(m[3])) * 256 + Number(m[4]);
+  };
+  const x = v4(a);
+  const y = v4(b);
+  if (x !== null && y !== null) return x - y;
+  if (x !== null) return -1;
+  if (y !== null) return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
 }

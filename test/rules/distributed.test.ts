@@ -39,4 +39,17 @@ describe('decoys and the real source', () => {
     ];
     expect(members[realMember(members)]!.src).toBe('b');
   });
+  it('among equals, the one that answered SYN-ACKs itself, then the lower address, whatever order the members come in', () => {
+    const equals = [
+      { src: '198.18.7.13', probes: 4, answers: 0, answeredItself: 0 },
+      { src: '198.18.7.100', probes: 4, answers: 0, answeredItself: 0 },
+      { src: '198.18.7.12', probes: 4, answers: 0, answeredItself: 0 },
+    ];
+    for (const order of [equals, [...equals].reverse(), [equals[1]!, equals[2]!, equals[0]!]]) expect(order[realMember(order)]!.src).toBe('198.18.7.12');
+    const oneAnswered = [
+      { src: '198.18.0.100', probes: 5, answers: 0, answeredItself: 0 },
+      { src: '198.18.0.64', probes: 5, answers: 2, answeredItself: 2 },
+    ];
+    expect(oneAnswered[realMember(oneAnswered)]!.src).toBe('198.18.0.64');
+  });
 });
