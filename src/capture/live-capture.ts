@@ -93,6 +93,11 @@ export interface LiveCaptureOptions {
    * was removed): libpcap's message. No packet is delivered after it.
    */
   onError: (message: string) => void;
+  /**
+   * Called when the rules throw on a frame (the frame is skipped and
+   * counted in `failedFrames`); without it, the error propagates.
+   */
+  onPacketError?: (err: unknown) => void;
 }
 
 /** pcap_stats, as counters that never wrap (libpcap's are 32-bit on Linux). */
@@ -129,6 +134,8 @@ export interface LiveCapture {
   readonly delivered: number;
   /** Frames cut short by the snapshot length. */
   readonly truncated: number;
+  /** Frames the rules threw on (skipped; see LiveCaptureOptions.onPacketError). */
+  readonly failedFrames: number;
   /** Calls from the binding (batches of packets). */
   readonly batches: number;
   /**
@@ -169,17 +176,32 @@ export function explainOpenError(iface: string, message: string): string {
   return `cannot capture on ${iface}: ${m}`;
 }
 
-/** Counts frames cut by the snapshot length and keeps the last frame's time, then hands them on. */
-class TruncationCounter implements PacketSink {
+/**
+ * Counts frames cut by the snapshot length and keeps the last frame's
+ * time, then hands them on. A frame the rules throw on (a bug: nothing in
+ * them is meant to throw) costs that frame, counted and told to
+ * `onFailure`, not the sensor: an attacker who found such a frame would
+ * otherwise stop the sensor, and every scan it was following, at will.
+ */
+export class TruncationCounter implements PacketSink {
   truncated = 0;
+  failed = 0;
   lastSec = 0;
   lastNsec = 0;
-  constructor(private readonly sink: PacketSink) {}
+  constructor(
+    private readonly sink: PacketSink,
+    private readonly onFailure: (err: unknown) => void,
+  ) {}
   onPacket(linkType: number, data: Buffer, offset: number, capLen: number, wireLen: number, tsSec: number, tsNsec: number): void {
     if (capLen < wireLen) this.truncated++;
     this.lastSec = tsSec;
     this.lastNsec = tsNsec;
-    this.sink.onPacket(linkType, data, offset, capLen, wireLen, tsSec, tsNsec);
+    try {
+      this.sink.onPacket(linkType, data, offset, capLen, wireLen, tsSec, tsNsec);
+    } catch (err) {
+      this.failed++;
+      this.onFailure(err);
+    }
   }
 }
 
@@ -237,7 +259,7 @@ export function startLiveCapture(opts: LiveCaptureOptions, sink: PacketSink): Li
     throw new LiveCaptureError(`cannot analyse ${opts.interface}: unsupported link type ${opened.linkType}`);
   }
 
-  const counting = new TruncationCounter(sink);
+  const counting = new TruncationCounter(sink, opts.onPacketError ?? ((err) => { throw err; }));
   const parser = new CaptureParser(counting, { bufferSize: Math.max(BATCH_BYTES, 4 * (opened.snaplen + 16)) });
   parser.push(pcapFileHeader(opened.snaplen, linkType));
   const buffer = parser.buffer;
@@ -293,6 +315,9 @@ export function startLiveCapture(opts: LiveCaptureOptions, sink: PacketSink): Li
     },
     get truncated() {
       return counting.truncated;
+    },
+    get failedFrames() {
+      return counting.failed;
     },
     get batches() {
       return state.batches;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { BLOCK_TIMEOUT_MS, type LiveCapture, LiveCaptureError, startLiveCapture } from '../capture/live-capture.js';
-import { registerCaptureLag, registerCaptureMetrics } from '../metrics/capture-metrics.js';
+import { registerCaptureLag, registerCaptureMetrics, registerFailedFrames } from '../metrics/capture-metrics.js';
+import { RateLimitedTeller } from './rate-limited-teller.js';
 import { CaptureStatsLog, captureUsage } from './live-capture-stats.js';
 import { Engine } from '../engine/engine.js';
 import { createMetrics } from '../metrics/prometheus.js';
@@ -186,6 +187,10 @@ export async function runLive(opts: LiveOptions): Promise<number> {
     throw new UserError((err as Error).message);
   }
 
+  // A frame the rules throw on is skipped and counted (a bug, never meant to happen); said at most once a minute.
+  const packetErrors = new RateLimitedTeller(60_000, (message, suppressed) =>
+    log.error({ event: 'internal_error', error: message, suppressed_since_last: suppressed }, 'a frame made the rules throw; it was skipped'),
+  );
   // Set once the capture has failed by itself; the promise below stops the sensor.
   let captureFailed: (message: string) => void = () => {};
   try {
@@ -196,6 +201,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
         bufferBytes: opts.bufferBytes,
         snaplen: opts.snaplen,
         onError: (message) => captureFailed(message),
+        onPacketError: (err) => packetErrors.tell(err),
       },
       engine,
     );
@@ -233,6 +239,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
   const live = capture;
   registerCaptureMetrics(metrics.registry, opts.interface, () => live.counters());
   registerCaptureLag(metrics.registry, opts.interface, () => live.takeMaxLag());
+  registerFailedFrames(metrics.registry, () => live.failedFrames);
 
   const captureStats = new CaptureStatsLog(log, live, () => engine.packets);
 
@@ -295,6 +302,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
           ...(gate !== null ? { hook_withheld: gate.counters.withheld, hook_verified_later: gate.counters.verifiedLater, hook_watch_evicted: gate.counters.watchEvicted } : {}),
           decode_errors: engine.decoder.errors.reduce((a, b) => a + b, 0),
           log_lines_dropped: logOut.linesDropped,
+          frames_failed: live.failedFrames,
           exit_code: code,
         },
         'stopped',

@@ -65,3 +65,21 @@ export function registerCaptureLag(registry: Registry, iface: string, takeMaxLag
     },
   });
 }
+
+/**
+ * scanwatch_frames_failed_total: frames the rules threw on, skipped (a bug
+ * a frame triggered; the sensor keeps going, see live-capture.ts).
+ */
+export function registerFailedFrames(registry: Registry, read: () => number): void {
+  let last = 0;
+  new Counter({
+    name: 'scanwatch_frames_failed_total',
+    help: 'Frames the rules threw on (a bug a frame triggered): skipped and counted; the sensor keeps going and logs internal_error at most once a minute.',
+    registers: [registry],
+    collect() {
+      const v = read();
+      this.inc(Math.max(0, v - last));
+      last = Math.max(last, v);
+    },
+  });
+}
