@@ -155,13 +155,14 @@ export async function runLive(opts: LiveOptions): Promise<number> {
     // one. A weak scan summarized in a flood has no line: it is still counted.
     const line = event === 'start' ? detections.started(d, engine.now) : detections.ended(d);
     metrics.onDetection(event, d, line === null ? detections.direction(d) : (line.direction as Direction));
-    if (gate !== null && line !== null) {
-      if (event === 'start') gate.started(d, line);
-      else gate.ended(d, line);
+    if (gate !== null) {
+      // A summarized scan is weak, so never verified: the gate withholds it
+      // (counted) and watches it like any other unverified scan.
+      const seen = line ?? { src: d.src, type: d.type, source_verified: false };
+      if (event === 'start') gate.started(d, seen);
+      else gate.ended(d, seen);
     }
   };
-  // A summarized scan that became strong gets its start line late; the hooks see it then.
-  detections.onLateStart = (d, line) => gate?.started(d, line);
 
   const { host, port } = (() => {
     try {

@@ -119,8 +119,6 @@ export class DetectionLog {
   private summary = { scans: 0, types: new Map<string, number>(), sources: [] as string[] };
   private tokens = WEAK_SCAN_LINES_PER_SECOND;
   private refilledAt = Number.NaN;
-  /** Told when a summarized scan becomes strong and its start line is written (the hooks want it then). */
-  onLateStart: (d: Detection, line: Record<string, unknown>) => void = () => {};
 
   constructor(
     private readonly log: Logger,
@@ -195,7 +193,7 @@ export class DetectionLog {
       if (this.summarized.has(d)) {
         if (detectionConfidence(d) !== 'high') continue;
         this.summarized.delete(d);
-        this.onLateStart(d, this.startLine(d, now, true));
+        this.startLine(d, now, true);
         continue;
       }
       if (d.probes > d.reportedProbes && now - d.reportedAt >= interval) {

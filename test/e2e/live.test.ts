@@ -159,7 +159,12 @@ describe('scanwatch live in a network-namespace lab', () => {
 
   async function expectScan(from: number, src: string, type: string, tool: string): Promise<LogLine> {
     const l = await sensor.waitForLine(`scan_started ${type} from ${src}`, 'scan_started', (x) => x.src === src && x.type === type, 20_000, from);
-    expect(l).toMatchObject({ level: 'warn', src, type, pattern: 'vertical', direction: 'internal', tool, targets: 1 });
+    expect(l).toMatchObject({ level: 'warn', src, type, pattern: 'vertical', direction: 'internal', targets: 1 });
+    // A start line may come before three probes carry the tool's fingerprint
+    // (a confirmed scanner's XMAS probe is reported from the first one): the
+    // tool is named then or not at all, and always on the scan_ended line
+    // (checked at SIGTERM below).
+    expect([tool, null]).toContain(l.tool);
     expect(l.severity).toBeTypeOf('string');
     return l;
   }
@@ -367,6 +372,8 @@ describe('scanwatch live in a network-namespace lab', () => {
     expect(sorted(synMasscan?.open_ports)).toEqual([22, 80]);
     expect(synMasscan?.ports).toBe(300);
     expect(synMasscan?.tool).toBe('masscan');
+    expect(ended.find((l) => l.src === SCAN4 && l.type === 'tcp-xmas')?.tool).toBe('nmap');
+    expect(synNmap?.tool).toBe('nmap');
 
     expect(sensor.nonJson, 'stdout lines that are not JSON').toEqual([]);
     expect(sensor.stderr).toBe('');

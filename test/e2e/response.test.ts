@@ -76,8 +76,8 @@ async function hook(args: string[], event: Record<string, unknown>): Promise<str
 const event = (src: string, verified: boolean, direction = 'inbound') => ({ event: 'scan_started', src, source_verified: verified, direction, type: 'tcp-syn' });
 
 /**
- * Sends NULL segments (no TCP flags) from each forged source to ports 1..2
- * of the target, as raw frames on the scanner's veth (scapy's sendp: no
+ * Sends NULL segments (no TCP flags) from each forged source to ports 1..3
+ * of the target (three ports: a NULL scan's shape, the least that is one), as raw frames on the scanner's veth (scapy's sendp: no
  * routing, so 127.0.0.1 and ::1 go out as they are).
  */
 async function forgeNullSegments(sources: string[]): Promise<void> {
@@ -90,7 +90,7 @@ async function forgeNullSegments(sources: string[]): Promise<void> {
       'iface, mac, dst4, dst6 = sys.argv[1:5]',
       'frames = []',
       'for src in sys.argv[5:]:',
-      '    for port in (1, 2):',
+      '    for port in (1, 2, 3):',
       "        ip = IPv6(src=src, dst=dst6) if ':' in src else IP(src=src, dst=dst4)",
       '        frames.append(Ether(dst=mac) / ip / TCP(sport=40000 + port, dport=port, flags=0))',
       'sendp(frames, iface=iface, verbose=False)',
