@@ -12,6 +12,7 @@ import { CaptureInput, readOne, type ReadControl } from './capture-inputs.js';
 
 export function newEngine(config: EngineConfig, policy: SitePolicy): Engine {
   const engine = new Engine(config);
+  engine.useHomeNet(policy.homeNet);
   engine.useAllowLists(policy.allowScanners, policy.allowTargets);
   engine.useDeception(policy.darkNet, policy.honeyPorts);
   return engine;

@@ -109,6 +109,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
   let progressInterval = opts.progressInterval;
   const engine = new Engine(opts.config);
   engine.keepEndedDetections = false;
+  engine.useHomeNet(policy.homeNet);
   engine.useAllowLists(policy.allowScanners, policy.allowTargets);
   try {
     const decoys = sitePolicy(undefined, [], [], opts.darkNet, opts.honeyPorts);
@@ -344,6 +345,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
         // swapped in by plain assignments that cannot fail.
         const { settings: next, restartOnly } = planReload(opts.startSettings, opts.configFile);
         const policy = buildPolicy(next['home-net'], next['allow-scanner'], next['allow-target']);
+        engine.useHomeNet(policy.homeNet);
         engine.useAllowLists(policy.allowScanners, policy.allowTargets);
         detections.setPolicy(policy);
         hookAddresses.setHomeNet(policy.homeNet);

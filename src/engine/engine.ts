@@ -187,6 +187,15 @@ export class Engine implements PacketSink {
     this.tracker.honeyPorts = ports;
   }
 
+  /**
+   * Sets the defended network (--home-net): the internal-reconnaissance
+   * tier judges sources and targets inside it (rules/techniques.ts
+   * INTERNAL_RECON); empty, the tier is off.
+   */
+  useHomeNet(homeNet: CidrSet): void {
+    this.tracker.homeNet = homeNet.empty ? null : homeNet;
+  }
+
   /** Sets the allow-lists; an empty list costs nothing per packet. */
   useAllowLists(scanners: CidrSet, targets: CidrSet): void {
     this.tracker.ignoreSources = scanners.empty ? null : scanners;

@@ -3,7 +3,8 @@ import { L3, type Packet, Proto } from '../decode/packet.js';
 import type { CidrSet } from '../rules/cidr.js';
 import type { EngineConfig } from '../rules/config.js';
 import type { Detection, DetectionReason } from '../rules/detection.js';
-import { hasTransportPorts, isSweep, Technique, Tool, usesTrw } from '../rules/techniques.js';
+import { hasTransportPorts, INTERNAL_RECON, isSweep, isTcpTechnique, Technique, Tool, usesTrw } from '../rules/techniques.js';
+import { InternalReconState } from '../state/internal-recon.js';
 import { Trw } from '../rules/trw.js';
 import { DistinctSources } from '../state/distinct-sources.js';
 import { Flow, type FlowTable } from '../state/flow-table.js';
@@ -58,6 +59,8 @@ export class SourceTracker {
   tenantBits = 0;
   /** The sweep-rate, long-horizon and many-source tiers (recon.ts); set by the engine. */
   recon!: Recon;
+  /** The defended network (--home-net): the internal-reconnaissance tier judges sources and targets inside it; null: none. */
+  homeNet: CidrSet | null = null;
   /** Deception (--dark-net): targets no host uses; null: none (nothing is checked per packet). */
   darkNet: CidrSet | null = null;
   /** Deception (--honey-port): 1 for each port nobody legitimate calls; null: none. */
@@ -342,14 +345,25 @@ export class SourceTracker {
       if (!isSweep(tech)) {
         this.recon.success(rec, tech, host, port, t);
       }
-      if (usesTrw(tech)) this.stepTrw(st, true);
+      // A TCP contact counts by what followed its SYN-ACK (see answered):
+      // a request, a success; an empty close, a failure; neither yet, it is
+      // judged when its flow is (the flow stays, see HOLDS_FLOW below).
+      if (usesTrw(tech)) {
+        if (!isTcpTechnique(tech)) this.stepTrw(st, true);
+        else if (fl & ProbationFlag.DATA) this.stepTrw(st, true);
+        else if (fl & ProbationFlag.EMPTY) this.stepTrw(st, false);
+      }
     }
     if (fl & ProbationFlag.HALF_OPEN) st.halfOpen++;
     if (fl & ProbationFlag.HANDSHAKE) st.handshakes++;
     if (fl & ProbationFlag.DATA) st.dataContacts++;
-    if (fl & ProbationFlag.EMPTY) st.emptyContacts++;
+    if (fl & ProbationFlag.EMPTY) {
+      st.emptyContacts++;
+      this.internalOutcome(rec, st, host, port, t);
+    }
     if (fl & ProbationFlag.REJECTED) {
       st.rejected++;
+      this.internalOutcome(rec, st, host, port, t);
       if (usesTrw(tech)) this.stepTrw(st, false);
     }
     // Its first SYN's answer may still be on the way: the flow must be there to meet it.
@@ -455,7 +469,10 @@ export class SourceTracker {
       const rec = this.sources.peek(this.initiatorKey(slot));
       if (rec !== null) this.recon.success(rec, st.technique, flows.responder(slot), p.sport, now);
     }
-    this.outcome(slot, st, true, now, null);
+    // A TCP contact is judged by what the initiator does next: its request
+    // makes it a client's (contactData), its closing without one a probe's
+    // (contactEnded). The SYN-ACK alone proves nothing either way.
+    if ((flows.kind(slot) & 0xff) !== Proto.TCP) this.outcome(slot, st, true, now, null);
   }
 
   /**
@@ -474,25 +491,69 @@ export class SourceTracker {
     if (ps >= 0) this.probation.addFlags(ps, handshake ? ProbationFlag.HANDSHAKE : ProbationFlag.HALF_OPEN);
   }
 
-  /** The initiator sent payload on an answered TCP contact: a client's request (Zeek orig_bytes > 0). */
+  /**
+   * The initiator sent payload on an answered TCP contact: a client's
+   * request (Zeek orig_bytes > 0), a successful contact for the sequential test.
+   */
   contactData(slot: number, now: number): void {
     const flows = this.flows;
     if ((flows.flags(slot) & (Flow.ANSWERED | Flow.PROBE)) !== (Flow.ANSWERED | Flow.PROBE) || flows.contactJudged(slot)) return;
     flows.markContactJudged(slot);
     const st = this.flowState(slot, now);
-    if (st !== null) st.dataContacts++;
+    if (st === null) {
+      this.markProbation(slot, ProbationFlag.DATA);
+      return;
+    }
+    st.dataContacts++;
+    this.outcome(slot, st, true, now, null);
   }
 
   /**
    * The initiator ended an answered TCP contact (RST, FIN), or it expired,
    * without sending payload: what a scanner does (Zeek orig_bytes = 0).
+   * The connect-scan signature: a probe of the port, a failed contact for
+   * the sequential test, never a client's success.
    */
   contactEnded(slot: number, now: number): void {
     const flows = this.flows;
     if ((flows.flags(slot) & (Flow.ANSWERED | Flow.PROBE)) !== (Flow.ANSWERED | Flow.PROBE) || flows.contactJudged(slot)) return;
     flows.markContactJudged(slot);
-    const st = this.flowState(slot, now);
-    if (st !== null) st.emptyContacts++;
+    const rec = this.sources.get(this.initiatorKey(slot), now);
+    const st = rec?.activeTechnique(flows.technique(slot)) ?? null;
+    if (rec === null || st === null) {
+      this.markProbation(slot, ProbationFlag.EMPTY);
+      return;
+    }
+    st.emptyContacts++;
+    this.internalOutcome(rec, st, flows.responder(slot), this.flowPort(slot), now);
+    this.outcome(slot, st, false, now, rec);
+  }
+
+  /**
+   * A failed probe (refused, or answered and closed without payload) of a
+   * SYN or connect() source: the internal-reconnaissance tier
+   * (rules/techniques.ts INTERNAL_RECON). An internal source that so probes
+   * three ports of one internal host within five minutes, or administration
+   * ports of three internal hosts within the window, is reported at once,
+   * reason internal-recon.
+   */
+  private internalOutcome(rec: Record, st: State, host: number, port: number, now: number): void {
+    const home = this.homeNet;
+    if (home === null || rec.isV6 || !isTcpTechnique(st.technique)) return;
+    if (!home.hasV4(addressKey(rec.key)) || !home.hasV4(host)) return;
+    const ir = st.internal ?? (st.internal = new InternalReconState());
+    const ports = ir.portsOf(host, port, now, INTERNAL_RECON.portsWindowS);
+    const adminHosts = ADMIN_PORT[port] === 1 ? ir.adminHostsOf(host, now, this.config.window) : 0;
+    if (st.detection !== null) return;
+    if (ports >= INTERNAL_RECON.portsPerHost || adminHosts >= INTERNAL_RECON.adminHosts) {
+      this.book.open(recordText(rec), keyTenant(rec.key), st.technique, st, now, 'internal-recon');
+    }
+  }
+
+  /** A contact of a source still in probation was judged: kept as a flag for its promotion. */
+  private markProbation(slot: number, flag: number): void {
+    const ps = this.probation.find(this.initiatorKey(slot));
+    if (ps >= 0) this.probation.addFlags(ps, flag);
   }
 
   /** A refusal (RST, ICMP unreachable) of a probe. `p` is the refusal when it was sent to the prober. */
@@ -520,6 +581,7 @@ export class SourceTracker {
     if (st === null) return;
     this.recon.failure(rec, tech, flows.responder(slot), this.flowPort(slot), true, now);
     st.rejected++;
+    this.internalOutcome(rec, st, flows.responder(slot), this.flowPort(slot), now);
     this.outcome(slot, st, false, now, rec);
   }
 
@@ -554,9 +616,7 @@ export class SourceTracker {
     }
     if ((fl & (Flow.PROBE | Flow.ANSWERED)) === (Flow.PROBE | Flow.ANSWERED) && !flows.contactJudged(slot)) {
       // An answered contact that ends without the initiator's payload is empty.
-      flows.markContactJudged(slot);
-      const st = this.sources.peek(this.initiatorKey(slot))?.activeTechnique(flows.technique(slot)) ?? null;
-      if (st !== null) st.emptyContacts++;
+      this.contactEnded(slot, now);
       return;
     }
     if ((fl & Flow.PROBE) === 0 || (fl & (Flow.ANSWERED | Flow.REJECTED)) !== 0) return;
@@ -610,6 +670,10 @@ export class SourceTracker {
     return proto === Proto.TCP || proto === Proto.UDP ? this.flows.ports(slot) & 0xffff : 0;
   }
 }
+
+/** 1 for each administration port of the internal-reconnaissance tier. */
+const ADMIN_PORT = new Uint8Array(65536);
+for (const p of INTERNAL_RECON.adminPorts) ADMIN_PORT[p] = 1;
 
 /** Whether the source has a detection of another technique in its current window. */
 function isConfirmedScanner(rec: Record, tech: number): boolean {

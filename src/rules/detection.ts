@@ -52,7 +52,9 @@ export type DetectionReason =
   | 'honey-port'
   | 'long-horizon'
   | 'distributed'
-  | 'sweep-rate';
+  | 'sweep-rate'
+  /** An internal source probing internal hosts (rules/techniques.ts INTERNAL_RECON). */
+  | 'internal-recon';
 
 /** Reasons that are deception hits: reported on the first probe, with a high severity. */
 export function isLure(reason: string): boolean {

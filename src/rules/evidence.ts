@@ -8,8 +8,9 @@ import { TECHNIQUES } from './techniques.js';
  *    (source_verified), or the targets answered it (open services, live
  *    hosts), or it probed at least four times its technique's threshold
  *    (the engine's overwhelming factor), or a rule that needs a sustained
- *    pattern found it (a slow scan over hours, a scan split across sources),
- *    or it touched a decoy nobody legitimate touches;
+ *    pattern found it (a slow scan over hours, a scan split across sources,
+ *    an internal host hunting administration ports of its neighbours), or
+ *    it touched a decoy nobody legitimate touches;
  *  - low: one distinct probe (a confirmed scanner's odd probe, nmap -O's
  *    NULL): a packet, not a pattern;
  *  - medium: the rest, a scan by its counts alone.
@@ -24,7 +25,7 @@ export type Confidence = 'low' | 'medium' | 'high';
 const OVERWHELMING = 4;
 
 /** Reasons that need more than counts in one window: they stand on their own. */
-const PATTERN_REASONS = new Set(['long-horizon', 'distributed', 'dark-net', 'honey-port']);
+const PATTERN_REASONS = new Set(['long-horizon', 'distributed', 'dark-net', 'honey-port', 'internal-recon']);
 
 export function confidenceOf(technique: number, reason: string, f: DetectionFigures): Confidence {
   if (PATTERN_REASONS.has(reason)) return 'high';

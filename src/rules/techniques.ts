@@ -222,6 +222,32 @@ export const TECHNIQUES: readonly TechniqueSpec[] = [
   },
 ];
 
+/**
+ * The internal-reconnaissance tier: a source inside --home-net probing
+ * hosts inside it, judged on few probes, because an intruder with a foothold
+ * hunts a handful of ports on a handful of hosts and must not get the
+ * margin an Internet scanner gets. A probe here is a connection refused or
+ * closed without the originator's payload (Zeek's conn.log orig_bytes == 0).
+ * IPv4 targets (an IPv6 target is known only by its hash when the outcome
+ * comes).
+ */
+export const INTERNAL_RECON = {
+  /** Distinct ports of one internal host, refused or empty, within `portsWindowS`. */
+  portsPerHost: 3,
+  portsWindowS: 300,
+  /**
+   * Remote-administration and lateral-movement services (MITRE ATT&CK T1021
+   * Remote Services and T1210): SMB 445 and 139, RPC 135, RDP 3389, WinRM
+   * 5985/5986, SSH 22, telnet 23, VNC 5900, MSSQL 1433, MySQL 3306, LDAP
+   * 389, Kerberos 88.
+   */
+  adminPorts: [445, 139, 135, 3389, 5985, 5986, 22, 23, 5900, 1433, 3306, 389, 88] as readonly number[],
+  /** Distinct internal hosts whose admin ports were refused or closed empty, within the engine's window. */
+  adminHosts: 3,
+  citation:
+    'SOC practice flags an internal source that opens zero-byte connections (Zeek conn.log orig_bytes == 0) to three or more ports of one internal host within five minutes; an intruder with initial access probes a few remote-administration ports (ATT&CK T1021, T1210) across a few hosts, up to ten ports at a time. Three hosts of those ports, or three ports of one host, refused or closed empty.',
+} as const;
+
 TECHNIQUES.forEach((t, i) => {
   if (t.id !== i) throw new Error(`technique registry: ${t.name} has id ${t.id} at index ${i}`);
 });
@@ -246,6 +272,11 @@ export function hasTransportPorts(technique: number): boolean {
 /** Sweeps have no ports: their pattern is horizontal by nature. */
 export function isSweep(technique: number): boolean {
   return SWEEP[technique] === 1;
+}
+
+/** SYN and connect(): the techniques whose answered contacts are judged by the initiator's payload. */
+export function isTcpTechnique(technique: number): boolean {
+  return technique === Technique.TCP_SYN || technique === Technique.TCP_CONNECT;
 }
 
 /** Whether the technique's verdict goes through the Threshold Random Walk. */

@@ -1,5 +1,6 @@
 import { TOOL_COUNT } from '../rules/tools.js';
 import type { SweepRateState } from './sweep-rate-state.js';
+import type { InternalReconState } from './internal-recon.js';
 import { HostSet, PairFilter, PortSet } from './distinct.js';
 import type { MemoryBudget } from './memory-budget.js';
 
@@ -76,6 +77,8 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
   detectedAfterProbes = 0;
   /** New-host rate and probe shapes for the sweep-rate test (rules/sweep-rate.ts); made on first use, pooled. */
   sweepRate: SweepRateState | null = null;
+  /** Failed probes of internal hosts by an internal source (internal-recon.ts); made on first use, pooled. */
+  internal: InternalReconState | null = null;
   /**
    * The verdict found a scan in this window but it was not kept (the
    * detection bound was reached, or it was evicted for a stronger one): it
@@ -204,6 +207,7 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
     this.detectedAfterProbes = 0;
     this.secondContactAt = Infinity;
     if (this.sweepRate !== null) this.sweepRate.reset();
+    if (this.internal !== null) this.internal.reset();
     this.detectionDropped = false;
   }
 }
