@@ -120,7 +120,11 @@ export class TcpClassifier {
         tech = Technique.TCP_NULL; // PSH and/or URG alone: a NULL probe with decoration
         this.segments[Seg.OTHER]!++;
       }
-      tracker.probe(p, now, tech, p.dport, tcpTool(p), -1, p.dst);
+      // Its flow meets the answer: a RST from a closed port (rejected), or
+      // silence from an open or filtered one (flowEnded), as nmap reads them.
+      const slot = flows.findOrInsert(p.src, p.dst, fwd, kind, Flow.PROBE, tech, now);
+      if (!flows.inserted) flows.touch(slot, now, true);
+      tracker.probe(p, now, tech, p.dport, tcpTool(p), slot, p.dst);
       return;
     }
     // ACK set, no SYN or RST: connection traffic, a completed handshake, or an ACK/Maimon probe.

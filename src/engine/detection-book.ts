@@ -31,6 +31,13 @@ export class DetectionBook {
   constructor(
     private readonly maxDetections: number,
     private readonly tenants: TenantTable,
+    /**
+     * The latest packet time. A verdict can come from a flow that timed out
+     * after the last packet (its silence is known at its last packet plus
+     * the timeout, past the end of a capture): a detection is dated no later
+     * than the last packet seen.
+     */
+    private readonly lastPacketTime: () => number = () => Infinity,
   ) {}
 
   /** A tenant index as reports name it: null for none, "overflow" for tenants that shared the last index. */
@@ -60,7 +67,7 @@ export class DetectionBook {
       }
       return null;
     }
-    const d = new Detection(this.nextId++, src, technique, st, now, st.probes, reason);
+    const d = new Detection(this.nextId++, src, technique, st, Math.min(now, this.lastPacketTime()), st.probes, reason);
     d.tenant = this.tenantLabel(tenant);
     st.detection = d;
     st.detectedAfterProbes = st.probes;
@@ -86,7 +93,7 @@ export class DetectionBook {
     reason: DetectionReason,
     provider: (d: Detection) => DetectionFigures,
   ): Detection | null {
-    const d = new Detection(this.nextId, src, technique, null, now, probes, reason);
+    const d = new Detection(this.nextId, src, technique, null, Math.min(now, this.lastPacketTime()), probes, reason);
     d.provider = () => provider(d);
     if (this.detections.length >= this.maxDetections && !this.makeRoom(evidence(d))) {
       this.dropped++;

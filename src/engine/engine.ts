@@ -90,7 +90,7 @@ export class Engine implements PacketSink {
     this.sources = new SourceTable<Detection>(Math.max(1, config.sourceCapacity), this.budget, this.hashSeed);
     this.flows = new FlowTable(config.flowCapacity, config.flowTimeout, this.hashSeed);
     this.tenants = new TenantTable(undefined, config.window);
-    this.book = new DetectionBook(config.maxDetections, this.tenants);
+    this.book = new DetectionBook(config.maxDetections, this.tenants, () => this.now);
     this.tracker = new SourceTracker(config, this.probation, this.sources, this.flows, this.book, this.probes, this.hashSeed);
     this.tcp = new TcpClassifier(this.flows, this.tracker, this.captureLoss, this.segments);
     this.udp = new UdpClassifier(this.flows, this.tracker);

@@ -84,10 +84,6 @@ export class Recon {
       if (arp !== null && arp !== undefined && arp.sweepRate !== null && arp.probes > 0) arp.sweepRate.markUsed(host);
     }
     if ((added & 4) === 0 || isSweep(tech)) return;
-    if (tech === Technique.TCP_FIN || tech === Technique.TCP_NULL || tech === Technique.TCP_XMAS) {
-      // Never valid in a connection, and no flow tells their outcome: each is a failed contact.
-      this.outcome(rec, tech, host, port, Outcome.SILENT, now);
-    }
     const pairs = st.pairCount;
     if (pairs < 2) return; // one-probe sources (a spoofed flood) never reach the target table
     if (pairs === 2) this.contact(rec, st, tech, st.firstContactHost, st.firstContactPort, v6, now);
@@ -258,6 +254,8 @@ export class Recon {
       openPorts: [],
       openServices: [],
       openServiceCount: 0,
+      openFilteredPorts: [],
+      openFilteredCount: 0,
       liveHosts: [],
       liveHostCount: 0,
       targetSamples: v6 ? [] : [formatIpv4(host)],
@@ -327,6 +325,8 @@ function longHorizonFigures(s: ReturnType<LongHorizonTable['summary']>, v6: bool
     openPorts: s.openPorts,
     openServices: oneHost === null ? [] : s.openPorts.map((p) => `${oneHost}:${p}`),
     openServiceCount: oneHost === null ? 0 : s.openPorts.length,
+    openFilteredPorts: [],
+    openFilteredCount: 0,
     liveHosts: [],
     liveHostCount: 0,
     targetSamples: v6 ? [] : s.hostKeys.map(formatIpv4),

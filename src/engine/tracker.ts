@@ -279,7 +279,11 @@ export class SourceTracker {
     if (added & 1) st.sampleTarget(host, reply !== null && v6 ? () => srcText(reply) : null);
     if (tool !== Tool.NONE) st.toolVotes[tool]!++;
     if (rejected) st.rejected++;
-    else st.silent++;
+    else {
+      st.silent++;
+      // A Maimon probe's silence: open or filtered (a lone ACK's: filtered, not listed).
+      if (tech === Technique.TCP_MAIMON) st.addOpenFiltered(port);
+    }
     this.recon.failure(rec, tech, host, port, rejected, now);
     if (st.detection !== null) return;
     const lure = this.darkNet === null && this.honeyPorts === null ? null : this.candidateLure(v6, host, port, reply);
@@ -335,6 +339,13 @@ export class SourceTracker {
     st.probes += packets - 1;
     if (tool !== Tool.NONE) st.toolVotes[tool]! += packets;
     if (!rec.isV6) st.sampleTarget(host, null);
+    else if (p !== null) {
+      // Probation keeps an IPv6 target as its hash: the text comes from a packet that carries it.
+      const v6 = p;
+      if (!fromDst && v6.dst === host) st.sampleTarget(host, () => dstText(v6));
+      else if (fromDst && v6.src === host) st.sampleTarget(host, () => srcText(v6));
+      else if (responder6 !== null) st.sampleTarget(host, () => formatIpv6Key(responder6));
+    } else if (responder6 !== null) st.sampleTarget(host, () => formatIpv6Key(responder6));
     if (fl & ProbationFlag.ANSWERED) {
       st.answered++;
       if (!rec.isV6 || responder6 !== null) {
@@ -623,14 +634,19 @@ export class SourceTracker {
     // Only full records care about silence; a probation source's one silent
     // probe changes nothing. (Checking the flow's mark first spares a flood of
     // one-probe sources a table lookup per expiry; the cost is that the first
-    // probe of a source promoted later is not counted as silent.)
-    if (!flows.ownerTracked(slot)) return;
+    // probe of a source promoted later is not counted as silent. A FIN, NULL
+    // or XMAS probe's silence is looked up anyway: it names an open|filtered
+    // port the report lists.)
+    const tech = flows.technique(slot);
+    const stealth = tech === Technique.TCP_FIN || tech === Technique.TCP_NULL || tech === Technique.TCP_XMAS;
+    if (!flows.ownerTracked(slot) && !stealth) return;
     const rec = this.sources.peek(this.initiatorKey(slot));
     if (rec === null) return;
-    const st = rec.activeTechnique(flows.technique(slot));
+    const st = rec.activeTechnique(tech);
     if (st === null) return;
     this.recon.failure(rec, st.technique, flows.responder(slot), this.flowPort(slot), false, now);
     st.silent++;
+    if (stealth) st.addOpenFiltered(this.flowPort(slot));
     this.outcome(slot, st, false, now, rec);
   }
 

@@ -50,6 +50,9 @@ export interface DetectionReport {
   open_ports: number[];
   open_services: string[];
   open_service_count: number;
+  /** Ports a FIN, NULL, XMAS or Maimon scan drew no answer from: open|filtered, as nmap says (sorted, at most 256). */
+  open_filtered_ports: number[];
+  open_filtered_count: number;
   live_hosts: string[];
   live_host_count: number;
   targets_sample: string[];
@@ -190,6 +193,8 @@ export function detectionReport(d: Detection, policy?: SitePolicy, file?: string
     open_ports: f.openPorts,
     open_services: f.openServices,
     open_service_count: f.openServiceCount,
+    open_filtered_ports: f.openFilteredPorts,
+    open_filtered_count: f.openFilteredCount,
     live_hosts: f.liveHosts,
     live_host_count: f.liveHostCount,
     targets_sample: f.targetSamples,

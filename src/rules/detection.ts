@@ -74,6 +74,9 @@ export interface DetectionFigures {
   openPorts: number[];
   openServices: string[];
   openServiceCount: number;
+  /** Ports left silent by a FIN, NULL, XMAS or Maimon scan: open or filtered (sorted sample). */
+  openFilteredPorts: number[];
+  openFilteredCount: number;
   liveHosts: string[];
   liveHostCount: number;
   targetSamples: string[];
@@ -108,6 +111,8 @@ export function figuresOf(s: TechniqueState): DetectionFigures {
     openPorts: s.openPorts === null ? [] : [...s.openPorts].sort((a, b) => a - b),
     openServices: [...s.openServices],
     openServiceCount: s.openServiceCount,
+    openFilteredPorts: s.openFiltered === null ? [] : [...s.openFiltered].sort((a, b) => a - b),
+    openFilteredCount: s.openFilteredCount,
     liveHosts: [...s.liveHosts],
     liveHostCount: s.liveHostCount,
     targetSamples: [...Array.from(s.sampleV4.subarray(0, s.sampleV4Count), formatIpv4), ...s.sampleV6],

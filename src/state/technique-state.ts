@@ -64,6 +64,13 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
   openPorts: Set<number> | null = null;
   private openServiceKeys: Set<string> | null = null;
   openServiceCount = 0;
+  /**
+   * Ports a FIN, NULL, XMAS or Maimon probe drew no answer from: open or
+   * filtered, as nmap reports them (a closed port answers RST, RFC 9293
+   * 3.10.7.1); first SAMPLE_LIMIT kept, all counted.
+   */
+  openFiltered: Set<number> | null = null;
+  openFilteredCount = 0;
   /** Hosts seen alive by a sweep (echo or ARP reply); first SAMPLE_LIMIT kept. */
   liveHosts: string[] = [];
   liveHostCount = 0;
@@ -153,6 +160,14 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
     return true;
   }
 
+  /** A port that stayed silent to a FIN, NULL, XMAS or Maimon probe. */
+  addOpenFiltered(port: number): void {
+    if (this.openFiltered === null) this.openFiltered = new Set();
+    if (this.openFiltered.has(port)) return;
+    this.openFilteredCount++;
+    if (this.openFiltered.size < SAMPLE_LIMIT) this.openFiltered.add(port);
+  }
+
   /** Returns true when the host had not been seen alive before. */
   addLiveHost(hostKey: number, text: () => string): boolean {
     if (this.liveHostKeys === null) this.liveHostKeys = new Set();
@@ -201,6 +216,8 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
       this.liveHostKeys = null;
     }
     this.liveHostCount = 0;
+    this.openFiltered = null;
+    this.openFilteredCount = 0;
     this.sampleV4Count = 0;
     if (this.sampleV6.length > 0) this.sampleV6 = [];
     this.detection = null;

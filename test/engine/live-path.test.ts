@@ -73,6 +73,8 @@ function offline(input: (sink: PacketSink) => void, o: Options): string[] {
   const engine = engineFor(o);
   input(engine);
   engine.finish();
+  // A verdict from a probe that timed out after the last packet is dated no later than it.
+  for (const d of engine.detections) expect(d.detectedAt).toBeLessThanOrEqual(engine.now);
   return engine.detections.map((d) => brief(detectionReport(d) as unknown as Record<string, unknown>)).sort();
 }
 
