@@ -31,6 +31,8 @@ export const DecodeError = {
   BAD_IPV4_CHECKSUM: 23,
   /** A fragment in a frame captured whole but shorter than its IP header states: Linux drops it. */
   BAD_IP_LENGTH: 24,
+  /** An ARP packet whose hardware type or address length is not Ethernet's: Linux's arp_rcv drops it. */
+  BAD_ARP_HEADER: 25,
 } as const;
 
 export const DECODE_ERROR_NAMES: readonly string[] = [
@@ -59,6 +61,7 @@ export const DECODE_ERROR_NAMES: readonly string[] = [
   'bad_timestamp',
   'bad_ipv4_checksum',
   'bad_ip_length',
+  'bad_arp_header',
 ];
 
 export type DecodeErrorCounts = Record<string, number>;

@@ -85,6 +85,9 @@ export class Packet {
   tcpOptionCount = 0;
   tcpMss = -1;
   payloadLen = 0;
+  /** UDP: where the payload starts in `buf`, and how much of it was captured (payloadLen may count bytes a snapshot length cut). */
+  payloadOff = 0;
+  payloadCaptured = 0;
 
   /** SCTP: type of the first chunk (SctpChunk), -1 when the packet has none; verification tag. */
   sctpChunkType = -1;

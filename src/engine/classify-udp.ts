@@ -4,6 +4,13 @@ import { Technique } from '../rules/techniques.js';
 import { Flow, type FlowTable } from '../state/flow-table.js';
 import { V6 } from './keys.js';
 import type { SourceTracker } from './tracker.js';
+import { isClientRequest, isDiscoveryAnswer } from './udp-payloads.js';
+
+/**
+ * The responder of a remembered group or broadcast query (255.255.255.255,
+ * which no flow to a real host has: datagrams to it are never flows).
+ */
+const ANY_RESPONDER = -1;
 
 /** UDP classification: a datagram to a port is a probe until it is answered; the answer is its outcome. */
 export class UdpClassifier {
@@ -13,12 +20,18 @@ export class UdpClassifier {
   ) {}
 
   classify(p: Packet, now: number): void {
-    // Service discovery (mDNS, SSDP, NetBIOS, DHCP) and subnet broadcasts
-    // (a unicast-looking address in a broadcast frame): never probes.
-    if (p.dstMulticast || p.l2Broadcast) return;
     const kind = (p.l3 === L3.IPV6 ? Proto.UDP | V6 : Proto.UDP) | this.tracker.tenantBits;
     const fwd = (p.sport << 16) | p.dport;
     const flows = this.flows;
+    // Service discovery (mDNS, LLMNR, SSDP, NetBIOS, DHCP) and subnet
+    // broadcasts (a unicast-looking address in a broadcast frame): never
+    // probes. The query is remembered: its answers come back unicast, from
+    // any host, to the asker's port.
+    if (p.dstMulticast || p.l2Broadcast) {
+      const q = flows.findOrInsert(p.src, ANY_RESPONDER, fwd, kind, Flow.MIDSTREAM, 0, now);
+      if (!flows.inserted) flows.touch(q, now, true);
+      return;
+    }
     let slot = flows.find(p.src, p.dst, fwd, kind);
     if (slot >= 0) {
       flows.touch(slot, now, true);
@@ -34,6 +47,13 @@ export class UdpClassifier {
     // From a well-known port to an ephemeral one: a server's answer whose
     // question we did not see (DNS, NTP, SNMP replies), not a probe.
     if (p.sport < 1024 && p.dport >= 1024) return;
+    // An answer to a query the destination sent to a group or broadcast
+    // (remembered above), or a discovery responder's answer by its shape.
+    if (flows.find(p.dst, ANY_RESPONDER, (p.dport << 16) | p.sport, kind) >= 0 || isDiscoveryAnswer(p)) return;
+    // A client's application request sent one-way (QUIC Initial, DNS query):
+    // its silence says nothing (the answer may take another path), and a
+    // browser's or resolver's requests to a few servers are not a sweep.
+    if (isClientRequest(p)) return;
     slot = flows.insert(p.src, p.dst, fwd, kind, Flow.PROBE, Technique.UDP, now);
     if (p.payloadLen > 0) flows.markInitiatorData(slot); // a request (DNS, NTP...) or nmap's empty probe
     this.tracker.probe(p, now, Technique.UDP, p.dport, udpTool(p), slot, p.dst);

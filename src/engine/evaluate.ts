@@ -1,6 +1,9 @@
 import type { DetectionReason } from '../rules/detection.js';
-import { isSweep, type Threshold, usesTrw } from '../rules/techniques.js';
+import { isSweep, Technique, type Threshold, usesTrw } from '../rules/techniques.js';
 import { majorityTool, Tool } from '../rules/tools.js';
+
+/** Requests per distinct address beyond which an ARP "sweep" is a resolver retrying. */
+const ARP_REPEATS_MAX = 4;
 
 /** What the verdict depends on besides the state: thresholds and test bounds. */
 export interface EvaluationParams {
@@ -79,6 +82,11 @@ export function evaluate(params: EvaluationParams, tech: number, st: EvaluationF
   }
   let reason: DetectionReason | null = null;
   if (isSweep(tech)) {
+    // A resolver re-asking for the same few addresses (a dead gateway every
+    // few seconds for hours) is not a sweep, whatever stray addresses its
+    // retries pick up: a sweep asks about mostly new addresses (nmap asks
+    // each at most twice).
+    if (tech === Technique.ARP_SWEEP && hosts * ARP_REPEATS_MAX < st.probes) return null;
     if (hosts >= th.hosts) {
       const unanswered = hosts - st.liveHostCount;
       if (unanswered >= params.sweepUnansweredFraction * hosts || hosts >= big * th.hosts) reason = 'distinct-hosts';

@@ -114,6 +114,12 @@ export function arp(d: Decoder, buf: Buffer, off: number, end: number): number {
     d.otherProtocol++;
     return REJECT;
   }
+  // Linux takes an ARP packet only with the device's hardware type and
+  // address length (net/ipv4/arp.c arp_rcv, arp_process: Ethernet 1, or
+  // IEEE 802 6, and 6 bytes); a damaged one would otherwise ask about
+  // whatever address its shifted bytes spell, one new target per frame.
+  const hrd = u16(buf, off);
+  if ((hrd !== 1 && hrd !== 6) || hlen !== 6) return d.fail(DecodeError.BAD_ARP_HEADER);
   if (end - off < 8 + 2 * hlen + 8) return d.fail(DecodeError.TRUNCATED_ARP);
   const p = d.packet;
   p.l3 = L3.ARP;

@@ -61,6 +61,8 @@ export function udp(d: Decoder, buf: Buffer, off: number, end: number): number {
   // Bounded by the datagram the IP header states, which a snapshot length may have cut (d.missing).
   p.payloadLen = Math.max(0, Math.min(u16(buf, off + 4), end - off + d.missing) - 8);
   const payloadLen = Math.max(0, Math.min(p.payloadLen, end - off - 8));
+  p.payloadOff = off + 8;
+  p.payloadCaptured = payloadLen;
   // A tunnel registered on the destination port (VXLAN, Geneve) opens the payload.
   const next = d.udpPorts[p.dport]!;
   if (next === 0 || payloadLen === 0) return ACCEPT;
