@@ -29,23 +29,29 @@ export class TcpClassifier {
 
   classify(p: Packet, now: number): void {
     const f = p.tcpFlags & TCP_FLAGS;
+    if ((f & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN) {
+      this.segments[Seg.SYN]!++;
+      // A scanner's fingerprint decides; else the kernel's option set says
+      // connect() (the source's handshake behaviour may still rename it:
+      // rules/detection.ts synOrConnect).
+      const tool = tcpTool(p);
+      const tech = tool === Tool.NONE && isKernelSyn(p) ? Technique.TCP_CONNECT : Technique.TCP_SYN;
+      // The flow is looked up only for a tracked source: a first SYN is held in probation (tracker.ts HELD_FLOW).
+      this.tracker.probe(p, now, tech, p.dport, tool, HELD_FLOW, p.dst);
+      return;
+    }
+    // Apart from the SYN above, which every flood packet takes, so that V8
+    // keeps that path small enough to inline into the engine's loop.
+    this.notSyn(p, f, now);
+  }
+
+  /** Every segment but a bare SYN: answers, outcomes, connection traffic and the probes that are not SYNs. */
+  private notSyn(p: Packet, f: number, now: number): void {
     const kind = (p.l3 === L3.IPV6 ? Proto.TCP | V6 : Proto.TCP) | this.tracker.tenantBits;
     const fwd = (p.sport << 16) | p.dport;
     const rev = (p.dport << 16) | p.sport;
     const flows = this.flows;
     const tracker = this.tracker;
-
-    if ((f & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN) {
-      this.segments[Seg.SYN]!++;
-      // A scanner's fingerprint decides (issue 8 item 7); else the kernel's
-      // option set says connect() (the source's handshake behaviour may still
-      // rename it: rules/detection.ts synOrConnect).
-      const tool = tcpTool(p);
-      const tech = tool === Tool.NONE && isKernelSyn(p) ? Technique.TCP_CONNECT : Technique.TCP_SYN;
-      // The flow is looked up only for a tracked source: a first SYN is held in probation (tracker.ts HELD_FLOW).
-      tracker.probe(p, now, tech, p.dport, tool, HELD_FLOW, p.dst);
-      return;
-    }
     if ((f & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
       this.segments[Seg.SYNACK]!++;
       let slot = flows.find(p.dst, p.src, rev, kind);
