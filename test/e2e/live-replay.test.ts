@@ -21,6 +21,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { brief } from '../scan-fields.mjs';
 import { Lab, type LogLine, SCAN_IF, waitUntil } from './lab.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -35,30 +36,6 @@ const SEED = ['--hash-seed', '20261207'];
 /** Labs (a sensor each) replaying at once: the replays mostly wait on their recorded gaps. */
 const LANES = 3;
 
-/** What both paths must agree on (times are the kernel's on the link, so they are not compared). */
-const COMPARED = [
-  'src',
-  'sources',
-  'tenant',
-  'type',
-  'pattern',
-  'targets',
-  'ports',
-  'probes',
-  'tool',
-  'open_ports',
-  'live_hosts',
-  'reason',
-  'answered',
-  'rejected',
-  'unanswered',
-  'handshakes_completed',
-  'half_open',
-  'source_verified',
-  'detected_after_probes',
-] as const;
-
-const brief = (d: Record<string, unknown>): string => JSON.stringify(Object.fromEntries(COMPARED.map((k) => [k, d[k] ?? null])));
 
 interface Fixture {
   name: string;
@@ -129,7 +106,7 @@ function compressed(src: string, factor: number, out: string): void {
 function analyze(file: string, options: string[]): string[] {
   const r = spawnSync(process.execPath, [MAIN, 'analyze', file, '--format', 'json', ...SEED, ...options], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`analyze ${file} exited ${r.status}: ${r.stderr}`);
-  return (JSON.parse(r.stdout) as { detections: Record<string, unknown>[] }).detections.map(brief).sort();
+  return (JSON.parse(r.stdout) as { detections: Record<string, unknown>[] }).detections.map((d) => brief(d)).sort();
 }
 
 /** Labs, each used by one replay at a time. */

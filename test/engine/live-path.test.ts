@@ -21,36 +21,15 @@ import { schemaOptions } from '../../src/report/log-schema.js';
 import { defaultConfig, type EngineConfig } from '../../src/rules/config.js';
 import { sitePolicy, type Direction } from '../../src/rules/policy.js';
 import type { PacketSink } from '../../src/capture/types.js';
+import { COMPARED, brief } from '../scan-fields.mjs';
 import { feed, type Timed } from './packets.js';
 import { merge, rawScan, T0 } from './traffic.js';
 
 type Line = Record<string, unknown>;
 
-/** The figures both paths must agree on (times differ on a real link; here they must not either). */
-const COMPARED = [
-  'src',
-  'sources',
-  'tenant',
-  'type',
-  'pattern',
-  'targets',
-  'ports',
-  'probes',
-  'tool',
-  'open_ports',
-  'live_hosts',
-  'reason',
-  'answered',
-  'rejected',
-  'unanswered',
-  'first_seen',
-  'last_seen',
-  'detected_after_probes',
-] as const;
-
-function brief(d: Record<string, unknown>): string {
-  return JSON.stringify(Object.fromEntries(COMPARED.map((k) => [k, d[k] ?? null])));
-}
+/** The figures both paths must agree on: in process the times are the same too. */
+const FIELDS = [...COMPARED, 'first_seen', 'last_seen'];
+const briefOf = (d: Record<string, unknown>): string => brief(d, FIELDS);
 
 interface Options {
   config?: (c: EngineConfig) => void;
@@ -75,7 +54,7 @@ function offline(input: (sink: PacketSink) => void, o: Options): string[] {
   engine.finish();
   // A verdict from a probe that timed out after the last packet is dated no later than it.
   for (const d of engine.detections) expect(d.detectedAt).toBeLessThanOrEqual(engine.now);
-  return engine.detections.map((d) => brief(detectionReport(d) as unknown as Record<string, unknown>)).sort();
+  return engine.detections.map((d) => briefOf(detectionReport(d) as unknown as Record<string, unknown>)).sort();
 }
 
 /** `live`: ended scans forgotten; what a SIEM gets is the scan_ended lines. */
@@ -105,7 +84,7 @@ async function live(input: (sink: PacketSink) => void, o: Options): Promise<{ en
   const merged = lines.filter((l) => l.event === 'scan_ended' && l.merged_into !== undefined);
   const ids = new Set(lines.filter((l) => l.event === 'scan_started').map((l) => l.scan_id));
   for (const m of merged) expect(ids.has(m.merged_into), `merged_into ${String(m.merged_into)} names an announced scan`).toBe(true);
-  return { ended: ended.map(brief).sort(), started: lines.filter((l) => l.event === 'scan_started').length - merged.length, lines };
+  return { ended: ended.map(briefOf).sort(), started: lines.filter((l) => l.event === 'scan_started').length - merged.length, lines };
 }
 
 const fromFile = (file: string) => (sink: PacketSink) => {

@@ -28,29 +28,9 @@ import { CLI } from './harness.mjs';
 import { fateOf } from './wire-link.mjs';
 import { framesToPcap } from './wire-mutator.mjs';
 
-/** The scan fields both paths must agree on (the same list as test/e2e/live-replay.test.ts). */
-export const COMPARED = [
-  'src',
-  'sources',
-  'tenant',
-  'type',
-  'pattern',
-  'targets',
-  'ports',
-  'probes',
-  'tool',
-  'open_ports',
-  'live_hosts',
-  'reason',
-  'answered',
-  'rejected',
-  'unanswered',
-  'handshakes_completed',
-  'half_open',
-  'source_verified',
-  'detected_after_probes',
-];
-export const brief = (d) => JSON.stringify(Object.fromEntries(COMPARED.map((k) => [k, d[k] ?? null])));
+import { COMPARED, brief } from '../scan-fields.mjs';
+
+export { COMPARED, brief };
 
 /**
  * The sensor's settings a batch runs with, in turn. `compare`: whether
@@ -104,7 +84,7 @@ export function refusedNumbers(stderr) {
 export function analyzeScans(file, options = []) {
   const r = spawnSync(process.execPath, [CLI, 'analyze', file, '--format', 'json', ...options], { encoding: 'utf8', maxBuffer: 256 << 20 });
   if (r.status !== 0) throw new Error(`analyze ${file} exited ${r.status}: ${r.stderr.trim().split('\n')[0]}`);
-  return JSON.parse(r.stdout).detections.map(brief).sort();
+  return JSON.parse(r.stdout).detections.map((d) => brief(d)).sort();
 }
 
 /**
@@ -114,7 +94,7 @@ export function analyzeScans(file, options = []) {
 function sensorScans(lines) {
   const ended = lines.filter((l) => l.event === 'scan_ended' && l.merged_into === undefined);
   const merged = lines.filter((l) => l.event === 'scan_ended' && l.merged_into !== undefined).length;
-  return { ended: ended.map(brief).sort(), announced: lines.filter((l) => l.event === 'scan_started').length - merged };
+  return { ended: ended.map((d) => brief(d)).sort(), announced: lines.filter((l) => l.event === 'scan_started').length - merged };
 }
 
 /** Items of `a` that `b` lacks and items of `b` that `a` lacks (multisets of strings). */

@@ -1,0 +1,2 @@
+export declare const COMPARED: readonly string[];
+export declare function brief(d: Record<string, unknown>, fields?: readonly string[]): string;
