@@ -14,34 +14,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureBuilt, fixture, main, pcapSplit, repo } from './run-cli.js';
+import { ensureBuilt, fixture, main, pcapSplit, repo, runCommand, type CommandResult } from './run-cli.js';
 
 const SYN = fixture('nmap-syn.pcap');
 let tmp = '';
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
-/** Runs `command` (the CLI, or a wrapper in front of it) to its end, killing it after 60 s. */
-function run(command: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command[0]!, command.slice(1), { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SCANWATCH_DEBUG: '', ...env } });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-    });
-  });
-}
+const run = (command: string[], env: Record<string, string> = {}) => runCommand(command, { env });
 
 const cliCommand = (args: string[]): string[] => [process.execPath, main, ...args];
 /** The CLI under a file size limit (bytes). */
@@ -174,7 +153,7 @@ describe('--extract: a write failing mid-file (short write, then EFBIG)', () => 
  * null when the pass had already ended by then (a finished pcap is there):
  * the caller tries a larger capture.
  */
-async function stoppedInSecondPass(big: string, dir: string): Promise<{ child: ReturnType<typeof spawn>; done: Promise<Run> } | null> {
+async function stoppedInSecondPass(big: string, dir: string): Promise<{ child: ReturnType<typeof spawn>; done: Promise<CommandResult> } | null> {
   const watcher = fs.watch(dir);
   const appeared = new Promise<void>((resolve) => watcher.on('change', (_event, name) => String(name).endsWith('.partial') && resolve()));
   const child = spawn(process.execPath, [main, 'analyze', big, '--extract', dir, '--format', 'json'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -182,7 +161,7 @@ async function stoppedInSecondPass(big: string, dir: string): Promise<{ child: R
   const err: Buffer[] = [];
   child.stdout!.on('data', (b: Buffer) => out.push(b));
   child.stderr!.on('data', (b: Buffer) => err.push(b));
-  const done = new Promise<Run>((resolve) =>
+  const done = new Promise<CommandResult>((resolve) =>
     child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') })),
   );
   const first = await Promise.race([appeared.then(() => 'partial' as const), done.then(() => 'ended' as const)]);
@@ -200,7 +179,7 @@ async function stoppedInSecondPass(big: string, dir: string): Promise<{ child: R
   return { child, done };
 }
 
-async function inSecondPass(name: string): Promise<{ dir: string; child: ReturnType<typeof spawn>; done: Promise<Run> }> {
+async function inSecondPass(name: string): Promise<{ dir: string; child: ReturnType<typeof spawn>; done: Promise<CommandResult> }> {
   for (const copies of [300, 600, 1200]) {
     const dir = freshDir(`${name}-${copies}`);
     const big = makeBig(copies);

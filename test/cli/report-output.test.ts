@@ -7,48 +7,23 @@
  * exit code the run earned.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureBuilt, fixture, main, repo } from './run-cli.js';
+import { ensureBuilt, fixture, main, repo, runCommand, type CommandResult } from './run-cli.js';
 
 const SYN = fixture('nmap-syn.pcap');
 const FORMATS = ['table', 'json', 'ndjson', 'html'] as const;
 let tmp = '';
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
-/**
- * Runs `command` with the given standard output (a descriptor, or 'pipe'
- * read to its end); standard error is always collected.
- */
-function run(command: string[], stdout: number | 'pipe' = 'pipe'): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const stdio: StdioOptions = ['ignore', stdout, 'pipe'];
-    const child = spawn(command[0]!, command.slice(1), { cwd: repo, stdio, env: { ...process.env, SCANWATCH_DEBUG: '' } });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout?.on('data', (b: Buffer) => out.push(b));
-    child.stderr!.on('data', (b: Buffer) => err.push(b));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-    });
-  });
-}
+const run = (command: string[], stdout: number | 'pipe' = 'pipe') => runCommand(command, { stdout });
 
 const cli = (args: string[]): string[] => [process.execPath, main, ...args];
 
 /** Runs the CLI with its standard output on `device`, opened for writing. */
-async function toDevice(device: string, args: string[]): Promise<Run> {
+async function toDevice(device: string, args: string[]): Promise<CommandResult> {
   const fd = fs.openSync(device, 'w');
   try {
     return await run(cli(args), fd);
@@ -120,7 +95,7 @@ describe('other write failures', () => {
   it('a regular file under a size limit: the write is cut short (a short count, then EFBIG), never a silent truncated report', async () => {
     const file = path.join(tmp, 'limited.html');
     const fd = fs.openSync(file, 'w');
-    let r: Run;
+    let r: CommandResult;
     try {
       r = await run(['prlimit', '--fsize=10000', '--', ...cli(['analyze', SYN, '--format', 'html'])], fd);
     } finally {

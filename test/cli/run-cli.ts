@@ -52,6 +52,31 @@ export function cli(args: string[], stdinFile?: string, env: Record<string, stri
   });
 }
 
+export interface CommandResult extends CliResult {
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * Runs any command (the CLI under prlimit, bash, python) from the repository
+ * with SCANWATCH_DEBUG off and `env` added, its standard output a pipe or a
+ * descriptor opened by the caller; killed after 60 s.
+ */
+export function runCommand(command: string[], opts: { stdout?: number | 'pipe'; env?: Record<string, string> } = {}): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0]!, command.slice(1), { cwd: repo, stdio: ['ignore', opts.stdout ?? 'pipe', 'pipe'], env: { ...process.env, SCANWATCH_DEBUG: '', ...opts.env } });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
+}
+
 /** The records of a little-endian classic pcap file: its header and each record's bytes. */
 export function pcapSplit(file: string): { header: Buffer; records: Buffer[] } {
   const b = fs.readFileSync(file);
