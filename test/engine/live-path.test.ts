@@ -74,7 +74,7 @@ async function live(input: (sink: PacketSink) => void, o: Options): Promise<{ en
   // As src/cli/live.ts wires it.
   engine.onDetection = (event, d) => {
     const line = event === 'start' ? log.started(d, engine.now) : log.ended(d);
-    metrics.onDetection(event, d, line.direction as Direction);
+    metrics.onDetection(event, d, line === null ? log.direction(d) : (line.direction as Direction));
   };
   input(engine);
   engine.finish();
