@@ -9,7 +9,7 @@
 # IPv6 SYN scan. Real tools (nmap, curl, ssh/sshd, dig, arping, python
 # sockets) in network namespaces this script creates and deletes again.
 #
-#   sudo bash scripts/record-internal-fixtures.sh                    # everything (about 12 minutes)
+#   sudo bash scripts/record-internal-fixtures.sh                    # everything (about 15 minutes)
 #   sudo bash scripts/record-internal-fixtures.sh quic-oneway dns-oneway
 #   bash scripts/record-internal-fixtures.sh --list
 #
