@@ -24,7 +24,8 @@
 #   * nl_addr only accepts addresses from 198.18.0.0/15 and 2001:db8::/32.
 #   * nl_lab_exec refuses to run a command in a namespace that this library did
 #     not create, and refuses any argument that contains an IPv4/IPv6 address
-#     outside 198.18.0.0/15 / 2001:db8::/32.
+#     outside 198.18.0.0/15 / 2001:db8::/32 other than a few link-scoped
+#     discovery multicast groups (nl_lab_group_ok).
 #
 # All functions are prefixed nl_. Global state is prefixed NL_.
 
@@ -90,6 +91,25 @@ nl_lab_ipv6_ok() {
     [[ $a =~ ^2001:0?db8(:|$) ]]
 }
 
+# nl_lab_group_ok ADDR: one of the link-scoped multicast groups that lab
+# discovery protocols use ON the lab link (never routed: no lab namespace
+# forwards multicast and none has a link outside the lab). Only these, so a
+# typo cannot open the lab to the world:
+#   224.0.0.251 / ff02::fb    mDNS (RFC 6762)
+#   224.0.0.252 / ff02::1:3   LLMNR (RFC 4795)
+#   239.255.255.250           SSDP (UPnP) and WS-Discovery; organisation-local
+#                             scope, sent here with TTL 1-2 on a link that has
+#                             no multicast router
+#   ff02::1                   all-nodes (link-local scope)
+# Broadcasts use the lab subnet's own broadcast address (198.18.0.255),
+# which nl_lab_ipv4_ok already accepts.
+nl_lab_group_ok() {
+    case ${1,,} in
+    224.0.0.251 | 224.0.0.252 | 239.255.255.250 | ff02::fb | ff02::1:3 | ff02::1) return 0 ;;
+    esac
+    return 1
+}
+
 # nl_lab_addr_ok ADDR[/PREFIX]: either family, prefix ignored.
 nl_lab_addr_ok() {
     local a=${1%%/*}
@@ -105,14 +125,14 @@ nl_check_args() {
         # IPv4 dotted quads anywhere in the argument
         while read -r tok; do
             [[ -z $tok ]] && continue
-            nl_lab_ipv4_ok "$tok" || nl_die "refusing non-lab IPv4 address '$tok' in argument '$arg'"
+            nl_lab_ipv4_ok "$tok" || nl_lab_group_ok "$tok" || nl_die "refusing non-lab IPv4 address '$tok' in argument '$arg'"
         done < <(grep -oE '[0-9]{1,3}(\.[0-9]{1,3}){3}' <<<"$arg" || true)
         # colon-separated hex groups: IPv6 addresses or MAC addresses
         while read -r tok; do
             [[ -z $tok ]] && continue
             [[ ${tok,,} =~ ^([0-9a-f]{2}:){5}[0-9a-f]{2}$ ]] && continue # MAC
             [[ $tok == "::" ]] && continue                                 # unspecified (bind)
-            nl_lab_ipv6_ok "$tok" || nl_die "refusing non-lab IPv6 address '$tok' in argument '$arg'"
+            nl_lab_ipv6_ok "$tok" || nl_lab_group_ok "$tok" || nl_die "refusing non-lab IPv6 address '$tok' in argument '$arg'"
         done < <(grep -oE '[0-9A-Fa-f]{0,4}(:[0-9A-Fa-f]{0,4}){2,7}' <<<"$arg" || true)
     done
 }

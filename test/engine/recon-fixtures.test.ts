@@ -1,7 +1,9 @@
 /**
  * The issue-8 reconnaissance fixtures in test/pcaps/recon (NAME.pcap +
- * NAME.expected.json, recorded by scripts/record-recon-fixtures.sh), run
- * through the built CLI exactly as a user would:
+ * NAME.expected.json, recorded by scripts/record-recon-fixtures.sh), the
+ * internal-network ones in test/pcaps/internal (scripts/record-internal-fixtures.sh)
+ * and the non-evasion adversary ones, run through the built CLI exactly as a
+ * user would:
  *
  *   node dist/cli/main.js analyze NAME.pcap --format json OPTIONS...
  *
@@ -11,9 +13,11 @@
  * from scanwatch's output. For every expected detection there must be exactly
  * one reported detection with the same src and type, with the same pattern;
  * tool when non-null; targets/ports within 2%; open_ports and live_hosts when
- * given; sources (sorted), tenant and reason when given. Nothing else may be
- * reported. Fixtures are globbed, so a new one is picked up by adding it; a
- * missing directory or too few fixtures fails instead of shrinking the suite.
+ * given; sources (sorted), tenant and reason when given; rejected,
+ * open_filtered_ports (sorted), targets_sample (sorted), severity and
+ * direction when given. Nothing else may be reported. Fixtures are globbed,
+ * so a new one is picked up by adding it; a missing directory or too few
+ * fixtures fails instead of shrinking the suite.
  * dist/ is rebuilt first when it is missing or older than any source file.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
@@ -39,6 +43,13 @@ interface ExpectedDetection {
   sources?: string[];
   tenant?: string | null;
   reason?: string;
+  /** Distinct host:port that answered the probes with RST. */
+  rejected?: number;
+  /** Ports a FIN/NULL/XMAS-style scan left unanswered: nmap's open|filtered. */
+  open_filtered_ports?: number[];
+  targets_sample?: string[];
+  severity?: string;
+  direction?: string;
 }
 
 interface ExpectedFile {
@@ -60,6 +71,11 @@ interface ReportedDetection {
   sources?: string[];
   tenant?: string | null;
   reason?: string;
+  rejected?: number;
+  open_filtered_ports?: number[];
+  targets_sample?: string[];
+  severity?: string;
+  direction?: string;
 }
 
 interface Report {
@@ -74,6 +90,30 @@ interface Report {
  */
 const adversaryDir = path.join(repo, 'test/pcaps/adversary');
 const ADVERSARY_REQUIRED = ['spoofed-distributed-syn', 'slow-scan-window1'];
+
+/**
+ * test/pcaps/internal: reconnaissance inside --home-net, benign internal
+ * use and the traffic that must not look like a scan. These must be there.
+ */
+const internalDir = path.join(repo, 'test/pcaps/internal');
+const INTERNAL_REQUIRED = [
+  'internal-connect-admin',
+  'internal-syn-admin',
+  'internal-connect-3ports',
+  'internal-connect-loop',
+  'internal-monitor-open-close',
+  'benign-internal-clients',
+  'udp-discovery-answers',
+  'netbios-broadcast',
+  'quic-oneway',
+  'dns-oneway',
+  'arp-retry-resolver',
+  'tcp-odd-segments',
+  'nmap-fin-openfiltered',
+  'nmap-null-openfiltered',
+  'nmap-xmas-openfiltered',
+  'nmap-syn-ipv6-targets',
+];
 
 function fixturesIn(dir: string, keep: (name: string) => boolean): { name: string; json: string; pcap: string }[] {
   if (!fs.existsSync(dir)) return [];
@@ -90,7 +130,8 @@ function fixturesIn(dir: string, keep: (name: string) => boolean): { name: strin
 
 const reconFixtures = fixturesIn(reconDir, () => true);
 const adversaryFixtures = fixturesIn(adversaryDir, (name) => !name.startsWith('evasion-'));
-const fixtures = [...reconFixtures, ...adversaryFixtures];
+const internalFixtures = fixturesIn(internalDir, () => true);
+const fixtures = [...reconFixtures, ...adversaryFixtures, ...internalFixtures];
 
 // npm run build when a source is newer: the same build (tsc, then the bundled entry points) users run.
 beforeAll(() => ensureBuilt(), 300_000);
@@ -118,11 +159,13 @@ function within(actual: number, expected: number, what: string): void {
 
 const sortAddrs = (a: readonly string[]): string[] => [...a].sort();
 
-describe('test/pcaps/recon and test/pcaps/adversary fixtures', () => {
-  it(`there are at least ${MIN_FIXTURES} recon fixtures and the adversary ones, each with its capture`, () => {
+describe('test/pcaps/recon, test/pcaps/adversary and test/pcaps/internal fixtures', () => {
+  it(`there are at least ${MIN_FIXTURES} recon fixtures, the adversary and the internal ones, each with its capture`, () => {
     expect(fs.existsSync(reconDir), `${reconDir} exists`).toBe(true);
     expect(reconFixtures.length).toBeGreaterThanOrEqual(MIN_FIXTURES);
     expect(adversaryFixtures.map((f) => f.name)).toEqual(expect.arrayContaining(ADVERSARY_REQUIRED));
+    expect(fs.existsSync(internalDir), `${internalDir} exists`).toBe(true);
+    expect(internalFixtures.map((f) => f.name)).toEqual(expect.arrayContaining(INTERNAL_REQUIRED));
     for (const f of fixtures) expect(fs.existsSync(f.pcap), f.pcap).toBe(true);
   });
 
@@ -164,6 +207,14 @@ describe('test/pcaps/recon and test/pcaps/adversary fixtures', () => {
           }
           if (x.tenant !== undefined) expect(d.tenant ?? null, 'tenant').toBe(x.tenant);
           if (x.reason !== undefined) expect(d.reason, 'reason').toBe(x.reason);
+          if (x.rejected !== undefined) expect(d.rejected, 'rejected (host:port answered RST)').toBe(x.rejected);
+          if (x.open_filtered_ports !== undefined) {
+            expect(d.open_filtered_ports, 'open_filtered_ports is reported').toBeDefined();
+            expect([...(d.open_filtered_ports ?? [])].sort((a, b) => a - b), 'open_filtered_ports').toEqual([...x.open_filtered_ports].sort((a, b) => a - b));
+          }
+          if (x.targets_sample !== undefined) expect(sortAddrs(d.targets_sample ?? []), 'targets_sample').toEqual(sortAddrs(x.targets_sample));
+          if (x.severity !== undefined) expect(d.severity, 'severity').toBe(x.severity);
+          if (x.direction !== undefined) expect(d.direction, 'direction').toBe(x.direction);
         });
       }
 
