@@ -1,6 +1,6 @@
 /**
  * Live equals offline, on the real capture path: every recorded fixture
- * (test/pcaps, test/pcaps/recon, test/pcaps/adversary) is sent with
+ * (test/pcaps, test/pcaps/recon, test/pcaps/adversary, test/pcaps/internal) is sent with
  * tcpreplay onto a lab link at its recorded pace, `scanwatch live` captures
  * it on the other end, and the scans it logs (scan_ended lines: its final
  * figures) must be those `scanwatch analyze` reports for the same file:
@@ -50,7 +50,7 @@ interface Fixture {
   replay: { pcap: string; snaplen: number } | null;
 }
 
-const fixtures: Fixture[] = ['test/pcaps', 'test/pcaps/recon', 'test/pcaps/adversary']
+const fixtures: Fixture[] = ['test/pcaps', 'test/pcaps/recon', 'test/pcaps/adversary', 'test/pcaps/internal']
   .filter((dir) => fs.existsSync(path.join(ROOT, dir)))
   .flatMap((dir) =>
     fs
@@ -177,7 +177,7 @@ describe('live = analyze on every fixture, replayed onto a lab link', () => {
   });
 
   it('finds the fixtures', () => {
-    expect(fixtures.length).toBeGreaterThanOrEqual(70);
+    expect(fixtures.length).toBeGreaterThanOrEqual(97);
   });
 
   for (const f of fixtures) {

@@ -35,6 +35,7 @@ interface Options {
   config?: (c: EngineConfig) => void;
   darkNet?: string[];
   honeyPorts?: string[];
+  homeNet?: string[];
 }
 
 function engineFor(o: Options): Engine {
@@ -42,8 +43,9 @@ function engineFor(o: Options): Engine {
   config.hashSeed = 7;
   o.config?.(config);
   const engine = new Engine(config);
-  const decoys = sitePolicy(undefined, [], [], o.darkNet ?? [], o.honeyPorts ?? []);
-  engine.useDeception(decoys.darkNet, decoys.honeyPorts);
+  const policy = sitePolicy(o.homeNet, [], [], o.darkNet ?? [], o.honeyPorts ?? []);
+  engine.useHomeNet(policy.homeNet);
+  engine.useDeception(policy.darkNet, policy.honeyPorts);
   return engine;
 }
 
@@ -102,13 +104,14 @@ function fixtureOptions(json: string): Options {
     else if (name === '--honey-port') o.honeyPorts = value.split(',');
     else if (name === '--vxlan-port') o.config = (c) => (c.vxlanPorts = [Number(value)]);
     else if (name === '--window') o.config = (c) => (c.window = Number(value));
+    else if (name === '--home-net') o.homeNet = [...(o.homeNet ?? []), ...value.split(',')];
     else throw new Error(`fixture option ${name} not handled here`);
   }
   return o;
 }
 
 const repo = path.resolve(import.meta.dirname, '../..');
-const fixtures = ['test/pcaps', 'test/pcaps/recon', 'test/pcaps/adversary'].flatMap((dir) =>
+const fixtures = ['test/pcaps', 'test/pcaps/recon', 'test/pcaps/adversary', 'test/pcaps/internal'].flatMap((dir) =>
   fs
     .readdirSync(path.join(repo, dir))
     .filter((f) => f.endsWith('.pcap'))
@@ -118,7 +121,7 @@ const fixtures = ['test/pcaps', 'test/pcaps/recon', 'test/pcaps/adversary'].flat
 
 describe('live path = analyze, on every recorded fixture', () => {
   it('finds the fixtures', () => {
-    expect(fixtures.length).toBeGreaterThanOrEqual(70);
+    expect(fixtures.length).toBeGreaterThanOrEqual(97);
   });
   for (const f of fixtures) {
     it(f.name, async () => {
