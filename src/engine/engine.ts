@@ -56,7 +56,7 @@ export class Engine implements PacketSink {
   readonly tracker: SourceTracker;
   /** Tenants (VLAN, VNI...) seen, as small indices for the table keys. */
   readonly tenants: TenantTable;
-  /** Sweep-rate, long-horizon and many-source tiers (issue 8 items 3, 4, 6). */
+  /** Sweep-rate, long-horizon and many-source tiers. */
   readonly recon: Recon;
   /** The key of this engine's hash tables (config.hashSeed, or random). */
   readonly hashSeed: number;
@@ -147,8 +147,8 @@ export class Engine implements PacketSink {
   /**
    * What the bounded tables could and could not follow: distinct probing
    * sources (estimated), sources promoted to full records, and records
-   * evicted before any detection. (Issue 12: on a busy internet-facing
-   * sensor the report must say how much it could not follow.)
+   * evicted before any detection: on a busy internet-facing sensor the
+   * report must say how much it could not follow.
    */
   coverage(): { probingSources: number; promoted: number; evictedUndetected: number } {
     return { probingSources: this.tracker.probingSources.estimate(), promoted: this.tracker.promoted, evictedUndetected: this.book.evictedUndetected };

@@ -31,9 +31,9 @@ export interface ReconHost {
 
 
 /**
- * The detection tiers of issue 8 items 3, 4 and 6, beside the per-source
- * window: the sweep-rate test, the long-horizon tier, and the per-target
- * correlation of many-source scans (distributed scans and nmap decoys).
+ * The detection tiers beside the per-source window: the sweep-rate test,
+ * the long-horizon tier, and the per-target correlation of many-source
+ * scans (distributed scans and nmap decoys).
  * The engine calls it from a few hooks; everything on the packet path here
  * works on typed arrays and allocates nothing.
  */

@@ -159,7 +159,7 @@ export class SourceTracker {
    * path above so that V8 compiles that path small and once: the branches
    * here are met later in a capture, and each first meeting used to throw
    * away and recompile the whole of `probe` (six times on a 1 M-packet
-   * flood, 185 ms of compiler time; issue 7's CPU per packet).
+   * flood, 185 ms of compiler time).
    */
   private probeKnown(
     p: Packet,

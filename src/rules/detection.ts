@@ -5,7 +5,7 @@ import { isSweep, type Pattern, TECHNIQUE_NAMES, Technique, type TechniqueName }
 import { majorityTool, Tool, TOOL_NAMES } from './tools.js';
 
 /**
- * tcp-syn or tcp-connect (issue 8 item 7). A SYN is filed by its packet:
+ * tcp-syn or tcp-connect. A SYN is filed by its packet:
  * a scanner's fingerprint (masscan's IP ID, zmap's 54321, nmap's raw
  * windows) makes it tcp-syn, else the kernel's option set makes it
  * tcp-connect. The name then follows what the source did after SYN-ACKs,

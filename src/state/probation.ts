@@ -59,7 +59,7 @@ export class Probation {
    * cache where the slots (2 MiB) do not, so a source that is not here (a
    * flood's every packet) is told from the tags alone, and its new slot is
    * written without being read first: a store that misses the cache does
-   * not hold up the packet path, a load does (measured: issue 11).
+   * not hold up the packet path, a load does (measured: BENCHMARKS.md).
    */
   private readonly tags: Uint8Array;
   /** Per set, the way filled last (the other one is the older: the one to replace). */
