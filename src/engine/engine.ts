@@ -249,12 +249,14 @@ export class Engine implements PacketSink {
   }
 
   /**
-   * Ends detections whose source has been quiet for `scanEndAfter`, and
-   * expires idle flows. The live sensor calls this on a timer; offline
-   * analysis calls `finish` at the end.
+   * Ends detections whose source has been quiet, and expires idle flows:
+   * once a second of packet time (onPacket calls it), and from the live
+   * sensor's wall-clock timer while no packet comes; `finish` at the end.
    */
   tick(now: number = this.now): void {
-    if (now < this.nextTickAt - 1) return; // a timer behind the packets: they already ticked
+    // Within the second the packets last ticked: nothing to do (the live
+    // timer adds ticks only while the packets do not).
+    if (now < this.nextTickAt) return;
     // One tick's sweep per second elapsed (a sparse capture jumps minutes
     // between packets), so the hand covers the table as it would have had
     // the clock ticked every second.
