@@ -34,6 +34,25 @@ export type { DetectionEvent } from './detection-book.js';
  */
 const TICK_FLOW_STEPS = 16384;
 
+/** Settings a running engine cannot take: its tables are sized and keyed by them. */
+const RESTART_ONLY = ['flowCapacity', 'probationCapacity', 'sourceCapacity', 'sketchBudgetBytes', 'maxDetections', 'hashSeed', 'vxlanPorts', 'genevePorts', 'flowTimeout'] as const;
+
+/** The restart-only settings that differ between two configurations. */
+export function restartOnlyChanges(a: EngineConfig, b: EngineConfig): string[] {
+  const changed: string[] = RESTART_ONLY.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+  if (a.longHorizon.capacity !== b.longHorizon.capacity) changed.push('longHorizon.capacity');
+  if (a.distributed.targetCapacity !== b.distributed.targetCapacity) changed.push('distributed.targetCapacity');
+  return changed;
+}
+
+/** A reconfiguration that needs a restart (see Engine.reconfigure); nothing was applied. */
+export class RestartRequired extends Error {
+  constructor(readonly settings: string[]) {
+    super(`needs a restart to change: ${settings.join(', ')}`);
+    this.name = 'RestartRequired';
+  }
+}
+
 /**
  * The packet path: decode, classify per protocol, track sources, judge,
  * book detections. One instance serves a whole analysis (several files in
@@ -44,7 +63,8 @@ const TICK_FLOW_STEPS = 16384;
  * outcomes), evaluate.ts (the verdict), detection-book.ts (detections).
  */
 export class Engine implements PacketSink {
-  readonly config: EngineConfig;
+  /** The settings in force (see reconfigure). */
+  config: EngineConfig;
   readonly decoder: Decoder;
   readonly budget: MemoryBudget;
   readonly probation: Probation;
@@ -113,6 +133,21 @@ export class Engine implements PacketSink {
     );
     this.tracker.recon = this.recon;
     this.book.onEnded = (d) => this.recon.ended(d);
+  }
+
+  /**
+   * Takes new settings without losing state (the live sensor's SIGHUP):
+   * thresholds, test bounds, windows and timeouts reach every component,
+   * or, when a setting only a restart can change differs (table sizes, the
+   * hash key, tunnel ports), none does and a RestartRequired names them.
+   */
+  reconfigure(next: EngineConfig): void {
+    const fixed = restartOnlyChanges(this.config, next);
+    if (fixed.length > 0) throw new RestartRequired(fixed);
+    this.tracker.reconfigure(next);
+    this.recon.reconfigure(next);
+    this.tenants.reuseAfter = next.window;
+    this.config = next;
   }
 
   /** Detections, in order of detection. The live sensor drops ended ones (see keepEndedDetections). */

@@ -40,7 +40,9 @@ export interface ReconHost {
 export class Recon {
   readonly longHorizon: LongHorizonTable;
   readonly targets: TargetTable;
-  private readonly distributed: DistributedConfig;
+  private distributed: DistributedConfig;
+  /** 1 for techniques the configuration turned off: counted, never reported. */
+  private disabled: Uint8Array;
   /** Distributed detections by target slot. */
   private readonly targetDetections: (Detection | null)[];
   /** Leading detection of each first probe (technique, host, port), for merging nmap decoys. */
@@ -52,9 +54,10 @@ export class Recon {
     budget: MemoryBudget,
     seed: number,
   ) {
-    this.longHorizon = new LongHorizonTable(config.longHorizon, seed);
+    this.longHorizon = new LongHorizonTable({ ...config.longHorizon }, seed);
     this.targets = new TargetTable({ capacity: config.distributed.targetCapacity, window: config.window, memberIdle: config.scanEndAfter }, budget, seed);
     this.distributed = config.distributed;
+    this.disabled = disabledTechniques(config);
     this.targetDetections = new Array<Detection | null>(this.targets.capacity).fill(null);
     this.targets.onEvict = (slot) => {
       const d = this.targetDetections[slot];
@@ -63,6 +66,19 @@ export class Recon {
         this.targetDetections[slot] = null;
       }
     };
+  }
+
+  /** Takes new thresholds and windows (the engine checked them); the tables keep their counts. */
+  reconfigure(config: EngineConfig): void {
+    this.distributed = config.distributed;
+    this.disabled = disabledTechniques(config);
+    this.targets.config.window = config.window;
+    this.targets.config.memberIdle = config.scanEndAfter;
+    const lh = this.longHorizon.config;
+    lh.horizon = config.longHorizon.horizon;
+    lh.idleProtect = config.longHorizon.idleProtect;
+    lh.ports = config.longHorizon.ports;
+    lh.pairsPerHost = config.longHorizon.pairsPerHost;
   }
 
   // ------------------------------------------------------------ hooks
@@ -129,7 +145,7 @@ export class Recon {
     const key = rec.key;
     const st0 = rec.activeTechnique(tech);
     const slot = lh.contact(key, tech, host, port, outcome, st0 === null ? 0 : leadingTool(st0.toolVotes, st0.probes), now);
-    if (slot < 0 || !lh.crossed) return;
+    if (slot < 0 || !lh.crossed || this.disabled[tech] === 1) return;
     // The window already found this scan: reported, or counted as dropped at --max-detections.
     if (st0 !== null && (st0.detection !== null || st0.detectionDropped)) return;
     const first = lh.summary(slot);
@@ -200,6 +216,7 @@ export class Recon {
       return;
     }
     const cfg = this.distributed;
+    if (this.disabled[tech] === 1) return;
     if (t.ports(slot) < cfg.ports || t.contributors(slot) < cfg.sources) return;
     // Re-examined when a source joins, and every 16 new ports: the member walk is not per packet.
     if (!t.newContributor && !(t.newPort && (t.ports(slot) & 15) === 0) && t.ports(slot) !== cfg.ports) return;
@@ -300,6 +317,10 @@ export class Recon {
     }
     return f;
   }
+}
+
+function disabledTechniques(config: EngineConfig): Uint8Array {
+  return Uint8Array.from(config.thresholds, (t) => (t.enabled === false ? 1 : 0));
 }
 
 /**

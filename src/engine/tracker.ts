@@ -42,12 +42,14 @@ type State = TechniqueState<Detection>;
  * detections the book keeps.
  */
 export class SourceTracker {
-  private readonly trw: Trw;
-  private readonly params: EvaluationParams;
+  private trw!: Trw;
+  private params!: EvaluationParams;
   /** 1 for techniques whose threshold is a single probe (see the registry). */
-  private readonly singlePacket: Uint8Array;
+  private singlePacket!: Uint8Array;
   /** 1 for techniques judged on every probe packet, not only on new targets (a probe-count threshold). */
-  private readonly countsPackets: Uint8Array;
+  private countsPackets!: Uint8Array;
+  /** 1 for techniques the configuration turned off: counted, never reported. */
+  private disabled!: Uint8Array;
   /** Sources whose probes are not counted (allow-listed scanners); null: none. */
   ignoreSources: CidrSet | null = null;
   /** Targets whose probes are not counted; null: none. */
@@ -71,7 +73,7 @@ export class SourceTracker {
   promoted = 0;
 
   constructor(
-    private readonly config: EngineConfig,
+    private config: EngineConfig,
     private readonly probation: Probation,
     private readonly sources: SourceTable<Detection>,
     private readonly flows: FlowTable,
@@ -81,19 +83,27 @@ export class SourceTracker {
     /** Key of the IPv6 address hash: the decoder's (neighbour-solicitation targets are hashed here). */
     readonly ipv6HashKey: number,
   ) {
-    this.trw = new Trw(config.trw);
+    this.reconfigure(config);
+  }
+
+  /** Takes new thresholds and test bounds (the engine checked them); the counts are kept. */
+  reconfigure(config: EngineConfig): void {
+    const trw = new Trw(config.trw);
     this.params = {
       thresholds: config.thresholds,
       overwhelmingFactor: config.overwhelmingFactor,
       clientFailureFraction: config.clientFailureFraction,
       confirmedScannerThreshold: config.confirmedScannerThreshold,
       sweepUnansweredFraction: config.sweepUnansweredFraction,
-      trwUpper: this.trw.upper,
-      trwLower: this.trw.lower,
+      trwUpper: trw.upper,
+      trwLower: trw.lower,
       trwMinContacts: config.trw.minContacts,
     };
+    this.trw = trw;
     this.singlePacket = Uint8Array.from(config.thresholds, (t) => ((t.hosts > 0 && t.hosts <= 1) || (t.ports > 0 && t.ports <= 1) ? 1 : 0));
     this.countsPackets = Uint8Array.from(config.thresholds, (t) => (t.probes !== undefined && t.probes > 1 ? 1 : 0));
+    this.disabled = Uint8Array.from(config.thresholds, (t) => (t.enabled === false ? 1 : 0));
+    this.config = config;
   }
 
   /** The source key of a flow's initiator (the prober), as sourceKey gives it for its packets. */
@@ -555,7 +565,7 @@ export class SourceTracker {
     const ir = st.internal ?? (st.internal = new InternalReconState());
     const ports = ir.portsOf(host, port, now, INTERNAL_RECON.portsWindowS);
     const adminHosts = ADMIN_PORT[port] === 1 ? ir.adminHostsOf(host, now, this.config.window) : 0;
-    if (st.detection !== null) return;
+    if (st.detection !== null || this.disabled[st.technique] === 1) return;
     if (ports >= INTERNAL_RECON.portsPerHost || adminHosts >= INTERNAL_RECON.adminHosts) {
       this.book.open(recordText(rec), keyTenant(rec.key), st.technique, st, now, 'internal-recon');
     }
@@ -652,6 +662,7 @@ export class SourceTracker {
 
   /** Runs the verdict and, when it finds a scan, opens a detection in the book. */
   private evaluate(rec: Record, st: State, tech: number, now: number): void {
+    if (this.disabled[tech] === 1) return;
     const reason = evaluate(this.params, tech, st, isConfirmedScanner(rec, tech)) ?? (this.recon.isRateSweep(rec, st, tech) ? 'sweep-rate' : null);
     // A decoy copy or a part of a distributed scan is reported with the scan it belongs to.
     if (reason !== null) this.book.open(recordText(rec), keyTenant(rec.key), tech, st, now, reason, (d) => this.recon.place(d, rec, st, tech) !== null);

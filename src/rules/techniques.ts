@@ -23,6 +23,8 @@ export interface Threshold {
    * confirmedScannerThreshold, 3).
    */
   confirmed?: number;
+  /** False: the technique's probes are counted but never reported (a configuration turned it off). */
+  enabled?: boolean;
 }
 
 /** Which protocol classifier recognises the technique's probes (src/engine/classify-*.ts). */

@@ -36,7 +36,7 @@ export class TenantTable {
     /** Indices, 0 and the shared one included. The target table keys 15 bits of it (engine/recon.ts). */
     readonly capacity = 32768,
     /** Seconds an index must be idle before a new tenant may take it (the engine's window). */
-    private readonly reuseAfter = 900,
+    public reuseAfter = 900,
   ) {
     this.values = new Float64Array(capacity);
     this.lastUsed = new Float64Array(capacity);
