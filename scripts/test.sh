@@ -13,8 +13,8 @@ SCANWATCH_EXTRA_PACKAGES="nmap masscan nftables tcpreplay python3-scapy iproute2
 
 # The shared real-capture corpus adds tests where it is present (test/corpus-dir.ts).
 if [ ! -f ../shared/corpus/real/truth.json ]; then
-  if [ "${SCANWATCH_REQUIRE_CORPUS:-}" = 1 ]; then
-    echo "test: ../shared/corpus/real is required here (SCANWATCH_REQUIRE_CORPUS=1) and missing" >&2
+  if [ "${SHARED_CORPUS_REQUIRED:-}" = 1 ]; then
+    echo "test: ../shared/corpus/real is required here (SHARED_CORPUS_REQUIRED=1) and missing" >&2
   else
     echo "test: the real-capture corpus tests do not run: ../shared/corpus/real is not beside this clone (CI has it)" >&2
   fi
