@@ -152,6 +152,10 @@ export async function runLive(opts: LiveOptions): Promise<number> {
   registerHookMetrics(metrics.registry, command, webhook, gate);
 
   engine.onDetection = (event, d) => {
+    if (event === 'relabel') {
+      detections.relabelled(d);
+      return;
+    }
     // The log line already worked out the direction; the metric takes the same
     // one. A weak scan summarized in a flood has no line: it is still counted.
     const line = event === 'start' ? detections.started(d, engine.now) : detections.ended(d);

@@ -3,85 +3,101 @@ import { type Packet, Proto } from '../decode/packet.js';
 import { icmpTool } from '../rules/fingerprint.js';
 import { Technique, Tool } from '../rules/techniques.js';
 import { Flow, type FlowTable } from '../state/flow-table.js';
-import { V6 } from './keys.js';
-import type { SourceTracker } from './tracker.js';
+import { type FlowSlot, type HostKey, NO_FLOW, type Port } from '../units.js';
+import { Classifier, type HeldFlows } from './classifier.js';
+import { destinationKey, V6 } from './keys.js';
+import { type Observation, type ObservationSink, Observe } from './observation.js';
 
 /**
  * ICMP and ICMPv6 classification: echo-style requests are sweep probes,
  * their replies outcomes; errors quoting a probe refuse it; IPv6 neighbour
  * solicitations to solicited-node groups are IPv6's ARP who-has.
  */
-export class IcmpClassifier {
+export class IcmpClassifier extends Classifier {
   constructor(
-    private readonly flows: FlowTable,
-    private readonly tracker: SourceTracker,
-  ) {}
+    flows: FlowTable,
+    sink: ObservationSink,
+    o: Observation,
+    private readonly held: HeldFlows,
+    /** Key of the IPv6 address hash: the decoder's (neighbour-solicitation targets are hashed with it). */
+    private readonly ipv6HashKey: number,
+  ) {
+    super(flows, sink, o);
+  }
 
-  classifyV4(p: Packet, now: number): void {
+  classifyV4(p: Packet): void {
     const t = p.icmpType;
+    const bits = this.o.tenantBits;
     // Echo (8), timestamp (13), information (15) and address mask (17)
     // requests all ask "are you there?" (RFC 792, RFC 950).
     if (t === 8 || t === 13 || t === 15 || t === 17) {
-      if (!p.dstMulticast && !p.l2Broadcast) this.echoRequest(p, now, Proto.ICMP | this.tracker.tenantBits);
+      if (!p.dstMulticast && !p.l2Broadcast) this.echoRequest(p, Proto.ICMP | bits);
     } else if (t === 0 || t === 14 || t === 16 || t === 18) {
-      this.echoReply(p, now, Proto.ICMP | this.tracker.tenantBits);
+      this.echoReply(p, Proto.ICMP | bits);
     } else if ((t === 3 || t === 11) && p.quotedValid) {
-      this.unreachable(p, now, this.tracker.tenantBits);
+      this.unreachable(p, bits);
     }
   }
 
-  classifyV6(p: Packet, now: number): void {
+  classifyV6(p: Packet): void {
     const t = p.icmpType;
+    const bits = this.o.tenantBits;
     if (t === 128) {
-      if (!p.dstMulticast) this.echoRequest(p, now, Proto.ICMPV6 | V6 | this.tracker.tenantBits);
+      if (!p.dstMulticast) this.echoRequest(p, Proto.ICMPV6 | V6 | bits);
     } else if (t === 129) {
-      this.echoReply(p, now, Proto.ICMPV6 | V6 | this.tracker.tenantBits);
+      this.echoReply(p, Proto.ICMPV6 | V6 | bits);
     } else if (t === 1 && p.quotedValid) {
-      this.unreachable(p, now, V6 | this.tracker.tenantBits);
+      this.unreachable(p, V6 | bits);
     } else if (t === 135 && p.ndTargetOff >= 0 && p.dstMulticast && !unspecifiedV6Source(p)) {
       // Neighbour solicitation to a solicited-node group: IPv6's ARP who-has
       // (RFC 4861 section 7.2.2). Unicast ones are reachability checks.
-      this.tracker.probe(p, now, Technique.ARP_SWEEP, 0, Tool.NONE, -1, hashIpv6(p.buf, p.ndTargetOff, this.tracker.ipv6HashKey));
+      this.probe(p, Technique.ARP_SWEEP, 0 as Port, Tool.NONE, NO_FLOW, hashIpv6(p.buf, p.ndTargetOff, this.ipv6HashKey) as HostKey);
     } else if (t === 136 && p.ndTargetOff >= 0 && !p.dstMulticast) {
       // A solicited neighbour advertisement (unicast to the asker): IPv6's ARP reply, the target is alive.
-      this.tracker.neighbourAdvert(p, now);
+      const o = this.o;
+      o.kind = Observe.NEIGHBOUR_ADVERT;
+      o.source = destinationKey(p, o.tenant);
+      o.packet = p;
+      this.sink.observe(o);
     }
   }
 
-  private echoRequest(p: Packet, now: number, kind: number): void {
+  private echoRequest(p: Packet, kind: number): void {
+    const o = this.o;
     const key = (p.icmpId << 16) | p.icmpSeq;
-    const slot = this.flows.findOrInsert(p.src, p.dst, key, kind, Flow.PROBE, Technique.ICMP_SWEEP, now);
-    if (!this.flows.inserted) this.flows.touch(slot, now, true);
-    this.tracker.probe(p, now, Technique.ICMP_SWEEP, 0, icmpTool(p), slot, p.dst);
+    const slot = this.flows.findOrInsert(p.src, p.dst, key, kind, Flow.PROBE, Technique.ICMP_SWEEP, o.sec, o.nsec) as FlowSlot;
+    if (!this.flows.inserted) this.flows.touch(slot, o.sec, o.nsec, true);
+    this.probe(p, Technique.ICMP_SWEEP, 0 as Port, icmpTool(p), slot, p.dst as HostKey);
   }
 
-  private echoReply(p: Packet, now: number, kind: number): void {
-    const slot = this.flows.find(p.dst, p.src, (p.icmpId << 16) | p.icmpSeq, kind);
+  private echoReply(p: Packet, kind: number): void {
+    const slot = this.flows.find(p.dst, p.src, (p.icmpId << 16) | p.icmpSeq, kind) as FlowSlot;
     if (slot < 0 || this.flows.flags(slot) & (Flow.ANSWERED | Flow.REJECTED)) return;
-    this.flows.touch(slot, now, false);
-    this.tracker.answered(slot, p, now);
+    this.flows.touch(slot, this.o.sec, this.o.nsec, false);
+    this.answered(slot, p);
   }
 
-  /** An ICMP error quoting one of our probes: the port or host is closed or unreachable. */
-  /** `v6` holds the flow-kind bits besides the protocol: IPv6 and tenant. */
-  private unreachable(p: Packet, now: number, v6: number): void {
+  /** An ICMP error quoting one of our probes: the port or host is closed or unreachable. `bits`: the flow-kind bits besides the protocol (IPv6, tenant). */
+  private unreachable(p: Packet, bits: number): void {
     const flows = this.flows;
+    const o = this.o;
     const ports = (p.quotedSport << 16) | p.quotedDport;
-    let slot = flows.find(p.quotedSrc, p.quotedDst, ports, p.quotedProto | v6);
-    if (slot < 0 && p.quotedProto === Proto.TCP) slot = this.tracker.heldFlow(p.quotedSrc, p.quotedDst, ports, Proto.TCP | v6, now);
+    let slot = flows.find(p.quotedSrc, p.quotedDst, ports, p.quotedProto | bits) as FlowSlot;
+    if (slot < 0 && p.quotedProto === Proto.TCP) slot = this.held.heldFlow(p.quotedSrc, p.quotedDst, ports, Proto.TCP | bits, o.sec, o.nsec);
     if (slot < 0) return;
     const fl = flows.flags(slot);
-    flows.touch(slot, now, false);
+    flows.touch(slot, o.sec, o.nsec, false);
+    // The ICMP error may come from a router, so the prober is the quoted source, not our destination.
+    const toProber = p.dst === p.quotedSrc ? p : null;
     if (fl & Flow.CANDIDATE) {
       if (flows.technique(slot) === Technique.IDLE_SCAN) return; // no zombie there: not an IP ID probe
       // nmap -sA reads an ICMP unreachable as "filtered": still a probe.
       flows.setFlags(slot, (fl & ~Flow.CANDIDATE) | Flow.PROBE | Flow.REJECTED);
-      this.tracker.confirmCandidate(slot, now, null, true);
+      this.candidate(slot, null, true);
       return;
     }
     if ((fl & (Flow.ANSWERED | Flow.REJECTED)) !== 0 || (fl & Flow.PROBE) === 0) return;
-    // The ICMP error may come from a router, so the prober is the quoted source, not our destination.
-    this.tracker.rejected(slot, p.dst === p.quotedSrc ? p : null, now);
+    this.refused(slot, toProber);
   }
 }
 

@@ -1,8 +1,9 @@
 import { L3, type Packet } from '../decode/packet.js';
 import { Technique, Tool } from '../rules/techniques.js';
-import { Flow, type FlowTable } from '../state/flow-table.js';
+import { Flow } from '../state/flow-table.js';
+import type { FlowSlot, HostKey, Port } from '../units.js';
+import { Classifier } from './classifier.js';
 import { V6 } from './keys.js';
-import type { SourceTracker } from './tracker.js';
 
 /**
  * nmap -sO sends every IP protocol number a datagram with no payload, or
@@ -14,19 +15,15 @@ import type { SourceTracker } from './tracker.js';
 const MAX_PROBE_PAYLOAD = 8;
 
 /** IP protocol scan classification: the "port" is the protocol number. */
-export class IpProtocolClassifier {
-  constructor(
-    private readonly flows: FlowTable,
-    private readonly tracker: SourceTracker,
-  ) {}
-
+export class IpProtocolClassifier extends Classifier {
   /** `p` is a complete datagram without a decoded transport header. */
-  classify(p: Packet, now: number): void {
+  classify(p: Packet): void {
     if (p.dstMulticast || p.l4Len > MAX_PROBE_PAYLOAD) return;
+    const o = this.o;
     // Keyed as the protocol-unreachable quote finds it: no ports, kind = protocol.
-    const kind = (p.l3 === L3.IPV6 ? p.proto | V6 : p.proto) | this.tracker.tenantBits;
-    const slot = this.flows.findOrInsert(p.src, p.dst, 0, kind, Flow.PROBE, Technique.IP_PROTOCOL, now);
-    if (!this.flows.inserted) this.flows.touch(slot, now, true);
-    this.tracker.probe(p, now, Technique.IP_PROTOCOL, p.proto, Tool.NONE, slot, p.dst);
+    const kind = (p.l3 === L3.IPV6 ? p.proto | V6 : p.proto) | o.tenantBits;
+    const slot = this.flows.findOrInsert(p.src, p.dst, 0, kind, Flow.PROBE, Technique.IP_PROTOCOL, o.sec, o.nsec) as FlowSlot;
+    if (!this.flows.inserted) this.flows.touch(slot, o.sec, o.nsec, true);
+    this.probe(p, Technique.IP_PROTOCOL, p.proto as Port, Tool.NONE, slot, p.dst as HostKey);
   }
 }

@@ -3,8 +3,10 @@ import { isKernelSyn, tcpTool } from '../rules/fingerprint.js';
 import { Technique, Tool } from '../rules/techniques.js';
 import type { CaptureLossEstimator } from '../state/capture-loss.js';
 import { Flow, type FlowTable } from '../state/flow-table.js';
+import { type FlowSlot, HELD_FLOW, type HostKey, type Port } from '../units.js';
+import { Classifier, type HeldFlows } from './classifier.js';
 import { V6 } from './keys.js';
-import { HELD_FLOW, type SourceTracker } from './tracker.js';
+import { type Observation, type ObservationSink, Observe } from './observation.js';
 
 const TCP_FLAGS = 0x3f; // FIN..URG; ECE and CWR (RFC 3168) do not change what a segment is
 
@@ -18,16 +20,20 @@ const Seg = { SYN: 0, SYNACK: 1, RST: 2, FIN: 3, NULL: 4, XMAS: 5, ACK: 6, FINAC
  * (SYN-ACK, RST), and what the initiator did after a SYN-ACK (completed the
  * handshake or reset it).
  */
-export class TcpClassifier {
+export class TcpClassifier extends Classifier {
   constructor(
-    private readonly flows: FlowTable,
-    private readonly tracker: SourceTracker,
+    flows: FlowTable,
+    sink: ObservationSink,
+    o: Observation,
+    private readonly held: HeldFlows,
     private readonly captureLoss: CaptureLossEstimator,
     /** Segment counters by SEGMENT_KINDS. */
     readonly segments: Float64Array,
-  ) {}
+  ) {
+    super(flows, sink, o);
+  }
 
-  classify(p: Packet, now: number): void {
+  classify(p: Packet): void {
     const f = p.tcpFlags & TCP_FLAGS;
     if ((f & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN) {
       this.segments[Seg.SYN]!++;
@@ -36,69 +42,73 @@ export class TcpClassifier {
       // rules/detection.ts synOrConnect).
       const tool = tcpTool(p);
       const tech = tool === Tool.NONE && isKernelSyn(p) ? Technique.TCP_CONNECT : Technique.TCP_SYN;
-      // The flow is looked up only for a tracked source: a first SYN is held in probation (tracker.ts HELD_FLOW).
-      this.tracker.probe(p, now, tech, p.dport, tool, HELD_FLOW, p.dst);
+      // The flow is looked up only for a tracked source: a first SYN is held in probation (units.ts HELD_FLOW).
+      this.probe(p, tech, p.dport as Port, tool, HELD_FLOW, p.dst as HostKey);
       return;
     }
     // Apart from the SYN above, which every flood packet takes, so that V8
     // keeps that path small enough to inline into the engine's loop.
-    this.notSyn(p, f, now);
+    this.notSyn(p, f);
+  }
+
+  /** The flow of `a` → `b` (`ports` as the flow keys them), or a SYN held in probation for it; -1 when neither. */
+  private flowOrHeld(a: number, b: number, ports: number, kind: number): FlowSlot {
+    const slot = this.flows.find(a, b, ports, kind) as FlowSlot;
+    return slot >= 0 ? slot : this.held.heldFlow(a, b, ports, kind, this.o.sec, this.o.nsec);
   }
 
   /** Every segment but a bare SYN: answers, outcomes, connection traffic and the probes that are not SYNs. */
-  private notSyn(p: Packet, f: number, now: number): void {
-    const kind = (p.l3 === L3.IPV6 ? Proto.TCP | V6 : Proto.TCP) | this.tracker.tenantBits;
+  private notSyn(p: Packet, f: number): void {
+    const o = this.o;
+    const kind = (p.l3 === L3.IPV6 ? Proto.TCP | V6 : Proto.TCP) | o.tenantBits;
     const fwd = (p.sport << 16) | p.dport;
     const rev = (p.dport << 16) | p.sport;
     const flows = this.flows;
-    const tracker = this.tracker;
     if ((f & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
       this.segments[Seg.SYNACK]!++;
-      let slot = flows.find(p.dst, p.src, rev, kind);
-      if (slot < 0) slot = tracker.heldFlow(p.dst, p.src, rev, kind, now);
+      const slot = this.flowOrHeld(p.dst, p.src, rev, kind);
       if (slot >= 0) {
-        flows.touch(slot, now, false);
+        flows.touch(slot, o.sec, o.nsec, false);
         if ((flows.flags(slot) & (Flow.ANSWERED | Flow.REJECTED)) === 0) {
           flows.setAnswer(slot, p.tcpSeq, p.tcpAck);
-          tracker.answered(slot, p, now);
+          this.answered(slot, p);
         }
       } else if (p.sport >= 1024 && !p.dstMulticast && flows.find(p.src, p.dst, fwd, kind) < 0) {
         // A SYN-ACK nobody asked for, from an ephemeral port: how an idle scan
         // (nmap -sI) reads a zombie's IP ID. It is a probe only if the zombie
         // answers RST; a client that missed our view of its SYN ACKs instead
         // (MIDSTREAM). Backscatter from spoofed floods comes from service ports.
-        const cand = flows.insert(p.src, p.dst, fwd, kind, Flow.CANDIDATE, Technique.IDLE_SCAN, now);
+        const cand = flows.insert(p.src, p.dst, fwd, kind, Flow.CANDIDATE, Technique.IDLE_SCAN, o.sec, o.nsec);
         flows.setTool(cand, tcpTool(p));
+        flows.setFirstOrdinal(cand, o.ordinal);
       }
       return;
     }
     if (f & TcpFlag.RST) {
       this.segments[Seg.RST]!++;
-      let slot = flows.find(p.dst, p.src, rev, kind);
-      if (slot < 0) slot = tracker.heldFlow(p.dst, p.src, rev, kind, now);
+      let slot = this.flowOrHeld(p.dst, p.src, rev, kind);
       if (slot >= 0) {
-        flows.touch(slot, now, false);
+        flows.touch(slot, o.sec, o.nsec, false);
         const fl = flows.flags(slot);
         if (fl & Flow.CANDIDATE) {
           // A RST to a lone ACK or FIN/ACK: no connection existed (nmap -sA "unfiltered").
           flows.setFlags(slot, (fl & ~Flow.CANDIDATE) | Flow.PROBE | Flow.REJECTED);
-          tracker.confirmCandidate(slot, now, p, true);
+          this.candidate(slot, p, true);
         } else if ((fl & (Flow.ANSWERED | Flow.REJECTED)) === 0 && fl & Flow.PROBE) {
-          tracker.rejected(slot, p, now);
+          this.refused(slot, p);
         }
         return;
       }
-      slot = flows.find(p.src, p.dst, fwd, kind);
-      if (slot < 0) slot = tracker.heldFlow(p.src, p.dst, fwd, kind, now);
+      slot = this.flowOrHeld(p.src, p.dst, fwd, kind);
       if (slot >= 0) {
-        flows.touch(slot, now, true);
+        flows.touch(slot, o.sec, o.nsec, true);
         const fl = flows.flags(slot);
         // Half-open evidence only from a RST that answers the SYN-ACK's numbers: the prober's stack received it.
         if (fl & Flow.ANSWERED && (fl & (Flow.INIT_ACKED | Flow.INIT_RST)) === 0 && flows.resetsAnswer(slot, p.tcpSeq)) {
           flows.setFlags(slot, fl | Flow.INIT_RST);
-          tracker.answerEvidence(slot, false, now);
+          this.flowEvent(Observe.HALF_OPEN, slot, p);
         }
-        tracker.contactEnded(slot, now);
+        this.contactJudged(slot, p, false);
       }
       return;
     }
@@ -126,11 +136,11 @@ export class TcpClassifier {
         tech = Technique.TCP_NULL; // PSH and/or URG alone: a NULL probe with decoration
         this.segments[Seg.OTHER]!++;
       }
-      // Its flow meets the answer: a RST from a closed port (rejected), or
-      // silence from an open or filtered one (flowEnded), as nmap reads them.
-      const slot = flows.findOrInsert(p.src, p.dst, fwd, kind, Flow.PROBE, tech, now);
-      if (!flows.inserted) flows.touch(slot, now, true);
-      tracker.probe(p, now, tech, p.dport, tcpTool(p), slot, p.dst);
+      // Its flow meets the answer: a RST from a closed port (refused), or
+      // silence from an open or filtered one (its flow's end), as nmap reads them.
+      const slot = flows.findOrInsert(p.src, p.dst, fwd, kind, Flow.PROBE, tech, o.sec, o.nsec) as FlowSlot;
+      if (!flows.inserted) flows.touch(slot, o.sec, o.nsec, true);
+      this.probe(p, tech, p.dport as Port, tcpTool(p), slot, p.dst as HostKey);
       return;
     }
     // ACK set, no SYN or RST: connection traffic, a completed handshake, or an ACK/Maimon probe.
@@ -139,26 +149,25 @@ export class TcpClassifier {
     if (p.payloadLen > 0 || finAck) this.captureLoss.data(p.src, p.dst, fwd, p.tcpSeq, p.payloadLen + (finAck ? 1 : 0));
     this.captureLoss.ack(p.src, p.dst, fwd, p.tcpAck);
     this.segments[finAck ? Seg.FINACK : Seg.ACK]!++;
-    let slot = flows.find(p.src, p.dst, fwd, kind);
-    if (slot < 0) slot = tracker.heldFlow(p.src, p.dst, fwd, kind, now);
+    let slot = this.flowOrHeld(p.src, p.dst, fwd, kind);
     if (slot >= 0) {
-      flows.touch(slot, now, true);
+      flows.touch(slot, o.sec, o.nsec, true);
       const fl = flows.flags(slot);
       // A handshake only when the ACK acknowledges the responder's ISN: a blind spoofer cannot.
       if (fl & Flow.ANSWERED && (fl & (Flow.INIT_ACKED | Flow.INIT_RST)) === 0 && flows.acknowledgesAnswer(slot, p.tcpAck)) {
         flows.setFlags(slot, fl | Flow.INIT_ACKED);
-        tracker.answerEvidence(slot, true, now);
+        this.flowEvent(Observe.HANDSHAKE, slot, p);
       } else if (fl & Flow.CANDIDATE) {
         // A second segment from the same side: a conversation, not a lone probe.
         flows.setFlags(slot, (fl & ~Flow.CANDIDATE) | Flow.MIDSTREAM);
       }
-      if (p.payloadLen > 0) tracker.contactData(slot, now);
-      else if (finAck) tracker.contactEnded(slot, now);
+      if (p.payloadLen > 0) this.contactJudged(slot, p, true);
+      else if (finAck) this.contactJudged(slot, p, false);
       return;
     }
-    slot = flows.find(p.dst, p.src, rev, kind);
+    slot = flows.find(p.dst, p.src, rev, kind) as FlowSlot;
     if (slot >= 0) {
-      flows.touch(slot, now, false);
+      flows.touch(slot, o.sec, o.nsec, false);
       const fl = flows.flags(slot);
       // The other side answered with more than a RST: the connection was real.
       if (fl & Flow.CANDIDATE) flows.setFlags(slot, (fl & ~Flow.CANDIDATE) | Flow.MIDSTREAM);
@@ -167,10 +176,11 @@ export class TcpClassifier {
     if (p.payloadLen === 0 && (f === TcpFlag.ACK || f === (TcpFlag.ACK | TcpFlag.FIN)) && !p.dstMulticast) {
       // A lone ACK (nmap -sA) or FIN/ACK (nmap -sM, Maimon 1996) with no known
       // connection. It becomes a probe only if the answer shows there was none.
-      slot = flows.insert(p.src, p.dst, fwd, kind, Flow.CANDIDATE, finAck ? Technique.TCP_MAIMON : Technique.TCP_ACK, now);
+      slot = flows.insert(p.src, p.dst, fwd, kind, Flow.CANDIDATE, finAck ? Technique.TCP_MAIMON : Technique.TCP_ACK, o.sec, o.nsec) as FlowSlot;
       flows.setTool(slot, tcpTool(p));
+      flows.setFirstOrdinal(slot, o.ordinal);
     } else {
-      flows.insert(p.src, p.dst, fwd, kind, Flow.MIDSTREAM, 0, now);
+      flows.insert(p.src, p.dst, fwd, kind, Flow.MIDSTREAM, 0, o.sec, o.nsec);
     }
   }
 

@@ -1,9 +1,10 @@
 import { L3, type Packet, Proto } from '../decode/packet.js';
 import { udpTool } from '../rules/fingerprint.js';
 import { Technique } from '../rules/techniques.js';
-import { Flow, type FlowTable } from '../state/flow-table.js';
+import { Flow } from '../state/flow-table.js';
+import type { FlowSlot, HostKey, Port } from '../units.js';
+import { Classifier } from './classifier.js';
 import { V6 } from './keys.js';
-import type { SourceTracker } from './tracker.js';
 import { isClientRequest, isDiscoveryAnswer } from './udp-payloads.js';
 
 /**
@@ -13,14 +14,10 @@ import { isClientRequest, isDiscoveryAnswer } from './udp-payloads.js';
 const ANY_RESPONDER = -1;
 
 /** UDP classification: a datagram to a port is a probe until it is answered; the answer is its outcome. */
-export class UdpClassifier {
-  constructor(
-    private readonly flows: FlowTable,
-    private readonly tracker: SourceTracker,
-  ) {}
-
-  classify(p: Packet, now: number): void {
-    const kind = (p.l3 === L3.IPV6 ? Proto.UDP | V6 : Proto.UDP) | this.tracker.tenantBits;
+export class UdpClassifier extends Classifier {
+  classify(p: Packet): void {
+    const o = this.o;
+    const kind = (p.l3 === L3.IPV6 ? Proto.UDP | V6 : Proto.UDP) | o.tenantBits;
     const fwd = (p.sport << 16) | p.dport;
     const flows = this.flows;
     // Service discovery (mDNS, LLMNR, SSDP, NetBIOS, DHCP) and subnet
@@ -28,20 +25,20 @@ export class UdpClassifier {
     // probes. The query is remembered: its answers come back unicast, from
     // any host, to the asker's port.
     if (p.dstMulticast || p.l2Broadcast) {
-      const q = flows.findOrInsert(p.src, ANY_RESPONDER, fwd, kind, Flow.MIDSTREAM, 0, now);
-      if (!flows.inserted) flows.touch(q, now, true);
+      const q = flows.findOrInsert(p.src, ANY_RESPONDER, fwd, kind, Flow.MIDSTREAM, 0, o.sec, o.nsec);
+      if (!flows.inserted) flows.touch(q, o.sec, o.nsec, true);
       return;
     }
-    let slot = flows.find(p.src, p.dst, fwd, kind);
+    let slot = flows.find(p.src, p.dst, fwd, kind) as FlowSlot;
     if (slot >= 0) {
-      flows.touch(slot, now, true);
-      if (flows.flags(slot) & Flow.PROBE) this.tracker.probe(p, now, Technique.UDP, p.dport, udpTool(p), slot, p.dst);
+      flows.touch(slot, o.sec, o.nsec, true);
+      if (flows.flags(slot) & Flow.PROBE) this.probe(p, Technique.UDP, p.dport as Port, udpTool(p), slot, p.dst as HostKey);
       return;
     }
-    slot = flows.find(p.dst, p.src, (p.dport << 16) | p.sport, kind);
+    slot = flows.find(p.dst, p.src, (p.dport << 16) | p.sport, kind) as FlowSlot;
     if (slot >= 0) {
-      flows.touch(slot, now, false);
-      if ((flows.flags(slot) & (Flow.ANSWERED | Flow.REJECTED)) === 0) this.tracker.answered(slot, p, now);
+      flows.touch(slot, o.sec, o.nsec, false);
+      if ((flows.flags(slot) & (Flow.ANSWERED | Flow.REJECTED)) === 0) this.answered(slot, p);
       return;
     }
     // From a well-known port to an ephemeral one: a server's answer whose
@@ -54,8 +51,8 @@ export class UdpClassifier {
     // its silence says nothing (the answer may take another path), and a
     // browser's or resolver's requests to a few servers are not a sweep.
     if (isClientRequest(p)) return;
-    slot = flows.insert(p.src, p.dst, fwd, kind, Flow.PROBE, Technique.UDP, now);
+    slot = flows.insert(p.src, p.dst, fwd, kind, Flow.PROBE, Technique.UDP, o.sec, o.nsec) as FlowSlot;
     if (p.payloadLen > 0) flows.markInitiatorData(slot); // a request (DNS, NTP...) or nmap's empty probe
-    this.tracker.probe(p, now, Technique.UDP, p.dport, udpTool(p), slot, p.dst);
+    this.probe(p, Technique.UDP, p.dport as Port, udpTool(p), slot, p.dst as HostKey);
   }
 }

@@ -4,7 +4,8 @@ import type { TenantTable } from '../state/tenants.js';
 import type { TechniqueState } from '../state/technique-state.js';
 import type { SourceRecord } from '../state/source-table.js';
 
-export type DetectionEvent = 'start' | 'end';
+/** What the book announces: a scan reported, renamed on better evidence (Detection.relabel), or over. */
+export type DetectionEvent = 'start' | 'relabel' | 'end';
 
 /**
  * The detection book: every detection from its opening to its end, the
@@ -25,8 +26,13 @@ export class DetectionBook {
   dropped = 0;
   private endedSinceCompaction = 0;
   private nextId = 1;
-  /** Called when a scan is first detected and when it ends. */
-  onDetection: (event: DetectionEvent, detection: Detection) => void = () => {};
+  /**
+   * Events not yet dispatched, in order (the engine takes them after each
+   * packet and tick: see takeEvents). Ends include detections that were
+   * never announced (a decoy copy merged at its opening): the recon tiers
+   * must forget them too; `Detection.announced` says which were.
+   */
+  private readonly events: { event: DetectionEvent; detection: Detection }[] = [];
 
   constructor(
     private readonly maxDetections: number,
@@ -46,8 +52,28 @@ export class DetectionBook {
     return t < 0 ? 'overflow' : formatTenant(t);
   }
 
-  /** Called when a detection ends (the recon tiers forget it as a decoy leader). */
-  onEnded: (d: Detection) => void = () => {};
+  /** Whether events wait (see takeEvents). */
+  get hasEvents(): boolean {
+    return this.events.length > 0;
+  }
+
+  /** The events since the last call, oldest first; the book keeps none. */
+  takeEvents(): { event: DetectionEvent; detection: Detection }[] {
+    return this.events.splice(0, this.events.length);
+  }
+
+  private announce(d: Detection): void {
+    d.announced = true;
+    this.events.push({ event: 'start', detection: d });
+  }
+
+  /** A scan whose evidence now supports another technique is renamed, and the renaming announced. */
+  private relabelIfDue(d: Detection): void {
+    const supported = d.supportedTechnique();
+    if (supported === d.technique) return;
+    d.relabel(supported);
+    if (d.announced) this.events.push({ event: 'relabel', detection: d });
+  }
 
   /**
    * Opens a detection on a technique state; null when it is not kept.
@@ -74,7 +100,7 @@ export class DetectionBook {
     if (merged !== undefined && merged(d)) return d;
     this.detections.push(d);
     this.active.add(d);
-    this.onDetection('start', d);
+    this.announce(d);
     return d;
   }
 
@@ -103,7 +129,7 @@ export class DetectionBook {
     d.tenant = this.tenantLabel(tenant);
     this.detections.push(d);
     this.active.add(d);
-    this.onDetection('start', d);
+    this.announce(d);
     return d;
   }
 
@@ -148,10 +174,10 @@ export class DetectionBook {
     d.evicted = true;
     const st = d.live;
     if (d.ended) return true; // offline: an ended scan leaves the report
+    this.relabelIfDue(d);
     d.ended = true;
-    this.onEnded(d);
     this.active.delete(d);
-    this.onDetection('end', d);
+    this.events.push({ event: 'end', detection: d });
     // The state keeps its counts: its source is judged again as it grows.
     d.detach();
     if (st !== null) st.detectionDropped = true;
@@ -170,16 +196,18 @@ export class DetectionBook {
   close(st: TechniqueState<Detection>): void {
     const d = st.detection;
     if (d === null) return;
+    this.relabelIfDue(d);
     d.detach();
     this.end(d);
   }
 
   end(d: Detection): void {
     if (d.ended) return;
+    this.relabelIfDue(d);
     d.ended = true;
-    this.onEnded(d);
-    // A decoy copy merged at its opening was never reported, so it does not end either.
-    if (this.active.delete(d) || d.absorbedBy === null) this.onDetection('end', d);
+    this.active.delete(d);
+    // A decoy copy merged at its opening was never announced: its end is for the recon tiers only (see events).
+    this.events.push({ event: 'end', detection: d });
     // A scan's end is final, in analyze as in live: its figures are frozen
     // and the source's counts for this technique start from zero, so a
     // later scan by the same source is a new scan with its own counts,
@@ -200,7 +228,10 @@ export class DetectionBook {
       if (st === null) continue;
       // A scan found but not kept (--max-detections) was still detected.
       if (st.detection !== null || st.detectionDropped || st.detectedAfterProbes > 0) detected = true;
-      if (st.detection !== null) st.detection.detach();
+      if (st.detection !== null) {
+        this.relabelIfDue(st.detection);
+        st.detection.detach();
+      }
     }
     if (!detected) this.evictedUndetected++;
   }
@@ -218,6 +249,7 @@ export class DetectionBook {
     for (const d of this.active) {
       const quiet = now - d.lastSeen;
       if (quiet > quietFor && quiet > endAfter(d, quietFor, d.reason === 'long-horizon' ? horizonCap : cap)) this.end(d);
+      else this.relabelIfDue(d);
     }
     if (this.endedSinceCompaction > 0) {
       this.detections = this.detections.filter((d) => !d.ended);

@@ -12,17 +12,21 @@ import { FlowTable } from '../state/flow-table.js';
 import { MemoryBudget } from '../state/memory-budget.js';
 import { Probation } from '../state/probation.js';
 import { SourceTable } from '../state/source-table.js';
+import { TenantTable } from '../state/tenants.js';
+import type { TenantIndex } from '../units.js';
 import { ArpClassifier } from './classify-arp.js';
-import { UdpClassifier } from './classify-udp.js';
+import { EndedFlowClassifier } from './classify-ended.js';
+import { IcmpClassifier } from './classify-icmp.js';
 import { IpProtocolClassifier } from './classify-ip.js';
 import { SctpClassifier } from './classify-sctp.js';
-import { IcmpClassifier } from './classify-icmp.js';
 import { SEGMENT_KINDS, TcpClassifier } from './classify-tcp.js';
+import { UdpClassifier } from './classify-udp.js';
 import { DetectionBook, type DetectionEvent } from './detection-book.js';
 import { TENANT_SHIFT } from './keys.js';
+import { Observation } from './observation.js';
 import { Recon } from './recon.js';
-import { SourceTracker, recordText } from './tracker.js';
-import { TenantTable } from '../state/tenants.js';
+import { recordText } from './source-text.js';
+import { SourceTracker } from './tracker.js';
 
 export { SEGMENT_KINDS } from './classify-tcp.js';
 export type { DetectionEvent } from './detection-book.js';
@@ -59,8 +63,12 @@ export class RestartRequired extends Error {
  * a row) or a live capture; it runs on packet time only, so a capture
  * analysed in a second yields what the live sensor would have reported
  * while it was recorded. The jobs live in their own modules:
- * classify-*.ts (what a packet is), tracker.ts (sources, probation,
- * outcomes), evaluate.ts (the verdict), detection-book.ts (detections).
+ * classify-*.ts (what a packet is: observations, observation.ts),
+ * tracker.ts (where observations go: admission, outcomes, the verdict),
+ * detection-book.ts (detections and their events), recon.ts (the tiers
+ * beside the per-source window). Each packet runs to the end before
+ * anything a table set aside is judged: the flows its inserts ended, then
+ * the book's events.
  */
 export class Engine implements PacketSink {
   /** The settings in force (see reconfigure). */
@@ -80,6 +88,7 @@ export class Engine implements PacketSink {
   readonly recon: Recon;
   /** The key of this engine's hash tables (config.hashSeed, or random). */
   readonly hashSeed: number;
+  /** Packets given to the engine: the next packet's ordinal (the number detections name packets by). */
   packets = 0;
   bytes = 0;
   /** Latest packet time seen (seconds); the clock for every expiry. */
@@ -93,12 +102,17 @@ export class Engine implements PacketSink {
   readonly segments = new Float64Array(SEGMENT_KINDS.length);
   /** Probe packets by technique. */
   readonly probes = new Float64Array(TECHNIQUE_COUNT);
+  /** Called when a scan is first reported, renamed on better evidence, and over (after the packet or tick that caused it). */
+  onDetection: (event: DetectionEvent, detection: Detection) => void = () => {};
+  /** The observation the classifiers fill for each packet. */
+  private readonly observation = new Observation();
   private readonly tcp: TcpClassifier;
   private readonly udp: UdpClassifier;
   private readonly icmp: IcmpClassifier;
   private readonly arp: ArpClassifier;
   private readonly sctp: SctpClassifier;
   private readonly ipProto: IpProtocolClassifier;
+  private readonly endedFlows: EndedFlowClassifier;
 
   constructor(config: EngineConfig = defaultConfig()) {
     this.config = config;
@@ -111,28 +125,28 @@ export class Engine implements PacketSink {
     this.flows = new FlowTable(config.flowCapacity, config.flowTimeout, this.hashSeed);
     this.tenants = new TenantTable(undefined, config.window);
     this.book = new DetectionBook(config.maxDetections, this.tenants, () => this.now);
-    this.tracker = new SourceTracker(config, this.probation, this.sources, this.flows, this.book, this.probes, this.hashSeed);
-    this.tcp = new TcpClassifier(this.flows, this.tracker, this.captureLoss, this.segments);
-    this.udp = new UdpClassifier(this.flows, this.tracker);
-    this.icmp = new IcmpClassifier(this.flows, this.tracker);
-    this.arp = new ArpClassifier(this.tracker);
-    this.sctp = new SctpClassifier(this.flows, this.tracker);
-    this.ipProto = new IpProtocolClassifier(this.flows, this.tracker);
-    this.sources.onEvict = (rec) => this.book.retire(rec);
-    this.flows.onEnd = (slot, now) => this.tracker.flowEnded(slot, now);
+    const book = this.book;
     this.recon = new Recon(
       {
         sources: this.sources,
         recordText,
-        newDetection: (src, tenant, tech, now, probes, reason, provider) => this.book.openDerived(src, tenant, tech, now, probes, reason, provider),
-        absorb: (d, into) => this.book.absorb(d, into),
+        newDetection: (src, tenant, tech, now, probes, reason, provider) => book.openDerived(src, tenant, tech, now, probes, reason, provider),
+        absorb: (d, into) => book.absorb(d, into),
       },
       config,
       this.budget,
       this.hashSeed,
     );
-    this.tracker.recon = this.recon;
-    this.book.onEnded = (d) => this.recon.ended(d);
+    this.tracker = new SourceTracker(config, this.probation, this.sources, this.flows, this.book, this.recon, this.probes, this.hashSeed);
+    const o = this.observation;
+    const held = this.tracker.admission;
+    this.tcp = new TcpClassifier(this.flows, this.tracker, o, held, this.captureLoss, this.segments);
+    this.udp = new UdpClassifier(this.flows, this.tracker, o);
+    this.icmp = new IcmpClassifier(this.flows, this.tracker, o, held, this.hashSeed);
+    this.arp = new ArpClassifier(this.flows, this.tracker, o);
+    this.sctp = new SctpClassifier(this.flows, this.tracker, o);
+    this.ipProto = new IpProtocolClassifier(this.flows, this.tracker, o);
+    this.endedFlows = new EndedFlowClassifier(this.flows, this.tracker);
   }
 
   /**
@@ -172,13 +186,6 @@ export class Engine implements PacketSink {
   set keepEndedDetections(keep: boolean) {
     this.book.keepEnded = keep;
   }
-  /** Called when a scan is first detected and when it ends. */
-  get onDetection(): (event: DetectionEvent, detection: Detection) => void {
-    return this.book.onDetection;
-  }
-  set onDetection(fn: (event: DetectionEvent, detection: Detection) => void) {
-    this.book.onDetection = fn;
-  }
   /**
    * What the bounded tables could and could not follow: distinct probing
    * sources (estimated), sources promoted to full records, and records
@@ -194,17 +201,11 @@ export class Engine implements PacketSink {
   }
   /** Sources whose probes are not counted (allow-listed scanners); null: none. */
   get ignoreSources(): CidrSet | null {
-    return this.tracker.ignoreSources;
-  }
-  set ignoreSources(set: CidrSet | null) {
-    this.tracker.ignoreSources = set;
+    return this.tracker.filters.ignoreSources;
   }
   /** Targets whose probes are not counted; null: none. */
   get ignoreTargets(): CidrSet | null {
-    return this.tracker.ignoreTargets;
-  }
-  set ignoreTargets(set: CidrSet | null) {
-    this.tracker.ignoreTargets = set;
+    return this.tracker.filters.ignoreTargets;
   }
 
   /**
@@ -212,14 +213,15 @@ export class Engine implements PacketSink {
    * detection. Empty lists cost nothing per packet.
    */
   useDeception(darkNet: CidrSet, honeyPorts: readonly number[]): void {
-    this.tracker.darkNet = darkNet.empty ? null : darkNet;
+    const filters = this.tracker.filters;
+    filters.darkNet = darkNet.empty ? null : darkNet;
     if (honeyPorts.length === 0) {
-      this.tracker.honeyPorts = null;
+      filters.honeyPorts = null;
       return;
     }
     const ports = new Uint8Array(65536);
     for (const port of honeyPorts) ports[port] = 1;
-    this.tracker.honeyPorts = ports;
+    filters.honeyPorts = ports;
   }
 
   /**
@@ -228,13 +230,13 @@ export class Engine implements PacketSink {
    * INTERNAL_RECON); empty, the tier is off.
    */
   useHomeNet(homeNet: CidrSet): void {
-    this.tracker.homeNet = homeNet.empty ? null : homeNet;
+    this.tracker.filters.homeNet = homeNet.empty ? null : homeNet;
   }
 
   /** Sets the allow-lists; an empty list costs nothing per packet. */
   useAllowLists(scanners: CidrSet, targets: CidrSet): void {
-    this.tracker.ignoreSources = scanners.empty ? null : scanners;
-    this.tracker.ignoreTargets = targets.empty ? null : targets;
+    this.tracker.filters.ignoreSources = scanners.empty ? null : scanners;
+    this.tracker.filters.ignoreTargets = targets.empty ? null : targets;
   }
 
   /** A frame whose time no Date can hold: a packet that did not decode (capture/types.ts). */
@@ -245,42 +247,70 @@ export class Engine implements PacketSink {
   }
 
   onPacket(linkType: number, data: Buffer, offset: number, capLen: number, wireLen: number, tsSec: number, tsNsec: number): void {
-    this.packets++;
+    const o = this.observation;
+    o.ordinal = this.packets++;
     this.bytes += wireLen;
-    const now = tsSec + tsNsec * 1e-9;
-    if (now > this.now || !this.hasPacketTime) {
-      if (!this.hasPacketTime) {
-        this.hasPacketTime = true;
-        this.firstPacketTime = now;
-        this.nextTickAt = now + 1;
-      }
-      this.now = now;
-      // Housekeeping runs on packet time, once a second, in analyze and live
-      // alike: flows expire and quiet scans end at the same packet times
-      // whichever path the packets took (the live sensor's wall-clock timer
-      // only adds ticks while no packet comes).
-      if (now >= this.nextTickAt) this.tick(now);
-    }
-    if (!this.decoder.decode(linkType, data, offset, capLen, now, 0, wireLen)) return;
+    o.sec = tsSec;
+    o.nsec = tsNsec;
+    // The clock moves on the (rare) new packet second, or when a packet
+    // within the second is later than the clock: no double is made and
+    // passed for the others.
+    if (tsSec >= this.clockSec || !this.hasPacketTime) this.advanceClock(tsSec, tsNsec);
+    if (!this.decoder.decode(linkType, data, offset, capLen, tsSec, tsNsec, wireLen)) return;
     const p = this.decoder.packet;
-    const tenant = p.tenant === 0 ? 0 : this.tenants.indexOf(p.tenant, now);
-    if (tenant !== this.tracker.tenant) {
-      this.tracker.tenant = tenant;
-      this.tracker.tenantBits = tenant << TENANT_SHIFT;
+    const tenant = p.tenant === 0 ? 0 : this.tenants.indexOf(p.tenant, tsSec);
+    if (tenant !== o.tenant) {
+      o.tenant = tenant as TenantIndex;
+      o.tenantBits = tenant << TENANT_SHIFT;
     }
-    if (p.l3 === L3.ARP) {
-      this.arp.classify(p, now);
-      return;
+    if (p.l3 === L3.ARP) this.arp.classify(p);
+    else if (!p.hasL4) {
+      if (p.completeDatagram) this.ipProto.classify(p);
+    } else if (p.proto === Proto.TCP) this.tcp.classify(p);
+    else if (p.proto === Proto.UDP) this.udp.classify(p);
+    else if (p.proto === Proto.ICMP) this.icmp.classifyV4(p);
+    else if (p.proto === Proto.ICMPV6) this.icmp.classifyV6(p);
+    else if (p.proto === Proto.SCTP) this.sctp.classify(p);
+    this.settle();
+  }
+
+  /** The whole second of the clock (`now`), to tell cheaply whether a packet may move it. */
+  private clockSec = 0;
+
+  /** A packet at or past the clock's second: the clock moves on when it is later, and housekeeping runs once a second. */
+  private advanceClock(tsSec: number, tsNsec: number): void {
+    const now = tsSec + tsNsec * 1e-9;
+    if (!(now > this.now) && this.hasPacketTime) return;
+    if (!this.hasPacketTime) {
+      this.hasPacketTime = true;
+      this.firstPacketTime = now;
+      this.nextTickAt = now + 1;
     }
-    if (!p.hasL4) {
-      if (p.completeDatagram) this.ipProto.classify(p, now);
-      return;
+    this.now = now;
+    this.clockSec = tsSec;
+    // Housekeeping runs on packet time, once a second, in analyze and live
+    // alike: flows expire and quiet scans end at the same packet times
+    // whichever path the packets took (the live sensor's wall-clock timer
+    // only adds ticks while no packet comes).
+    if (now >= this.nextTickAt) this.tick(now);
+  }
+
+  /** What the packet set aside: the flows its inserts ended are judged, then the book's events are dispatched. */
+  private settle(): void {
+    if (this.flows.ended.size > 0) this.endedFlows.judgeAll();
+    if (this.book.hasEvents) this.dispatchEvents();
+  }
+
+  /** The book's events, in order: the recon tiers forget an ended scan as a decoy leader; the listener hears what was announced. */
+  private dispatchEvents(): void {
+    for (const { event, detection } of this.book.takeEvents()) {
+      if (event === 'end') {
+        this.recon.ended(detection);
+        if (detection.announced) this.onDetection('end', detection);
+      } else {
+        this.onDetection(event, detection);
+      }
     }
-    if (p.proto === Proto.TCP) this.tcp.classify(p, now);
-    else if (p.proto === Proto.UDP) this.udp.classify(p, now);
-    else if (p.proto === Proto.ICMP) this.icmp.classifyV4(p, now);
-    else if (p.proto === Proto.ICMPV6) this.icmp.classifyV6(p, now);
-    else if (p.proto === Proto.SCTP) this.sctp.classify(p, now);
   }
 
   /**
@@ -298,13 +328,23 @@ export class Engine implements PacketSink {
     const seconds = this.lastTickAt === this.lastTickAt ? Math.max(1, Math.ceil(now - this.lastTickAt)) : 1;
     this.lastTickAt = now;
     this.nextTickAt = Math.floor(now) + 1;
-    this.flows.sweep(now, Math.min(this.flows.capacity, seconds * TICK_FLOW_STEPS));
+    const sec = Math.floor(now);
+    const nsec = Math.min(999_999_999, Math.round((now - sec) * 1e9));
+    // The sweep pauses while the flows it ended wait to be judged.
+    let steps = Math.min(this.flows.capacity, seconds * TICK_FLOW_STEPS);
+    while (steps > 0) {
+      steps -= this.flows.sweep(sec, nsec, steps);
+      this.endedFlows.judgeAll();
+    }
     this.book.expire(now, this.config.scanEndAfter, this.config.window, this.config.longHorizon.horizon);
+    this.settle();
   }
 
   /** End of input: every pending probe is resolved and every scan ends. */
   finish(): void {
-    this.flows.drain();
+    while (!this.flows.drain()) this.endedFlows.judgeAll();
+    this.endedFlows.judgeAll();
     this.book.endAll();
+    this.settle();
   }
 }

@@ -1,4 +1,5 @@
 import { L3, type Packet } from '../decode/packet.js';
+import type { SourceKey } from '../units.js';
 
 /** Flow-kind bit for IPv6 (flow kinds are the IP protocol number, plus this for IPv6). */
 export const V6 = 0x100;
@@ -21,13 +22,43 @@ const TENANT_SPAN = 2 ** 33;
 export const TENANT_SHIFT = 9;
 
 /** The source-table key of a packet's source in tenant `tenant` (an index). */
-export function sourceKey(p: Packet, tenant: number): number {
-  return (p.l3 === L3.IPV6 ? IPV6_KEY_BASE + p.src : p.src) + tenant * TENANT_SPAN;
+export function sourceKey(p: Packet, tenant: number): SourceKey {
+  return addressSourceKey(p.src, p.l3 === L3.IPV6, tenant);
+}
+
+/** The source key of a packet's destination (the prober, when the packet answers it). */
+export function destinationKey(p: Packet, tenant: number): SourceKey {
+  return addressSourceKey(p.dst, p.l3 === L3.IPV6, tenant);
+}
+
+/** The source key of an IPv4 address, or of an IPv6 address's hash (`v6`), in tenant `tenant`. */
+export function addressSourceKey(address: number, v6: boolean, tenant: number): SourceKey {
+  return ((v6 ? IPV6_KEY_BASE + address : address) + tenant * TENANT_SPAN) as SourceKey;
 }
 
 /** The source key of a flow's initiator address `a`, from the flow's kind. */
-export function flowSourceKey(a: number, kind: number): number {
-  return (kind & V6 ? IPV6_KEY_BASE + a : a) + (kind >>> TENANT_SHIFT) * TENANT_SPAN;
+export function flowSourceKey(a: number, kind: number): SourceKey {
+  return addressSourceKey(a, (kind & V6) !== 0, kind >>> TENANT_SHIFT);
+}
+
+/** The flow kind of protocol `proto` for a source key's family and tenant. */
+export function flowKindOf(key: SourceKey, proto: number): number {
+  return (isV6Key(key) ? proto | V6 : proto) | (keyTenant(key) << TENANT_SHIFT);
+}
+
+/** The flow-table address of a source key: the IPv4 address, or the IPv6 address hash. */
+export function flowAddress(key: SourceKey): number {
+  const a = addressKey(key);
+  return isV6Key(key) ? a - IPV6_KEY_BASE : a;
+}
+
+/**
+ * The target table's key of a host probed with a technique (`family`: the
+ * technique id * 2, plus 1 for IPv6) in a tenant: exact in a double for
+ * the first 2^15 tenants; beyond, tenants share correlation entries.
+ */
+export function targetKey(host: number, family: number, tenant: number): number {
+  return ((tenant & 0x7fff) * 2 ** 32 + (host >>> 0)) * 64 + family;
 }
 
 /** The tenant index of a source key. */

@@ -13,7 +13,8 @@ import { SAMPLE_LIMIT, type TechniqueState as AnyState } from '../state/techniqu
 type SourceRecord = AnyRecord<Detection>;
 type TechniqueState = AnyState<Detection>;
 import { TargetTable } from '../state/target-table.js';
-import { isV6Key, keyTenant } from './keys.js';
+import { isV6Key, keyTenant, targetKey } from './keys.js';
+import type { HostKey, Port } from '../units.js';
 
 /** What the recon tiers need of the engine. */
 export interface ReconHost {
@@ -59,13 +60,15 @@ export class Recon {
     this.distributed = config.distributed;
     this.disabled = disabledTechniques(config);
     this.targetDetections = new Array<Detection | null>(this.targets.capacity).fill(null);
-    this.targets.onEvict = (slot) => {
-      const d = this.targetDetections[slot];
-      if (d !== null && d !== undefined) {
-        d.detach();
-        this.targetDetections[slot] = null;
-      }
-    };
+  }
+
+  /** A target entry is about to start afresh: the distributed detection reading it is frozen first. */
+  private freezeTarget(slot: number): void {
+    const d = this.targetDetections[slot];
+    if (d !== null && d !== undefined) {
+      d.detach();
+      this.targetDetections[slot] = null;
+    }
   }
 
   /** Takes new thresholds and windows (the engine checked them); the tables keep their counts. */
@@ -88,7 +91,7 @@ export class Recon {
    * TechniqueState.addProbe's bit set; `icmpType`/`icmpPayload` describe
    * ICMP requests (-1 otherwise); `v6` the address family.
    */
-  afterProbe(rec: SourceRecord, st: TechniqueState, tech: number, host: number, port: number, added: number, v6: boolean, icmpType: number, icmpPayload: number, now: number): void {
+  afterProbe(rec: SourceRecord, st: TechniqueState, tech: number, host: HostKey, port: Port, added: number, v6: boolean, icmpType: number, icmpPayload: number, now: number): void {
     if (sweepRateApplies(tech)) {
       const sr = st.sweepRate ?? (st.sweepRate = new SweepRateState(tech === Technique.ARP_SWEEP));
       if (added & 1) sr.newHost(host, now);
@@ -107,7 +110,7 @@ export class Recon {
   }
 
   /** A probation source's first probe, replayed into its new record. */
-  afterReplay(st: TechniqueState, tech: number, host: number, time: number): void {
+  afterReplay(st: TechniqueState, tech: number, host: HostKey, time: number): void {
     if (!sweepRateApplies(tech)) return;
     const sr = st.sweepRate ?? (st.sweepRate = new SweepRateState(tech === Technique.ARP_SWEEP));
     sr.newHost(host, time);
@@ -126,12 +129,12 @@ export class Recon {
   }
 
   /** A failed probe (refused, or unanswered at flow expiry) of a tracked source. */
-  failure(rec: SourceRecord, tech: number, host: number, port: number, rejected: boolean, now: number): void {
+  failure(rec: SourceRecord, tech: number, host: HostKey, port: Port, rejected: boolean, now: number): void {
     this.outcome(rec, tech, host, port, rejected ? Outcome.REJECTED : Outcome.SILENT, now);
   }
 
   /** An answered probe (open port) of a tracked source. */
-  success(rec: SourceRecord, tech: number, host: number, port: number, now: number): void {
+  success(rec: SourceRecord, tech: number, host: HostKey, port: Port, now: number): void {
     this.outcome(rec, tech, host, port, Outcome.ANSWERED, now);
   }
 
@@ -139,7 +142,7 @@ export class Recon {
    * A probe's outcome: the long-horizon tier counts it, and reports a slow
    * scan the window did not.
    */
-  private outcome(rec: SourceRecord, tech: number, host: number, port: number, outcome: number, now: number): void {
+  private outcome(rec: SourceRecord, tech: number, host: HostKey, port: Port, outcome: number, now: number): void {
     if (isSweep(tech)) return;
     const lh = this.longHorizon;
     const key = rec.key;
@@ -171,7 +174,7 @@ export class Recon {
     if (isSweep(tech)) return null;
     const host = st.firstContactHost;
     // Part of a distributed scan already reported?
-    const tslot = this.targets.find(targetKey(host, tech, rec.isV6, keyTenant(rec.key)));
+    const tslot = this.targets.find(targetKey(host, techniqueFamily(tech, rec.isV6), keyTenant(rec.key)));
     if (tslot >= 0) {
       const group = this.targetDetections[tslot];
       if (group !== null && group !== undefined && !group.evicted && this.targets.hasMember(tslot, rec.key)) {
@@ -180,7 +183,7 @@ export class Recon {
       }
     }
     // A decoy copy of a scan another source is already reported for?
-    const key = `${keyTenant(rec.key)}/${decoyKey(tech * 2 + (rec.isV6 ? 1 : 0), host, st.firstContactPort)}`;
+    const key = `${keyTenant(rec.key)}/${decoyKey(techniqueFamily(tech, rec.isV6), host, st.firstContactPort)}`;
     const leader = this.decoys.get(key);
     if (leader !== undefined && !leader.ended && leader.absorbedBy === null && leader.src !== d.src) {
       const lf = leader.ownFigures();
@@ -207,9 +210,11 @@ export class Recon {
 
   // ------------------------------------------------------------ distributed scans
 
-  private contact(rec: SourceRecord, st: TechniqueState, tech: number, host: number, port: number, v6: boolean, now: number): void {
+  private contact(rec: SourceRecord, st: TechniqueState, tech: number, host: HostKey, port: Port, v6: boolean, now: number): void {
     const t = this.targets;
-    const key = targetKey(host, tech, v6, keyTenant(rec.key));
+    const key = targetKey(host, techniqueFamily(tech, v6), keyTenant(rec.key));
+    const restarting = t.restartingSlot(key, now);
+    if (restarting >= 0) this.freezeTarget(restarting);
     const slot = t.contact(key, rec.key, port, now);
     if (t.reported(slot)) {
       if (t.newContributor) this.join(slot, st, host);
@@ -323,12 +328,9 @@ function disabledTechniques(config: EngineConfig): Uint8Array {
   return Uint8Array.from(config.thresholds, (t) => (t.enabled === false ? 1 : 0));
 }
 
-/**
- * Target table key: host, technique, family and tenant (exact in a double
- * for the first 2^15 tenants; beyond, tenants share correlation entries).
- */
-function targetKey(host: number, tech: number, v6: boolean, tenant: number): number {
-  return ((tenant & 0x7fff) * 2 ** 32 + (host >>> 0)) * 64 + tech * 2 + (v6 ? 1 : 0);
+/** A technique and an address family as one small number (keys.ts targetKey, decoy keys). */
+function techniqueFamily(tech: number, v6: boolean): number {
+  return tech * 2 + (v6 ? 1 : 0);
 }
 
 function longHorizonFigures(s: ReturnType<LongHorizonTable['summary']>, v6: boolean): DetectionFigures {

@@ -110,7 +110,7 @@ export const WEAK_SCAN_LINES_PER_SECOND = 100;
  */
 export class DetectionLog {
   /** Lines logged, by event: what a SIEM counting the lines would find (sensor_stopped, tests). */
-  readonly counts = { scan_started: 0, scan_progress: 0, scan_ended: 0, scans_summarized: 0 };
+  readonly counts = { scan_started: 0, scan_progress: 0, scan_relabelled: 0, scan_ended: 0, scans_summarized: 0 };
   /** `scan_id` of each open scan: unique across restarts (log-schema.ts timeOrderedId). */
   private readonly scanIds = new WeakMap<Detection, string>();
   /** Weak scans summarized instead of logged, still open. */
@@ -215,6 +215,20 @@ export class DetectionLog {
       'a flood of weak scans: counted, not logged one by one',
     );
     this.summary = { scans: 0, types: new Map(), sources: [] };
+  }
+
+  /**
+   * A scan renamed on better evidence (tcp-syn and tcp-connect, by what the
+   * source did after SYN-ACKs): its type was fixed when its first line was
+   * written, and changes only by this line, which names the old type. Null
+   * for a summarized scan (it had no line to correct).
+   */
+  relabelled(d: Detection): Record<string, unknown> | null {
+    if (this.summarized.has(d)) return null;
+    const f = this.fields(d);
+    this.counts.scan_relabelled++;
+    this.log.warn({ event: 'scan_relabelled', ...f }, 'scan renamed on better evidence');
+    return f;
   }
 
   /**

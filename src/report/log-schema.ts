@@ -89,6 +89,7 @@ export function schemaOptions(schema: LogSchema, sensor: SensorIdentity): Logger
 const SCAN_EVENTS: Record<string, string[]> = {
   scan_started: ['start'],
   scan_progress: ['info'],
+  scan_relabelled: ['change'],
   scan_ended: ['end'],
 };
 

@@ -36,6 +36,8 @@ export interface DetectionReport {
   /** The VLAN or encapsulation separating the source's address space ("vlan:20", "vni:5001"), or null. */
   tenant: string | null;
   type: string;
+  /** Types the scan was reported as before better evidence renamed it, oldest first (absent when never renamed). */
+  relabelled_from?: string[];
   pattern: string;
   targets: number;
   ports: number;
@@ -180,6 +182,7 @@ export function detectionReport(d: Detection, policy?: SitePolicy, file?: string
     sources: g.sources,
     tenant: d.tenant,
     type: d.type,
+    ...(d.relabelledFrom.length === 0 ? {} : { relabelled_from: d.relabelledFrom.map((t) => TECHNIQUE_NAMES[t]!) }),
     pattern,
     targets: f.targets,
     ports: f.ports,

@@ -1,5 +1,6 @@
 import { formatIpv4 } from '../decode/address.js';
-import type { DetectionLink, TechniqueState } from '../state/technique-state.js';
+import type { PacketIndex } from '../state/packet-index.js';
+import { type DetectionLink, SAMPLE_LIMIT, type TechniqueState } from '../state/technique-state.js';
 import { realMember } from './distributed.js';
 import { isSweep, type Pattern, TECHNIQUE_NAMES, Technique, type TechniqueName } from './techniques.js';
 import { majorityTool, Tool, TOOL_NAMES } from './tools.js';
@@ -106,12 +107,12 @@ export function figuresOf(s: TechniqueState): DetectionFigures {
     pairs: s.pairCount,
     firstSeen: s.firstSeen,
     lastSeen: s.lastSeen,
-    countsExact: s.hosts.exactCounting && !s.ports.saturated,
+    countsExact: s.hosts.exactCounting && !s.ports.saturated && !s.findingsBounded,
     tool: toolOf(s),
     openPorts: s.openPorts === null ? [] : [...s.openPorts].sort((a, b) => a - b),
     openServices: [...s.openServices],
     openServiceCount: s.openServiceCount,
-    openFilteredPorts: s.openFiltered === null ? [] : [...s.openFiltered].sort((a, b) => a - b),
+    openFilteredPorts: s.openFiltered === null ? [] : [...s.openFiltered].sort((a, b) => a - b).slice(0, SAMPLE_LIMIT),
     openFilteredCount: s.openFilteredCount,
     liveHosts: [...s.liveHosts],
     liveHostCount: s.liveHostCount,
@@ -141,8 +142,19 @@ export class Detection implements DetectionLink {
    * decoy group, whose sources are its `members` (see group()).
    */
   sources: string[] | null = null;
-  /** The technique once frozen (see `technique`). */
-  private finalTechnique = -1;
+  /**
+   * The technique reported: fixed when the scan is first reported, from
+   * what its probes and the source's handshakes showed by then (see
+   * synOrConnect). Later, better-supported evidence changes it only by
+   * `relabel`, which the book announces as an event of its own.
+   */
+  technique: number;
+  /** Techniques this scan was reported as before, oldest first (see relabel). */
+  relabelledFrom: number[] = [];
+  /** Whether its start was announced (so its end is). */
+  announced = false;
+  /** The packets it rests on, once its state was handed on (detach); while live, the state's. */
+  private keptPackets: PacketIndex | null = null;
   /** Figures read from another table (long-horizon and distributed detections) while it holds them. */
   provider: (() => DetectionFigures) | null = null;
   /** Decoy copies merged into this detection (nmap -D); null when there are none. */
@@ -171,13 +183,23 @@ export class Detection implements DetectionLink {
     readonly reason: DetectionReason,
   ) {
     this.live = state;
-    if (state === null) this.finalTechnique = stateTechnique;
+    this.technique = state === null ? stateTechnique : synOrConnect(stateTechnique, state);
   }
 
-  /** The technique reported: the state's, with tcp-syn/tcp-connect decided by the source's behaviour. */
-  get technique(): number {
-    if (this.live !== null) return synOrConnect(this.stateTechnique, this.live);
-    return this.finalTechnique;
+  /** The technique the evidence now supports (differs from `technique` when a relabel is due). */
+  supportedTechnique(): number {
+    return this.live === null ? this.technique : synOrConnect(this.stateTechnique, this.live);
+  }
+
+  /** Reports the scan as `technique` from now on; the old name is kept in relabelledFrom. */
+  relabel(technique: number): void {
+    this.relabelledFrom.push(this.technique);
+    this.technique = technique;
+  }
+
+  /** The packets this detection rests on (its own; a group's members are read by the report). */
+  get packets(): PacketIndex | null {
+    return this.live !== null ? this.live.packets : this.keptPackets;
   }
 
   get type(): TechniqueName {
@@ -236,7 +258,7 @@ export class Detection implements DetectionLink {
     }
     if (this.live === null) return;
     this.final = figuresOf(this.live);
-    this.finalTechnique = synOrConnect(this.stateTechnique, this.live);
+    this.keptPackets = this.live.takePackets();
     this.live.detection = null;
     this.live = null;
   }

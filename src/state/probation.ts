@@ -1,3 +1,4 @@
+import type { HostKey, Port, SourceKey } from '../units.js';
 import { mix32 } from './distinct.js';
 import { setCount, sourceKeyHash } from './keyed-hash.js';
 
@@ -74,6 +75,12 @@ export class Probation {
    * capacity), so IPv4-only traffic never pays for it.
    */
   private responders6: Uint8Array | null = null;
+  /**
+   * Per slot, the input ordinals of its probe and of the first answer to it
+   * (-1: none): the packets the source's detection will name if it is
+   * promoted. Apart from the 32-byte slot, written with stores only.
+   */
+  private readonly ordinals: Float64Array;
 
   /**
    * `seed` keys the set hash (random per process, see Engine): with a
@@ -94,6 +101,7 @@ export class Probation {
     for (let i = 0; i < this.capacity; i++) this.f64[i * F64_STRIDE] = NaN;
     this.tags = new Uint8Array(this.capacity);
     this.newest = new Uint8Array(sets);
+    this.ordinals = new Float64Array(this.capacity * 2).fill(-1);
   }
 
   /** The key's hash under this cache's key: its low bits pick the set, its top 8 bits are its tag. */
@@ -138,23 +146,27 @@ export class Probation {
   }
 
   /** Whether the slot's one probe is this one (a retransmission, or the same probe again). */
-  sameProbe(slot: number, host: number, port: number, technique: number): boolean {
+  sameProbe(slot: number, host: HostKey, port: Port, technique: number): boolean {
     const o = slot * I32_STRIDE;
     return this.i32[o + HOST] === host && (this.i32[o + PORTS]! & 0xffff) === port && (this.i32[o + META]! & 0xff) === technique;
   }
 
   /**
-   * Fills a slot (from `claim`) with stores only (see `tags`). `sourcePort`:
-   * the prober's port, kept for a held flow; `flags`: ProbationFlag bits.
+   * Fills a slot (from `claim`) with stores only (see `tags`), the probe
+   * sent at `sec`.`nsec` (integers: no double is passed on the packet
+   * path). `sourcePort`: the prober's port, kept for a held flow; `flags`:
+   * ProbationFlag bits; `ordinal`: the probe packet's number in the input.
    */
-  put(slot: number, key: number, host: number, port: number, technique: number, tool: number, now: number, sourcePort = 0, flags = 0): void {
+  put(slot: number, key: SourceKey, host: HostKey, port: Port, technique: number, tool: number, sec: number, nsec: number, ordinal: number, sourcePort = 0, flags = 0): void {
     const f = slot * F64_STRIDE;
     if (this.tags[slot] !== 0) this.overwritten++;
     else this.size++;
     this.tags[slot] = tagOf(this.hash(key));
     this.newest[slot >> 1] = slot & 1; // WAYS = 2: set = slot >> 1, way = slot & 1
     this.f64[f] = key;
-    this.f64[f + 1] = now;
+    this.f64[f + 1] = sec + nsec * 1e-9;
+    this.ordinals[slot * 2] = ordinal;
+    this.ordinals[slot * 2 + 1] = -1;
     const o = slot * I32_STRIDE;
     this.i32[o + HOST] = host;
     this.i32[o + PORTS] = (sourcePort << 16) | (port & 0xffff);
@@ -162,11 +174,11 @@ export class Probation {
     this.i32[o + PACKETS] = 1;
   }
 
-  host(slot: number): number {
-    return this.i32[slot * I32_STRIDE + HOST]!;
+  host(slot: number): HostKey {
+    return this.i32[slot * I32_STRIDE + HOST]! as HostKey;
   }
-  port(slot: number): number {
-    return this.i32[slot * I32_STRIDE + PORTS]! & 0xffff;
+  port(slot: number): Port {
+    return (this.i32[slot * I32_STRIDE + PORTS]! & 0xffff) as Port;
   }
   /** The prober's port of a held flow (0 when none was kept). */
   sourcePort(slot: number): number {
@@ -208,6 +220,19 @@ export class Probation {
 
   time(slot: number): number {
     return this.f64[slot * F64_STRIDE + 1]!;
+  }
+
+  /** The input ordinal of the slot's probe (-1: none kept). */
+  probeOrdinal(slot: number): number {
+    return this.ordinals[slot * 2]!;
+  }
+  /** The input ordinal of the first answer to the slot's probe (-1: none yet). */
+  answerOrdinal(slot: number): number {
+    return this.ordinals[slot * 2 + 1]!;
+  }
+  /** Keeps the first answer's ordinal. */
+  keepAnswerOrdinal(slot: number, ordinal: number): void {
+    if (this.ordinals[slot * 2 + 1] === -1) this.ordinals[slot * 2 + 1] = ordinal;
   }
 
   clear(slot: number): void {

@@ -1,4 +1,5 @@
 import { TECHNIQUE_COUNT } from '../rules/techniques.js';
+import type { SourceKey } from '../units.js';
 import { KeyIndex } from './key-index.js';
 import type { MemoryBudget } from './memory-budget.js';
 import { type DetectionLink, TechniqueState } from './technique-state.js';
@@ -9,8 +10,8 @@ import { type DetectionLink, TechniqueState } from './technique-state.js';
  * serves the next promoted source.
  */
 export class SourceRecord<D extends DetectionLink = DetectionLink> {
-  /** Table key: the IPv4 address (signed 32-bit), or 2^32 + a hash of the IPv6 address. */
-  key = 0;
+  /** Table key: the address key (IPv4 address, or 2^32 + a hash of the IPv6 address) plus its tenant's span (engine/keys.ts). */
+  key = 0 as SourceKey;
   isV6 = false;
   /** The IPv6 address bytes (allocated once per pooled record, on first IPv6 use). */
   addr6: Uint8Array | null = null;
@@ -62,9 +63,6 @@ export class SourceTable<D extends DetectionLink = DetectionLink> {
   private count = 0;
   evicted = 0;
 
-  /** Called before a record is recycled, so its detections can be frozen. */
-  onEvict: (record: SourceRecord<D>) => void = () => {};
-
   constructor(
     readonly capacity: number,
     private readonly budget: MemoryBudget,
@@ -78,27 +76,37 @@ export class SourceTable<D extends DetectionLink = DetectionLink> {
     return this.count;
   }
 
-  /** Finds a source and marks it most recently active. */
-  get(key: number, now: number): SourceRecord<D> | null {
+  /** Finds a source, without changing its recency. */
+  find(key: number): SourceRecord<D> | null {
     const slot = this.index.get(key);
-    if (slot < 0) return null;
-    const rec = this.bySlot[slot]!;
+    return slot < 0 ? null : this.bySlot[slot]!;
+  }
+
+  /** The same as find (for readers that only look). */
+  peek(key: number): SourceRecord<D> | null {
+    return this.find(key);
+  }
+
+  /** Marks a source most recently active. */
+  touch(rec: SourceRecord<D>, now: number): void {
     rec.lastSeen = now;
     if (this.head !== rec) {
       this.unlink(rec);
       this.linkHead(rec);
     }
-    return rec;
   }
 
-  /** Looks a source up without changing its recency. */
-  peek(key: number): SourceRecord<D> | null {
-    const slot = this.index.get(key);
-    return slot < 0 ? null : this.bySlot[slot]!;
+  /**
+   * The record the next `add` will recycle (the quietest, when the table is
+   * full), or null: whoever adds freezes what reads it first (its
+   * detections), so the table calls nobody back from inside `add`.
+   */
+  victim(): SourceRecord<D> | null {
+    return this.bySlot.length < this.capacity ? null : this.tail;
   }
 
-  /** Adds a source (the caller has checked it is absent), evicting the quietest one when full. */
-  add(key: number, now: number): SourceRecord<D> {
+  /** Adds a source (the caller has checked it is absent, and dealt with the victim), recycling the quietest one when full. */
+  add(key: SourceKey, now: number): SourceRecord<D> {
     let rec: SourceRecord<D>;
     if (this.bySlot.length < this.capacity) {
       rec = new SourceRecord<D>(this.bySlot.length, this.budget);
@@ -106,7 +114,6 @@ export class SourceTable<D extends DetectionLink = DetectionLink> {
     } else {
       rec = this.tail!;
       this.evicted++;
-      this.onEvict(rec);
       this.unlink(rec);
       this.index.delete(rec.key);
       for (const t of rec.techniques) if (t !== null && t.probes !== 0) t.reset();

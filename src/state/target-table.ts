@@ -55,8 +55,6 @@ export class TargetTable {
   /** Set by `contact`: whether the port was new for the target, and the member just reached two contacts. */
   newPort = false;
   newContributor = false;
-  /** Called before a target entry is reused (its detection must be frozen). */
-  onEvict: (slot: number) => void = () => {};
 
   constructor(
     readonly config: TargetTableConfig,
@@ -79,6 +77,21 @@ export class TargetTable {
   /** Bytes held by the fixed arrays (the port bitmaps come from the shared budget). */
   get bytes(): number {
     return this.capacity * (3 * 8 + MEMBERS * 18 + COUNTERS * 4 + 64);
+  }
+
+  /**
+   * The slot whose counts `contact(key, ..., now)` would start afresh (the
+   * target's own after its window, or the least recently active target of
+   * its set that it would displace), or -1 when it would keep every
+   * target's counts. Whoever reads a slot (a detection's figures) freezes
+   * it first, so the table calls nobody back from inside `contact`.
+   */
+  restartingSlot(key: number, now: number): number {
+    const slot = this.find(key);
+    if (slot >= 0) return now - this.keyTimes[slot * 3 + 2]! > this.config.window ? slot : -1;
+    const base = this.setOf(key) * WAYS;
+    for (let w = 0; w < WAYS; w++) if (this.keyTimes[(base + w) * 3] !== this.keyTimes[(base + w) * 3]) return -1;
+    return this.leastRecent(base);
   }
 
   /** A first contact from `source` to `port` of the target `key`. Returns the slot; sets newPort and newContributor. */
@@ -199,8 +212,6 @@ export class TargetTable {
 
   private admit(key: number, now: number): number {
     const base = this.setOf(key) * WAYS;
-    let victim = base;
-    let oldest = Infinity;
     for (let w = 0; w < WAYS; w++) {
       const s = base + w;
       if (this.keyTimes[s * 3] !== this.keyTimes[s * 3]) {
@@ -208,19 +219,28 @@ export class TargetTable {
         this.restart(s, key, now);
         return s;
       }
-      const last = this.keyTimes[s * 3 + 2]!;
-      if (last < oldest) {
-        victim = s;
-        oldest = last;
-      }
     }
+    const victim = this.leastRecent(base);
     this.evicted++;
     this.restart(victim, key, now);
     return victim;
   }
 
+  /** The least recently active slot of the (full) set at `base`. */
+  private leastRecent(base: number): number {
+    let victim = base;
+    let oldest = Infinity;
+    for (let w = 0; w < WAYS; w++) {
+      const last = this.keyTimes[(base + w) * 3 + 2]!;
+      if (last < oldest) {
+        victim = base + w;
+        oldest = last;
+      }
+    }
+    return victim;
+  }
+
   private restart(slot: number, key: number, now: number): void {
-    if (this.keyTimes[slot * 3] === this.keyTimes[slot * 3]) this.onEvict(slot);
     this.keyTimes[slot * 3] = key;
     this.keyTimes[slot * 3 + 1] = now;
     this.keyTimes[slot * 3 + 2] = now;

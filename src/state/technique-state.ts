@@ -1,13 +1,18 @@
 import { TOOL_COUNT } from '../rules/tools.js';
 import type { SweepRateState } from './sweep-rate-state.js';
 import type { InternalReconState } from './internal-recon.js';
+import type { HostKey, Port } from '../units.js';
+import { ChargedSet } from './charged-set.js';
 import { HostSet, PairFilter, PortSet } from './distinct.js';
 import type { MemoryBudget } from './memory-budget.js';
+import { PacketIndex } from './packet-index.js';
 
 /** How many target addresses, open services and live hosts a report names (the counts are not capped). */
 export const SAMPLE_LIMIT = 256;
 /** How many target addresses a report names. */
 export const TARGET_SAMPLE_LIMIT = 16;
+/** Distinct open services, live hosts and open|filtered ports one state remembers (each charged to the budget). */
+const SET_LIMIT = 65536;
 
 /**
  * What a technique state knows of the detection that reads it: the state
@@ -31,8 +36,8 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
   readonly hosts: HostSet;
   readonly ports: PortSet;
   readonly pairs: PairFilter;
-  private firstHost = 0;
-  private firstPort = 0;
+  private firstHost = 0 as HostKey;
+  private firstPort = 0 as Port;
   /** Replies that show a live service or host: SYN-ACK, UDP reply, echo reply, ARP reply. */
   answered = 0;
   /** Negative replies: RST, ICMP unreachable. */
@@ -61,20 +66,22 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
   readonly toolVotes = new Uint32Array(TOOL_COUNT);
   /** Distinct (host, port) pairs that answered open, as text "host:port"; first SAMPLE_LIMIT kept. */
   openServices: string[] = [];
-  openPorts: Set<number> | null = null;
-  private openServiceKeys: Set<string> | null = null;
+  openPorts: ChargedSet<number> | null = null;
+  private openServiceKeys: ChargedSet<string> | null = null;
   openServiceCount = 0;
   /**
    * Ports a FIN, NULL, XMAS or Maimon probe drew no answer from: open or
    * filtered, as nmap reports them (a closed port answers RST, RFC 9293
-   * 3.10.7.1); first SAMPLE_LIMIT kept, all counted.
+   * 3.10.7.1); all counted, a sorted sample reported.
    */
-  openFiltered: Set<number> | null = null;
+  openFiltered: ChargedSet<number> | null = null;
   openFilteredCount = 0;
   /** Hosts seen alive by a sweep (echo or ARP reply); first SAMPLE_LIMIT kept. */
   liveHosts: string[] = [];
   liveHostCount = 0;
-  private liveHostKeys: Set<number> | null = null;
+  private liveHostKeys: ChargedSet<number> | null = null;
+  /** The packets this state's probes and their answers came in (the detection's extract). */
+  packets: PacketIndex;
   /** The first few IPv4 targets, kept as numbers so a one-packet source costs no string. */
   readonly sampleV4 = new Int32Array(TARGET_SAMPLE_LIMIT);
   sampleV4Count = 0;
@@ -95,18 +102,31 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
 
   constructor(
     readonly technique: number,
-    budget: MemoryBudget,
+    private readonly budget: MemoryBudget,
   ) {
     this.hosts = new HostSet(budget);
     this.ports = new PortSet(budget);
     this.pairs = new PairFilter(budget);
+    this.packets = new PacketIndex(budget);
+  }
+
+  /** Whether a set of what the scan found (open services, live hosts, open|filtered ports) stopped growing at its bound: its counts are lower bounds. */
+  get findingsBounded(): boolean {
+    return (this.openServiceKeys?.full ?? false) || (this.liveHostKeys?.full ?? false) || (this.openFiltered?.full ?? false) || (this.openPorts?.full ?? false);
+  }
+
+  /** Hands the packet index to a detection that keeps it (the state starts a new one). */
+  takePackets(): PacketIndex {
+    const taken = this.packets;
+    this.packets = new PacketIndex(this.budget);
+    return taken;
   }
 
   /**
    * Records one probe packet. Returns a bit set: 1 = new host, 2 = new
    * port, 4 = new (host, port) pair, i.e. a first contact.
    */
-  addProbe(host: number, port: number, now: number): number {
+  addProbe(host: HostKey, port: Port, now: number): number {
     if (this.probes === 0) {
       this.firstSeen = now;
       this.firstHost = host;
@@ -133,10 +153,10 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
   secondContactAt = Infinity;
 
   /** The first probe's host and port in this window. */
-  get firstContactHost(): number {
+  get firstContactHost(): HostKey {
     return this.firstHost;
   }
-  get firstContactPort(): number {
+  get firstContactPort(): Port {
     return this.firstPort;
   }
 
@@ -148,13 +168,12 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
   /** Records a service that answered open; returns true when it is new. `hostText` is the address as text. */
   addOpenService(port: number, hostText: string): boolean {
     if (this.openPorts === null || this.openServiceKeys === null) {
-      this.openPorts = new Set();
-      this.openServiceKeys = new Set();
+      this.openPorts = new ChargedSet(this.budget, SET_LIMIT, false);
+      this.openServiceKeys = new ChargedSet(this.budget, SET_LIMIT, true);
     }
     this.openPorts.add(port);
     const key = hostText.includes(':') ? `[${hostText}]:${port}` : `${hostText}:${port}`;
-    if (this.openServiceKeys.has(key)) return false;
-    if (this.openServiceKeys.size < 65536) this.openServiceKeys.add(key);
+    if (!this.openServiceKeys.add(key)) return false;
     this.openServiceCount++;
     if (this.openServices.length < SAMPLE_LIMIT) this.openServices.push(key);
     return true;
@@ -162,24 +181,21 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
 
   /** A port that stayed silent to a FIN, NULL, XMAS or Maimon probe. */
   addOpenFiltered(port: number): void {
-    if (this.openFiltered === null) this.openFiltered = new Set();
-    if (this.openFiltered.has(port)) return;
-    this.openFilteredCount++;
-    if (this.openFiltered.size < SAMPLE_LIMIT) this.openFiltered.add(port);
+    if (this.openFiltered === null) this.openFiltered = new ChargedSet(this.budget, SET_LIMIT, false);
+    if (this.openFiltered.add(port)) this.openFilteredCount++;
   }
 
   /** Returns true when the host had not been seen alive before. */
   addLiveHost(hostKey: number, text: () => string): boolean {
-    if (this.liveHostKeys === null) this.liveHostKeys = new Set();
-    if (this.liveHostKeys.has(hostKey)) return false;
-    if (this.liveHostKeys.size < 65536) this.liveHostKeys.add(hostKey);
+    if (this.liveHostKeys === null) this.liveHostKeys = new ChargedSet(this.budget, SET_LIMIT, false);
+    if (!this.liveHostKeys.add(hostKey)) return false;
     this.liveHostCount++;
     if (this.liveHosts.length < SAMPLE_LIMIT) this.liveHosts.push(text());
     return true;
   }
 
   /** Keeps a new target's address for the report, while there is room. */
-  sampleTarget(host: number, v6Text: (() => string) | null): void {
+  sampleTarget(host: HostKey, v6Text: (() => string) | null): void {
     if (v6Text !== null) {
       if (this.sampleV6.length + this.sampleV4Count < TARGET_SAMPLE_LIMIT) this.sampleV6.push(v6Text());
     } else if (this.sampleV4Count + this.sampleV6.length < TARGET_SAMPLE_LIMIT) {
@@ -207,17 +223,24 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
     this.toolVotes.fill(0);
     if (this.openPorts !== null) {
       this.openServices = [];
+      this.openPorts.release();
+      this.openServiceKeys!.release();
       this.openPorts = null;
       this.openServiceKeys = null;
     }
     this.openServiceCount = 0;
     if (this.liveHostKeys !== null) {
       this.liveHosts = [];
+      this.liveHostKeys.release();
       this.liveHostKeys = null;
     }
     this.liveHostCount = 0;
-    this.openFiltered = null;
+    if (this.openFiltered !== null) {
+      this.openFiltered.release();
+      this.openFiltered = null;
+    }
     this.openFilteredCount = 0;
+    this.packets.reset();
     this.sampleV4Count = 0;
     if (this.sampleV6.length > 0) this.sampleV6 = [];
     this.detection = null;

@@ -48,7 +48,7 @@ export class TenantTable {
     return this.index.size;
   }
 
-  /** The index of a tenant (0 for none) at packet time `now`. Consecutive packets of one tenant cost one comparison and a store. */
+  /** The index of a tenant (0 for none) at packet time `now` (whole seconds are enough: indices idle for minutes are reclaimed). Consecutive packets of one tenant cost one comparison and a store. */
   indexOf(tenant: number, now: number): number {
     if (tenant === this.lastTenant) {
       this.lastUsed[this.lastIndex] = now;

@@ -75,6 +75,10 @@ async function live(input: (sink: PacketSink) => void, o: Options): Promise<{ en
   const metrics = createMetrics(engine, { version: '0', interface: 'eth1' });
   // As src/cli/live.ts wires it.
   engine.onDetection = (event, d) => {
+    if (event === 'relabel') {
+      log.relabelled(d);
+      return;
+    }
     const line = event === 'start' ? log.started(d, engine.now) : log.ended(d);
     metrics.onDetection(event, d, line === null ? log.direction(d) : (line.direction as Direction));
   };

@@ -70,14 +70,14 @@ describe('allow-lists in the engine', () => {
     const { readCaptureFile } = await import('../../src/capture/index.js');
     for (const file of ['test/pcaps/nmap-syn.pcap', 'test/pcaps/nmap-ack.pcap', 'test/pcaps/nmap-syn-ipv6.pcap']) {
       const bySource = new Engine();
-      bySource.ignoreSources = new CidrSet(['198.18.0.1/32', '2001:db8::1/128']);
+      bySource.useAllowLists(new CidrSet(['198.18.0.1/32', '2001:db8::1/128']), new CidrSet([]));
       readCaptureFile(file, bySource);
       bySource.finish();
       expect(bySource.detections.map((d) => d.src), file).toEqual([]);
       expect(bySource.allowListed, file).toBeGreaterThan(400);
 
       const byTarget = new Engine();
-      byTarget.ignoreTargets = new CidrSet(['198.18.0.2', '2001:db8::2']);
+      byTarget.useAllowLists(new CidrSet([]), new CidrSet(['198.18.0.2', '2001:db8::2']));
       readCaptureFile(file, byTarget);
       byTarget.finish();
       expect(byTarget.detections.length, file).toBe(0);

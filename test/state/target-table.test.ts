@@ -36,13 +36,15 @@ describe('TargetTable', () => {
 
   it('starts a target afresh after the window and evicts the least recently active target of a full set', () => {
     const t = new TargetTable({ ...cfg, capacity: WAYS }, new MemoryBudget(1 << 20));
-    const evicted: number[] = [];
-    t.onEvict = (s) => evicted.push(s);
     for (let k = 0; k < WAYS; k++) t.contact(k, 1, 1, k);
+    expect(t.restartingSlot(3, 10), 'a target within its window keeps its counts').toBe(-1);
+    const displaced = t.restartingSlot(100, 10);
+    expect(displaced, 'the least recently active target of the set').toBe(t.find(0));
     t.contact(100, 1, 1, 10);
     expect(t.evicted).toBe(1);
     expect(t.find(0)).toBe(-1);
-    expect(evicted).toHaveLength(1);
+    expect(t.find(100)).toBe(displaced);
+    expect(t.restartingSlot(1, 10 + 901), 'a target past its window starts afresh').toBe(t.find(1));
     const s = t.contact(1, 2, 9, 10 + 901);
     expect(t.members(s)).toBe(1);
     expect(t.ports(s)).toBe(1);
