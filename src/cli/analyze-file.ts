@@ -1,22 +1,14 @@
 import { type CaptureReadResult } from '../capture/index.js';
-import { Engine } from '../engine/engine.js';
 import type { EngineConfig } from '../rules/config.js';
 import type { SitePolicy } from '../rules/policy.js';
 import { isoTime, summarizeRun, type FileSummary, type RunSummary } from '../report/report.js';
 import { CaptureInput, readOne, type ReadControl } from './capture-inputs.js';
+import { buildEngine } from './engine-setup.js';
 
 /**
  * One capture file analysed as its own capture: what `analyze` does for each
  * file without --merge, on the main thread or in a worker (analyze-pool.ts).
  */
-
-export function newEngine(config: EngineConfig, policy: SitePolicy): Engine {
-  const engine = new Engine(config);
-  engine.useHomeNet(policy.homeNet);
-  engine.useAllowLists(policy.allowScanners, policy.allowTargets);
-  engine.useDeception(policy.darkNet, policy.honeyPorts);
-  return engine;
-}
 
 export function fileSummary(path: string, r: CaptureReadResult, interrupted: boolean): FileSummary {
   // A record cut by the interrupt is not damage: the rest of it was never read.
@@ -46,7 +38,7 @@ export function timeRange(r: CaptureReadResult): { min: number; max: number } {
  */
 export async function analyzeFile(readPath: string, name: string, config: EngineConfig, policy: SitePolicy, control: ReadControl): Promise<RunSummary> {
   const input = CaptureInput.open(readPath);
-  const engine = newEngine(config, policy);
+  const engine = buildEngine(config, policy);
   let result: CaptureReadResult;
   try {
     result = await readOne(input, engine, control);

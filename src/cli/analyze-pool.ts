@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { CaptureError } from '../capture/index.js';
 import type { EngineConfig } from '../rules/config.js';
-import { sitePolicy, type SitePolicy } from '../rules/policy.js';
 import type { RunSummary } from '../report/report.js';
 import type { ReadControl } from './capture-inputs.js';
 import { UserError } from './errors.js';
@@ -15,18 +14,8 @@ import { UserError } from './errors.js';
  * one a single thread writes. Memory is that of N captures at once.
  */
 
-/** The site policy's inputs (the policy holds CIDR sets: rebuilt in each worker). */
-export interface PolicyArgs {
-  homeNet?: string[];
-  allowScanners?: string[];
-  allowTargets?: string[];
-  darkNet?: string[];
-  honeyPorts?: string[];
-}
-
-export function sitePolicyOf(a: PolicyArgs): SitePolicy {
-  return sitePolicy(a.homeNet, a.allowScanners, a.allowTargets, a.darkNet, a.honeyPorts);
-}
+export { type PolicyArgs, policyOf as sitePolicyOf } from './engine-setup.js';
+import type { PolicyArgs } from './engine-setup.js';
 
 export interface WorkerInit {
   config: EngineConfig;

@@ -9,7 +9,8 @@ import { renderHtml } from '../report/html.js';
 import { scanPackets, type ScanPacketsResult } from '../report/scan-packets.js';
 import type { SitePolicy } from '../rules/policy.js';
 import { CaptureInput, readMerged, ReadControl } from './capture-inputs.js';
-import { analyzeFile, fileSummary, newEngine, timeRange } from './analyze-file.js';
+import { analyzeFile, fileSummary, timeRange } from './analyze-file.js';
+import { buildEngine } from './engine-setup.js';
 import { analyzeInWorkers, type PolicyArgs, sitePolicyOf } from './analyze-pool.js';
 import { ProgressBar } from './progress.js';
 import { EXIT_INPUT_DAMAGED, EXIT_OUTPUT, EXIT_USAGE, printError, printWarning, systemErrorText, UserError } from './errors.js';
@@ -201,7 +202,7 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
       const inputs: CaptureInput[] = [];
       try {
         for (const p of readPaths) inputs.push(CaptureInput.open(p));
-        const engine = newEngine(opts.config, policy);
+        const engine = buildEngine(opts.config, policy);
         const results = await readMerged(inputs, engine, control);
         engine.finish();
         const files = results.map((r, i) => fileSummary(opts.files[i]!, r, control.stopped));

@@ -3,18 +3,17 @@ import { BLOCK_TIMEOUT_MS, type LiveCapture, LiveCaptureError, startLiveCapture 
 import { registerCaptureLag, registerCaptureMetrics, registerFailedFrames } from '../metrics/capture-metrics.js';
 import { RateLimitedTeller } from './rate-limited-teller.js';
 import { CaptureStatsLog, captureUsage } from './live-capture-stats.js';
-import { Engine } from '../engine/engine.js';
 import { createMetrics } from '../metrics/prometheus.js';
 import { configuredLimits, parseListen, startMetricsServer } from '../metrics/http-server.js';
 import { DetectionLog, createLogger, type LogFormat } from '../report/detection-log.js';
 import { BoundedLogWriter } from '../report/log-writer.js';
 import { registerLogMetrics } from '../metrics/log-metrics.js';
-import type { LogSchema } from '../report/log-schema.js';
 import { hostname } from 'node:os';
-import type { EngineConfig } from '../rules/config.js';
-import { type Direction, sitePolicy, type SitePolicy } from '../rules/policy.js';
-import { printError, UserError } from './errors.js';
-import { type LiveSettings, planReload } from './config-schema.js';
+import type { Direction } from '../rules/policy.js';
+import { EXIT_USAGE, printError, UserError } from './errors.js';
+import type { LiveSettings } from './config-schema.js';
+import { buildEngine, applyPolicy } from './engine-setup.js';
+import { type LiveConfig, liveConfig, reloadConfig } from './reload.js';
 import { CommandHook } from '../response/command-hook.js';
 import { Webhook } from '../response/webhook.js';
 import { AddressGuard } from '../response/address-class.js';
@@ -23,30 +22,10 @@ import type { Detection } from '../rules/detection.js';
 import { registerHookMetrics } from '../metrics/hook-metrics.js';
 
 export interface LiveOptions {
-  interface: string;
-  filter: string;
-  listen: string;
-  bufferBytes: number;
-  snaplen: number;
-  homeNet: string[] | undefined;
-  allowScanners: string[];
-  allowTargets: string[];
-  /** Decoys (--dark-net, --honey-port): one probe to them is a detection. */
-  darkNet?: string[];
-  honeyPorts?: string[];
-  logLevel: string;
-  logFormat: LogFormat;
-  /** native (scanwatch's field names) or ecs (Elastic Common Schema). */
-  logSchema: LogSchema;
-  /** Names the sensor on every line (default: the host name). */
-  sensorName: string | undefined;
-  progressInterval: number;
-  configFile: string | undefined;
-  /** The settings as given at start (flags, SCANWATCH_*, file), before defaults: SIGHUP lays the file over them. */
-  startSettings: Record<string, unknown>;
   /** The validated settings in force at start. */
   settings: LiveSettings;
-  config: EngineConfig;
+  /** What the command line and SCANWATCH_* gave (SIGHUP lays the config file over it again). */
+  given: Record<string, unknown>;
   version: string;
 }
 
@@ -83,47 +62,30 @@ export function explainCaptureLoss(iface: string, detail: string, sysfsRoot = '/
   return detail;
 }
 
-function buildPolicy(homeNet: string[] | undefined, scanners: string[], targets: string[]): SitePolicy {
-  try {
-    return sitePolicy(homeNet, scanners, targets);
-  } catch (err) {
-    throw new UserError((err as Error).message);
-  }
-}
-
 /**
  * The sensor daemon: capture -> the same engine as `analyze` -> detection
  * log lines and Prometheus metrics. Resolves with the exit code when it stops.
  */
 export async function runLive(opts: LiveOptions): Promise<number> {
+  const s = opts.settings;
+  const iface = s.interface!;
+  const sensorName = s['sensor-name'] ?? hostname();
+  // The whole configuration is built before anything starts; a reload builds the next one the same way (reload.ts).
+  let current: LiveConfig = liveConfig(s);
+  const policy = current.policy;
   // Logs never block the packet path: a bounded queue, written asynchronously (log-writer.ts).
   const logOut = new BoundedLogWriter(1);
-  const log = createLogger(
-    opts.logLevel,
-    opts.logFormat,
-    { name: opts.sensorName ?? hostname(), hostname: hostname(), interface: opts.interface, version: opts.version },
-    opts.logSchema,
-    logOut,
-  );
-  const policy = buildPolicy(opts.homeNet, opts.allowScanners, opts.allowTargets);
-  let progressInterval = opts.progressInterval;
-  const engine = new Engine(opts.config);
+  const logFormat: LogFormat = s['log-format'] === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : s['log-format'];
+  const log = createLogger(s['log-level'], logFormat, { name: sensorName, hostname: hostname(), interface: iface, version: opts.version }, s['log-schema'], logOut);
+  let progressInterval = s['progress-interval'];
+  const engine = buildEngine(current.plan.config, policy);
   engine.keepEndedDetections = false;
-  engine.useHomeNet(policy.homeNet);
-  engine.useAllowLists(policy.allowScanners, policy.allowTargets);
-  try {
-    const decoys = sitePolicy(undefined, [], [], opts.darkNet, opts.honeyPorts);
-    engine.useDeception(decoys.darkNet, decoys.honeyPorts);
-  } catch (err) {
-    throw new UserError((err as Error).message);
-  }
   const detections = new DetectionLog(log, policy);
-  const metrics = createMetrics(engine, { version: opts.version, interface: opts.interface });
+  const metrics = createMetrics(engine, { version: opts.version, interface: iface });
   registerLogMetrics(metrics.registry, logOut);
   let capture: LiveCapture | null = null;
 
   // Response hooks: each new scan's event, off the packet path (bounded queues, counted).
-  const s = opts.settings;
   const hookFailed = (message: string): void => log.warn({ event: 'hook_failed', error: message }, message);
   let command: CommandHook | null = null;
   try {
@@ -132,7 +94,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
         ? null
         : new CommandHook({ command: s['on-detection'], timeoutMs: s['hook-timeout'] * 1000, concurrency: s['hook-concurrency'], rate: s['hook-rate'], onFailure: hookFailed });
   } catch (err) {
-    throw new UserError((err as Error).message, 2);
+    throw new UserError((err as Error).message, EXIT_USAGE);
   }
   const webhook = s.webhook === undefined ? null : new Webhook({ url: s.webhook, queueLimit: s['webhook-queue'], onFailure: hookFailed });
   // Only a verified source outside the address classes no response may touch reaches a hook (response-gate.ts).
@@ -144,8 +106,8 @@ export async function runLive(opts: LiveOptions): Promise<number> {
           hooks: [command, webhook].filter((h) => h !== null),
           addresses: hookAddresses,
           actOnUnverified: s['hook-unverified'],
-          sensor: opts.sensorName ?? hostname(),
-          interface: opts.interface,
+          sensor: sensorName,
+          interface: iface,
           current: (d) => (d.ended ? null : detections.fields(d)),
           logWithheld: (fields, message) => log.info(fields, message),
         });
@@ -171,7 +133,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
 
   const { host, port } = (() => {
     try {
-      return parseListen(opts.listen);
+      return parseListen(s.listen);
     } catch (err) {
       throw new UserError((err as Error).message);
     }
@@ -182,7 +144,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
       host,
       port,
       registry: metrics.registry,
-      health: () => ({ ok: capture !== null, interface: opts.interface, packets: engine.packets, scans_active: engine.active.size }),
+      health: () => ({ ok: capture !== null, interface: iface, packets: engine.packets, scans_active: engine.active.size }),
       limits: configuredLimits({
         maxConnections: s['metrics-connections'],
         perClientConnections: s['metrics-client-connections'],
@@ -202,10 +164,10 @@ export async function runLive(opts: LiveOptions): Promise<number> {
   try {
     capture = startLiveCapture(
       {
-        interface: opts.interface,
-        filter: opts.filter,
-        bufferBytes: opts.bufferBytes,
-        snaplen: opts.snaplen,
+        interface: iface,
+        filter: s.filter,
+        bufferBytes: s['buffer-size'],
+        snaplen: s.snaplen,
         onError: (message) => captureFailed(message),
         onPacketError: (err) => packetErrors.tell(err),
       },
@@ -229,10 +191,10 @@ export async function runLive(opts: LiveOptions): Promise<number> {
   log.info(
     {
       event: 'sensor_started',
-      interface: opts.interface,
+      interface: iface,
       link_type: capture.linkType,
-      filter: opts.filter || null,
-      buffer_bytes: opts.bufferBytes,
+      filter: s.filter || null,
+      buffer_bytes: s['buffer-size'],
       snaplen: capture.snaplen,
       nanosecond_timestamps: capture.nanosecond,
       listen: `${server.host}:${server.port}`,
@@ -241,10 +203,10 @@ export async function runLive(opts: LiveOptions): Promise<number> {
     },
     'capturing',
   );
-  if (capture.warning !== null) log.warn({ event: 'capture_warning', interface: opts.interface, warning: capture.warning }, capture.warning);
+  if (capture.warning !== null) log.warn({ event: 'capture_warning', interface: iface, warning: capture.warning }, capture.warning);
   const live = capture;
-  registerCaptureMetrics(metrics.registry, opts.interface, () => live.counters());
-  registerCaptureLag(metrics.registry, opts.interface, () => live.takeMaxLag());
+  registerCaptureMetrics(metrics.registry, iface, () => live.counters());
+  registerCaptureLag(metrics.registry, iface, () => live.takeMaxLag());
   registerFailedFrames(metrics.registry, () => live.failedFrames);
 
   const captureStats = new CaptureStatsLog(log, live, () => engine.packets);
@@ -329,52 +291,59 @@ export async function runLive(opts: LiveOptions): Promise<number> {
     };
     const reportLoss = (detail: string): void => {
       if (stopping) return;
-      const message = explainCaptureLoss(opts.interface, detail);
+      const message = explainCaptureLoss(iface, detail);
       // One clear line in the log and one on stderr, then the final lines of
       // every open scan; the non-zero exit lets systemd restart the sensor.
-      log.error({ event: 'capture_lost', interface: opts.interface, error: message, detail }, `capture stopped: ${message}`);
+      log.error({ event: 'capture_lost', interface: iface, error: message, detail }, `capture stopped: ${message}`);
       printError(`capture stopped: ${message}`);
       stop('capture_lost', EXIT_CAPTURE_LOST);
     };
     requestStop = stop;
     if (pendingSignal !== null) stop(pendingSignal);
+    // What holds a reloadable setting: each gets the new value, or none does (reload.ts).
+    const targets = {
+      reconfigure: (config: LiveConfig['plan']['config']) => engine.reconfigure(config),
+      setPolicy: (p: LiveConfig['policy']) => {
+        applyPolicy(engine, p);
+        detections.setPolicy(p);
+        hookAddresses.setHomeNet(p.homeNet);
+        hookAddresses.refresh();
+      },
+      setLogLevel: (level: string) => {
+        log.level = level;
+      },
+      setProgressInterval: (seconds: number) => {
+        progressInterval = seconds;
+      },
+    };
+    const configFile = s.config;
     process.on('SIGHUP', () => {
-      if (opts.configFile === undefined) {
+      if (configFile === undefined) {
         log.warn({ event: 'config_reload_skipped' }, 'SIGHUP: no --config file to reload');
         return;
       }
       try {
-        // The whole new configuration is read, validated and built first
-        // (any error throws here, before anything changed); then it is
-        // swapped in by plain assignments that cannot fail.
-        const { settings: next, restartOnly } = planReload(opts.startSettings, opts.configFile);
-        const policy = buildPolicy(next['home-net'], next['allow-scanner'], next['allow-target']);
-        engine.useHomeNet(policy.homeNet);
-        engine.useAllowLists(policy.allowScanners, policy.allowTargets);
-        detections.setPolicy(policy);
-        hookAddresses.setHomeNet(policy.homeNet);
-        hookAddresses.refresh();
-        log.level = next['log-level'];
-        progressInterval = next['progress-interval'];
-        engine.config.window = next.window;
+        current = reloadConfig(targets, current, opts.given, configFile);
+        const next = current.settings;
         log.info(
           {
             event: 'config_reloaded',
-            file: opts.configFile,
-            home_net: policy.homeNet.text,
-            allow_scanner: policy.allowScanners.text,
-            allow_target: policy.allowTargets.text,
+            file: configFile,
+            home_net: current.policy.homeNet.text,
+            allow_scanner: current.policy.allowScanners.text,
+            allow_target: current.policy.allowTargets.text,
+            dark_net: current.policy.darkNet.text,
             log_level: next['log-level'],
             window: next.window,
+            sensitivity: next.sensitivity,
+            thresholds: next.thresholds,
             progress_interval: next['progress-interval'],
           },
           'configuration reloaded; state kept',
         );
-        if (restartOnly.length > 0) {
-          log.warn({ event: 'config_restart_needed', keys: restartOnly }, `these settings take effect at the next start: ${restartOnly.join(', ')}`);
-        }
       } catch (err) {
-        log.error({ event: 'config_reload_failed', file: opts.configFile, error: (err as Error).message }, 'SIGHUP: kept the old configuration');
+        const why = (err as Error).message;
+        log.error({ event: 'config_reload_failed', file: configFile, error: why }, `SIGHUP: kept the old configuration: ${why}`);
       }
     });
   });
