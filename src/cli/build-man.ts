@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENVIRONMENT, EXAMPLES, EXIT_CODES, LIST_NOTE } from './help-text.js';
 import { packageVersion } from './version.js';
+import { CONFIG_EXAMPLE, CONFIG_FILE_INTRO, configFileRows, thresholdRows } from './config-doc.js';
 
 /** Text made safe for roff: backslashes, and lines that would start a request. */
 export function roffText(text: string): string {
@@ -60,6 +61,9 @@ export function manPage(main: string, version: string, date: string): string {
   for (const cmd of [[], ['analyze'], ['live']]) {
     lines.push(`.SS ${cmd.length === 0 ? 'scanwatch' : `scanwatch ${cmd[0]}`}`, '.nf', roffText(commandHelp(main, cmd)), '.fi');
   }
+  lines.push('.SH CONFIGURATION FILE', roffText(CONFIG_FILE_INTRO), '.PP', 'Keys:', tp(configFileRows()));
+  lines.push('.PP', 'The "thresholds" object has one entry per technique, each with any of these fields; the techniques and their defaults follow:', tp(thresholdRows()));
+  lines.push('.PP', 'Example:', '.RS', '.nf', roffText(CONFIG_EXAMPLE), '.fi', '.RE');
   lines.push('.SH EXIT STATUS', tp(EXIT_CODES), '.SH ENVIRONMENT', tp(ENVIRONMENT), '.SH EXAMPLES');
   for (const [cmd, what] of EXAMPLES) lines.push('.PP', roffText(what) + ':', '.RS', '.nf', roffText(cmd), '.fi', '.RE');
   lines.push('.SH SEE ALSO', 'tcpdump(1), nmap(1), pcap-savefile(5)');

@@ -79,9 +79,13 @@ function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
 }
 
-/** A count scaled by a sensitivity: 0 (not applicable) stays 0, anything else stays at least 1. */
+/**
+ * A count scaled by a sensitivity, at least 1. 0 (not applicable) and 1
+ * stay: a count of 1 says one target is the evidence (the idle scan's one
+ * zombie), not a margin against noise.
+ */
 function scaled(n: number, factor: number): number {
-  return n === 0 ? 0 : Math.max(1, Math.ceil(n * factor));
+  return n <= 1 ? n : Math.max(1, Math.ceil(n * factor));
 }
 
 /**
