@@ -25,7 +25,7 @@ export const EXIT_CODES: [string, string][] = [
 ];
 
 export const ENVIRONMENT: [string, string][] = [
-  ['SCANWATCH_<OPTION>', 'live only: any option of `scanwatch live`, e.g. SCANWATCH_INTERFACE, SCANWATCH_HOME_NET (comma-separated); analyze ignores them'],
+  ['SCANWATCH_<OPTION>', 'live only: any option of `scanwatch live`, e.g. SCANWATCH_INTERFACE, SCANWATCH_HOME_NET (comma-separated); analyze ignores them. "thresholds" only in the --config file'],
   ['SCANWATCH_DEBUG', 'set to 1: print the stack trace of an internal error'],
 ];
 
