@@ -114,7 +114,7 @@ export function validateSettings(command: Command, raw: Record<string, unknown>,
     if (o.required === true && o.commands.includes(command)) fail(where, o.name, `required (the flag, ${envName(o.name)}, or "${o.name}" in the --config file)`);
     if (o.default !== undefined) out[o.name] = structuredClone(o.default);
   }
-  if (out['vxlan-port'] === out['geneve-port']) throw new SettingsError(`${where === '' ? '' : where}--vxlan-port and --geneve-port must differ`);
+  if (out['vxlan-port'] === out['geneve-port']) throw new SettingsError(`${where}--vxlan-port and --geneve-port must differ`);
   return out as Settings;
 }
 
