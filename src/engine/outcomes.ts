@@ -68,7 +68,7 @@ export class Outcomes {
     }
     const rec = this.rec!;
     st.answered++;
-    st.packets.add(o.ordinal, PacketRole.ANSWER);
+    st.keep(o.ordinal, PacketRole.ANSWER);
     // A UDP contact is judged on its answer: its one datagram carried a request or nothing.
     if (udp) {
       if (o.initiatorData) st.dataContacts++;
@@ -95,7 +95,7 @@ export class Outcomes {
     if (st !== null) {
       if (handshake) st.handshakes++;
       else st.halfOpen++;
-      st.packets.add(o.ordinal, PacketRole.PROBER);
+      st.keep(o.ordinal, PacketRole.PROBER);
       return;
     }
     const ps = this.probation.find(o.source);
@@ -132,7 +132,7 @@ export class Outcomes {
     }
     const rec = this.rec!;
     st.emptyContacts++;
-    st.packets.add(o.ordinal, PacketRole.PROBER);
+    st.keep(o.ordinal, PacketRole.PROBER);
     this.verdict.internalFailure(rec, st, o.target, o.port, now);
     this.verdict.contactOutcome(rec, st, firstContact(o), false, now);
   }
@@ -167,7 +167,7 @@ export class Outcomes {
     const rec = this.rec!;
     this.recon.failure(rec, tech, o.target, o.port, true, now);
     st.rejected++;
-    st.packets.add(o.ordinal, PacketRole.ANSWER);
+    st.keep(o.ordinal, PacketRole.ANSWER);
     this.verdict.internalFailure(rec, st, o.target, o.port, now);
     this.verdict.contactOutcome(rec, st, firstContact(o), false, now);
   }
@@ -200,7 +200,7 @@ export class Outcomes {
       st = this.admission.promote(ps, o.source, p, true, o.time()).activeTechnique(Technique.ARP_SWEEP);
       if (st === null) return;
     } else {
-      st.packets.add(o.ordinal, PacketRole.ANSWER);
+      st.keep(o.ordinal, PacketRole.ANSWER);
     }
     if (st.addLiveHost(host, () => ndTargetText(p))) st.answered++;
   }
@@ -218,7 +218,7 @@ export class Outcomes {
       }
       return;
     }
-    st.packets.add(o.ordinal, PacketRole.ANSWER);
+    st.keep(o.ordinal, PacketRole.ANSWER);
     if (st.addLiveHost(host, () => formatIpv4(host))) st.answered++;
   }
 }
