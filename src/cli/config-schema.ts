@@ -104,6 +104,11 @@ export const liveSettingsSchema = z.strictObject({
   // Off by default: a forged packet must not steer a response (src/response/response-gate.ts).
   'hook-unverified': z.boolean().default(false),
   'hook-home-net': z.boolean().default(false),
+  // live --extract (src/report/live-extract.ts): each ended scan's packets as a pcap in DIR, the directory bounded.
+  extract: z.string().min(1).optional(),
+  'extract-max-files': count(1, 1_000_000).default(1000),
+  'extract-max-size': size(MIB, 1024 * 1024 * MIB).default(1024 * MIB),
+  'extract-buffer': size(MIB, 4096 * MIB).default(64 * MIB),
   config: z.string().optional(),
 });
 

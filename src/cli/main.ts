@@ -197,6 +197,10 @@ async function main(rawArgv: string[]): Promise<number> {
           .option('webhook-queue', { type: 'number', default: 1000, describe: 'events waiting for the webhook at most, each source at most 2 of them; beyond, events are dropped and counted' })
           .option('hook-unverified', { type: 'boolean', default: false, describe: 'hand the hooks scans whose source never proved it is not spoofed (a forged packet can then trigger them)' })
           .option('hook-home-net', { type: 'boolean', default: false, describe: 'hand the hooks scans from --home-net sources too' })
+          .option('extract', { type: 'string', requiresArg: true, describe: "when a scan ends, write its probes and answers still in memory to DIR/<id>-<src>-<type>.pcap" })
+          .option('extract-max-files', { type: 'number', default: 1000, describe: '--extract files kept at most; the oldest is removed first' })
+          .option('extract-max-size', { type: 'string', default: '1GiB', describe: '--extract files kept at most, in bytes all together; the oldest is removed first' })
+          .option('extract-buffer', { type: 'string', default: '64MiB', describe: "memory for the recent frames --extract writes from (a scan's packets older than it are counted, not written)" })
           // The file is read here and checked below by the same schema as the flags (config-schema.ts).
           .config('config', 'JSON file with any of these settings (SIGHUP reloads home-net, allow lists, log-level, window, progress-interval)', (path: string) => (configSchema === null ? readConfigJson(path) : configSchema.readConfigFile(path))),
       async (args) => {

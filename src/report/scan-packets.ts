@@ -133,6 +133,11 @@ class PlanSink implements PacketSink {
     if (this.next >= entries.length && this.next > 0) this.done();
   }
 
+  /** A frame the reader could not date: the engine numbered it too. */
+  onBadTimestamp(): void {
+    this.frame++;
+  }
+
   /** y of a probe in the plot: its port, or for a sweep the target's ordinal. */
   private plotValue(w: Wanted): number {
     const p = this.decoder!.packet;
