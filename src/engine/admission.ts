@@ -1,7 +1,7 @@
 import { formatIpv4, formatIpv6Key } from '../decode/address.js';
 import { L3, type Packet, Proto } from '../decode/packet.js';
 import type { Detection, DetectionReason } from '../rules/detection.js';
-import { isSweep, isTcpTechnique, Technique, Tool, usesTrw } from '../rules/techniques.js';
+import { isSweep, isTcpTechnique, silenceMeansOpenFiltered, Technique, Tool, usesTrw } from '../rules/techniques.js';
 import { DistinctSources } from '../state/distinct-sources.js';
 import { PacketRole } from '../state/packet-index.js';
 import { Flow, type FlowTable } from '../state/flow-table.js';
@@ -186,8 +186,8 @@ export class Admission {
     if (o.rejected) st.rejected++;
     else {
       st.silent++;
-      // A Maimon probe's silence: open or filtered (a lone ACK's: filtered, not listed).
-      if (tech === Technique.TCP_MAIMON) st.addOpenFiltered(port);
+      // A Maimon probe's silence: open or filtered (a lone ACK's: filtered, not listed; the registry's silence).
+      if (silenceMeansOpenFiltered(tech)) st.addOpenFiltered(port);
     }
     this.recon.failure(rec, tech, host, port, o.rejected, now);
     if (st.detection !== null) return;

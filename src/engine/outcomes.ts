@@ -1,7 +1,7 @@
 import { formatIpv4, hashIpv6 } from '../decode/address.js';
 import { L3, Proto } from '../decode/packet.js';
 import type { Detection } from '../rules/detection.js';
-import { Technique } from '../rules/techniques.js';
+import { silenceMeansOpenFiltered, Technique } from '../rules/techniques.js';
 import { Flow } from '../state/flow-table.js';
 import { type Probation, ProbationFlag } from '../state/probation.js';
 import type { SourceRecord, SourceTable } from '../state/source-table.js';
@@ -172,7 +172,7 @@ export class Outcomes {
     this.verdict.contactOutcome(rec, st, firstContact(o), false, now);
   }
 
-  /** A probe's flow expired unanswered: filtered, or for a FIN, NULL or XMAS probe open or filtered. */
+  /** A probe's flow expired unanswered: filtered, or open|filtered where the registry says an open port drops the probe. */
   silence(o: Observation): void {
     const rec = this.sources.find(o.source);
     if (rec === null) return;
@@ -182,7 +182,7 @@ export class Outcomes {
     const tech = st.technique;
     this.recon.failure(rec, tech, o.target, o.port, false, now);
     st.silent++;
-    if (tech === Technique.TCP_FIN || tech === Technique.TCP_NULL || tech === Technique.TCP_XMAS) st.addOpenFiltered(o.port);
+    if (silenceMeansOpenFiltered(tech)) st.addOpenFiltered(o.port);
     this.verdict.contactOutcome(rec, st, firstContact(o), false, now);
   }
 
