@@ -91,6 +91,7 @@ export const Technique = {
   SCTP_COOKIE_ECHO: 11,
   IP_PROTOCOL: 12,
   IDLE_SCAN: 13,
+  TCP_SYN_FIN: 14,
 } as const;
 
 export const TECHNIQUES: readonly TechniqueSpec[] = [
@@ -287,6 +288,21 @@ export const TECHNIQUES: readonly TechniqueSpec[] = [
     outcome: 'none',
     sweep: false,
     silence: 'filtered',
+    transport: 'tcp',
+    linkLocal: false,
+  },
+  {
+    id: Technique.TCP_SYN_FIN,
+    name: 'tcp-syn-fin',
+    classification: 'tcp',
+    threshold: { ports: 3, hosts: 3, confirmed: 1 },
+    citation:
+      'SYN and FIN together open and close at once: no TCP stack sends them (T/TCP, RFC 1644, is historic: RFC 6247), and Snort\'s "SCAN SYN FIN" (sid 624, flags:SF) fires on one. Linux drops it on a listening port (tcp_rcv_state_process: a SYN with FIN in LISTEN is discarded) and resets it on a closed one, so nmap --scanflags SYNFIN with -sF reads silence as open|filtered. As NULL and XMAS: three ports or hosts, payload-free, outside any connection; one from a source already reported.',
+    fingerprint: tcpTool,
+    outcome: 'none',
+    sweep: false,
+    tcpFlags: { value: TcpFlag.SYN | TcpFlag.FIN, mask: TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST | TcpFlag.ACK },
+    silence: 'open|filtered',
     transport: 'tcp',
     linkLocal: false,
   },
