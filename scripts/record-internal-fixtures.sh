@@ -54,7 +54,7 @@ SCENARIOS=(
     internal-connect-admin internal-syn-admin internal-connect-3ports internal-connect-loop internal-monitor-open-close
     benign-internal-clients
     udp-discovery-answers netbios-broadcast quic-oneway dns-oneway arp-retry-resolver tcp-odd-segments
-    nmap-fin-openfiltered nmap-null-openfiltered nmap-xmas-openfiltered
+    nmap-fin-openfiltered nmap-null-openfiltered nmap-xmas-openfiltered nmap-synfin-openfiltered
     nmap-syn-ipv6-targets
 )
 
@@ -1400,13 +1400,15 @@ sc_tcp_odd_segments() {
 }
 
 # ---------------------------------------------------------------- FIN/NULL/XMAS answers
-nmap_stealth() { # NAME TYPE FLAG PROBE-FILTER WHAT
-    local name=$1 type=$2 flag=$3 probe=$4 what=$5
+nmap_stealth() { # NAME TYPE FLAGS PROBE-FILTER WHAT [WHY-SILENT]
+    local name=$1 type=$2 flag=$3 probe=$4 what=$5 why=${6:-as RFC 9293 says}
     lab $WS 10
     svc_reset
     serve 10 22,25,80
     svc 10 22,25,80
-    local gn="$TMP/$name.gnmap" cmd=(nmap "$flag" -Pn -n -p 1-100 198.18.0.10)
+    # FLAGS may be several words (-sF --scanflags SYNFIN).
+    # shellcheck disable=SC2206
+    local gn="$TMP/$name.gnmap" cmd=(nmap $flag -Pn -n -p 1-100 198.18.0.10)
     cap_begin "$name"
     run $WS "${cmd[@]}" -oG "$gn"
     cap_end
@@ -1419,7 +1421,7 @@ nmap_stealth() { # NAME TYPE FLAG PROBE-FILTER WHAT
     expect_eq "ports answered RST" "$F_REJECTED" $((100 - nof))
     grep -q "Ignored State: closed ($F_REJECTED)" "$gn" || fail "nmap's closed count is not $F_REJECTED"
     expect_eq "open|filtered ports that answered" "$(tcount 'ip.src == 198.18.0.10 && (tcp.srcport == 22 || tcp.srcport == 25 || tcp.srcport == 80)')" 0
-    publish "nmap $what scan ($flag) of ports 1-100 of the internal host 198.18.0.10 (listening on 22, 25, 80) from the workstation 198.18.0.1. The $F_REJECTED closed ports answer RST/ACK (counted with tshark: rejected); the three listening ports drop the probe silently as RFC 9293 says, so nmap re-probes them and reports them open|filtered (from nmap -oG: open_filtered_ports). Such a scan cannot prove a port open: open_ports is empty." \
+    publish "nmap $what scan ($flag) of ports 1-100 of the internal host 198.18.0.10 (listening on 22, 25, 80) from the workstation 198.18.0.1. The $F_REJECTED closed ports answer RST/ACK (counted with tshark: rejected); the three listening ports drop the probe silently $why, so nmap re-probes them and reports them open|filtered (from nmap -oG: open_filtered_ports). Such a scan cannot prove a port open: open_ports is empty." \
         "${cmd[*]}" \
         "[$(det 198.18.0.1 "$type" vertical nmap 1 "$F_PORTS" '[]' "\"rejected\":$F_REJECTED,\"open_filtered_ports\":$of,$INTERNAL")]"
     lab_down
@@ -1427,6 +1429,8 @@ nmap_stealth() { # NAME TYPE FLAG PROBE-FILTER WHAT
 sc_nmap_fin_openfiltered() { nmap_stealth nmap-fin-openfiltered tcp-fin -sF 'tcp.flags == 0x001' FIN; }
 sc_nmap_null_openfiltered() { nmap_stealth nmap-null-openfiltered tcp-null -sN 'tcp.flags == 0x000' NULL; }
 sc_nmap_xmas_openfiltered() { nmap_stealth nmap-xmas-openfiltered tcp-xmas -sX 'tcp.flags == 0x029' XMAS; }
+# nmap sends SYN+FIN and, told -sF, reads the answers as a FIN scan's (nmap's --scanflags).
+sc_nmap_synfin_openfiltered() { nmap_stealth nmap-synfin-openfiltered tcp-syn-fin '-sF --scanflags SYNFIN' 'tcp.flags == 0x003' SYN-FIN "(Linux discards a SYN with FIN on a listening socket, tcp_rcv_state_process)"; }
 
 # ---------------------------------------------------------------- IPv6
 sc_nmap_syn_ipv6_targets() {

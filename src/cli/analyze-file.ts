@@ -34,9 +34,10 @@ export function timeRange(r: CaptureReadResult): { min: number; max: number } {
 /**
  * Reads `readPath` (shown as `name`) into a fresh engine and summarises the
  * run; the engine is dropped on return, so memory is that of one capture.
+ * `withPackets`: the summary lists each detection's packets (--extract, html).
  * Throws CaptureError for a file that is not a capture.
  */
-export async function analyzeFile(readPath: string, name: string, config: EngineConfig, policy: SitePolicy, control: ReadControl): Promise<RunSummary> {
+export async function analyzeFile(readPath: string, name: string, config: EngineConfig, policy: SitePolicy, control: ReadControl, withPackets = false): Promise<RunSummary> {
   const input = CaptureInput.open(readPath);
   const engine = buildEngine(config, policy);
   let result: CaptureReadResult;
@@ -47,5 +48,5 @@ export async function analyzeFile(readPath: string, name: string, config: Engine
   }
   engine.finish();
   const file = fileSummary(name, result, control.stopped);
-  return summarizeRun({ engine, files: [file], ranges: [timeRange(result)] }, policy);
+  return summarizeRun({ engine, files: [file], ranges: [timeRange(result)] }, policy, withPackets);
 }

@@ -20,6 +20,8 @@ import type { PolicyArgs } from './engine-setup.js';
 export interface WorkerInit {
   config: EngineConfig;
   policy: PolicyArgs;
+  /** Summaries carry each detection's packets (for --extract and html). */
+  withPackets: boolean;
 }
 
 export interface FileJob {
@@ -116,7 +118,7 @@ export async function analyzeInWorkers(jobs: FileJob[], threads: number, init: W
     runs.push(r.run);
   }
   // The final counts, not the timer's last sample (the interrupt warning quotes them).
-  control.packets = runs.reduce((n, r) => n + r.packets, 0);
+  control.packets = runs.reduce((n, r) => n + r.packetCount, 0);
   return runs;
 }
 

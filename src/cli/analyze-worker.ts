@@ -20,7 +20,7 @@ async function run(job: FileJob & { index: number }): Promise<WorkerReply> {
     if (Atomics.load(shared.stop, 0) === 1) control.stop();
   });
   try {
-    const summary = await analyzeFile(job.readPath, job.name, init.config, policy, control);
+    const summary = await analyzeFile(job.readPath, job.name, init.config, policy, control, init.withPackets);
     return { index: job.index, ok: true, run: summary };
   } catch (err) {
     return replyForError(job.index, err);

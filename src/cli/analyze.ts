@@ -127,6 +127,11 @@ async function spool(input: string, dir: string): Promise<string> {
   return file;
 }
 
+/** Whether the report needs each scan's packets read again (--extract, the HTML plots). */
+function needsSecondPass(opts: AnalyzeOptions): boolean {
+  return opts.extract !== undefined || opts.format === 'html';
+}
+
 function policyArgs(opts: AnalyzeOptions): PolicyArgs {
   return { homeNet: opts.homeNet, allowScanners: opts.allowScanners, allowTargets: opts.allowTargets, darkNet: opts.darkNet, honeyPorts: opts.honeyPorts };
 }
@@ -140,14 +145,13 @@ export async function analyze(opts: AnalyzeOptions): Promise<{ report: Report; e
   } catch (err) {
     throw new UserError((err as Error).message, EXIT_USAGE);
   }
-  const needsSecondPass = opts.extract !== undefined || opts.format === 'html';
   if (opts.extract !== undefined) prepareExtractDir(opts.extract);
   // Where each file is read from: standard input and what is not a regular
   // file (a FIFO, a pipe under /dev/fd) are spooled when they must be read twice.
   const readPaths = opts.files.slice();
   const spoolDirs: string[] = [];
   try {
-    if (needsSecondPass) {
+    if (needsSecondPass(opts)) {
       for (let i = 0; i < readPaths.length; i++) {
         if (readPaths[i] !== '-' && sizes[i] !== null) continue;
         let dir: string;
@@ -207,7 +211,7 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
         engine.finish();
         const files = results.map((r, i) => fileSummary(opts.files[i]!, r, control.stopped));
         builder.warnings.push(...mergeWarnings(opts.files, results));
-        builder.addRun({ engine, files, ranges: results.map(timeRange) });
+        builder.addRun({ engine, files, ranges: results.map(timeRange) }, needsSecondPass(opts));
         for (const f of files) if (f.warning !== null) damaged.push(f.warning);
       } finally {
         for (const i of inputs) i.close();
@@ -216,7 +220,7 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
       const outcomes = await analyzeInWorkers(
         readPaths.map((p, i) => ({ readPath: p, name: opts.files[i]! })),
         threads,
-        { config: opts.config, policy: policyArgs(opts) },
+        { config: opts.config, policy: policyArgs(opts), withPackets: needsSecondPass(opts) },
         control,
         () => bar?.tick(),
       );
@@ -226,7 +230,7 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
       }
     } else {
       for (let i = 0; i < readPaths.length && !control.stopped; i++) {
-        const run = await analyzeFile(readPaths[i]!, opts.files[i]!, opts.config, policy, control);
+        const run = await analyzeFile(readPaths[i]!, opts.files[i]!, opts.config, policy, control, needsSecondPass(opts));
         builder.addSummary(run);
         if (run.files[0]!.warning !== null) damaged.push(run.files[0]!.warning);
       }
@@ -245,7 +249,7 @@ async function run(opts: AnalyzeOptions, policy: SitePolicy, readPaths: string[]
   if (partial && opts.extract !== undefined) builder.warnings.push('--extract skipped: reading was interrupted');
   try {
     if (!partial && (opts.extract !== undefined || opts.format === 'html') && report.detections.length > 0) {
-      packets = await scanPackets(report, readPathOf, { extractDir: opts.extract, samples: opts.format === 'html' }, control);
+      packets = await scanPackets(report, builder.plan, readPathOf, { extractDir: opts.extract, samples: opts.format === 'html', config: opts.config }, control);
       builder.warnings.push(...packets.warnings);
       if (packets.interrupted && opts.extract !== undefined) builder.warnings.push('--extract interrupted: no extract file was kept (partial files removed)');
       if (packets.interrupted && opts.format === 'html') builder.warnings.push('interrupted while reading again for the plots: they cover the packets read so far');

@@ -3,6 +3,7 @@ import { BLOCK_TIMEOUT_MS, type LiveCapture, LiveCaptureError, startLiveCapture 
 import { registerCaptureLag, registerCaptureMetrics, registerFailedFrames } from '../metrics/capture-metrics.js';
 import { RateLimitedTeller } from './rate-limited-teller.js';
 import { CaptureStatsLog, captureUsage } from './live-capture-stats.js';
+import type { Engine } from '../engine/engine.js';
 import { createMetrics } from '../metrics/prometheus.js';
 import { configuredLimits, parseListen, startMetricsServer } from '../metrics/http-server.js';
 import { DetectionLog, createLogger, type LogFormat } from '../report/detection-log.js';
@@ -19,6 +20,9 @@ import { Webhook } from '../response/webhook.js';
 import { AddressGuard } from '../response/address-class.js';
 import { ResponseGate } from '../response/response-gate.js';
 import type { Detection } from '../rules/detection.js';
+import { LiveExtract } from '../report/live-extract.js';
+import type { PacketSink } from '../capture/types.js';
+import { mkdirSync, accessSync, constants as fsConstants } from 'node:fs';
 import { registerHookMetrics } from '../metrics/hook-metrics.js';
 
 export interface LiveOptions {
@@ -86,6 +90,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
   let capture: LiveCapture | null = null;
 
   // Response hooks: each new scan's event, off the packet path (bounded queues, counted).
+  const extract = s.extract === undefined ? null : openLiveExtract(s.extract, s['extract-max-files'], s['extract-max-size'], s['extract-buffer']);
   const hookFailed = (message: string): void => log.warn({ event: 'hook_failed', error: message }, message);
   let command: CommandHook | null = null;
   try {
@@ -120,7 +125,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
     }
     // The log line already worked out the direction; the metric takes the same
     // one. A weak scan summarized in a flood has no line: it is still counted.
-    const line = event === 'start' ? detections.started(d, engine.now) : detections.ended(d);
+    const line = event === 'start' ? detections.started(d, engine.now) : detections.ended(d, extract === null || d.absorbedBy !== null ? null : extractFields(extract, d));
     metrics.onDetection(event, d, line === null ? detections.direction(d) : (line.direction as Direction));
     if (gate !== null) {
       // A summarized scan is weak, so never verified: the gate withholds it
@@ -171,7 +176,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
         onError: (message) => captureFailed(message),
         onPacketError: (err) => packetErrors.tell(err),
       },
-      engine,
+      extract === null ? engine : framesKeptFor(extract, engine),
     );
   } catch (err) {
     await server.close();
@@ -271,6 +276,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
           decode_errors: engine.decoder.errors.reduce((a, b) => a + b, 0),
           log_lines_dropped: logOut.linesDropped,
           frames_failed: live.failedFrames,
+          ...(extract !== null ? { extract: { files_written: extract.written, files_removed: extract.removed, files_failed: extract.failed, packets_aged_out: extract.agedOut, frames_overwritten: extract.ring.overwritten } } : {}),
           exit_code: code,
         },
         'stopped',
@@ -347,4 +353,36 @@ export async function runLive(opts: LiveOptions): Promise<number> {
       }
     });
   });
+}
+
+/** live --extract DIR: the directory made and checked at start (a usage error, exit 2, when it cannot be written). */
+function openLiveExtract(dir: string, maxFiles: number, maxBytes: number, ringBytes: number): LiveExtract {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, fsConstants.W_OK);
+  } catch (err) {
+    throw new UserError(`--extract ${dir}: ${(err as Error).message.replace(/^E[A-Z]+: /, '').replace(/, (mkdir|access)\b.*$/, '')}`, 2);
+  }
+  return new LiveExtract(dir, { maxFiles, maxBytes, ringBytes });
+}
+
+/** The sink live capture feeds: each frame kept in the extract ring under the number the engine gives it, then the engine. */
+function framesKeptFor(extract: LiveExtract, engine: Engine): PacketSink {
+  const ring = extract.ring;
+  return {
+    onPacket(linkType, data, offset, capLen, wireLen, tsSec, tsNsec) {
+      ring.add(engine.packets, linkType, data, offset, capLen, wireLen, tsSec, tsNsec);
+      engine.onPacket(linkType, data, offset, capLen, wireLen, tsSec, tsNsec);
+    },
+    onBadTimestamp(wireLen) {
+      // The engine numbers this frame too (as analyze does): nothing to keep of it.
+      engine.onBadTimestamp(wireLen);
+    },
+  };
+}
+
+/** What the scan_ended line says of the scan's extract file. */
+function extractFields(extract: LiveExtract, d: Detection): Record<string, unknown> {
+  const r = extract.scanEnded(d);
+  return { extract_file: r.file, extract_packets: r.packets, extract_packets_aged_out: r.agedOut, ...(r.failure !== null && r.file === null ? { extract_failure: r.failure } : {}) };
 }

@@ -110,7 +110,15 @@ export const OPTIONS = [
   { name: 'interface', alias: 'i', kind: 'string', commands: ['live'], required: true, reload: false, check: (n: string) => interfaceNameProblem(n), describe: 'interface to capture on (a span or mirror port); required: here, in SCANWATCH_INTERFACE or in the --config file' },
   { name: 'format', alias: 'f', kind: 'choice', choices: FORMATS, default: 'table', commands: ['analyze'], reload: false, describe: 'output format (html: one self-contained page with plots)' },
   { name: 'merge', kind: 'boolean', default: false, commands: ['analyze'], reload: false, describe: 'read all files as one stream in timestamp order (rotated captures of one link)' },
-  { name: 'extract', kind: 'string', commands: ['analyze'], reload: false, describe: "write each scan's probes and answers to DIR/<id>-<src>-<type>.pcap" },
+  {
+    name: 'extract',
+    kind: 'string',
+    bounds: { min: 1 },
+    commands: ['analyze', 'live'],
+    reload: false,
+    describe: "write each scan's probes and answers to DIR/<id>-<src>-<type>.pcap",
+    per: { live: { describe: 'when a scan ends, write its probes and answers still in memory to DIR/<id>-<src>-<type>.pcap' } },
+  },
   { name: 'quiet', alias: 'q', kind: 'boolean', default: false, commands: ['analyze'], reload: false, describe: 'no progress bar (it is shown only when stderr is a terminal)' },
   {
     name: 'threads',
@@ -239,6 +247,30 @@ export const OPTIONS = [
   // Off by default: a forged packet must not steer a response (src/response/response-gate.ts).
   { name: 'hook-unverified', kind: 'boolean', default: false, commands: ['live'], reload: false, describe: 'hand the hooks scans whose source never proved it is not spoofed (a forged packet can then trigger them)' },
   { name: 'hook-home-net', kind: 'boolean', default: false, commands: ['live'], reload: false, describe: 'hand the hooks scans from --home-net sources too' },
+  // live --extract (src/report/live-extract.ts): the frame ring is taken at start, the directory bounded.
+  { name: 'extract-max-files', kind: 'number', default: 1000, bounds: { int: true, min: 1, max: 1_000_000 }, commands: ['live'], reload: false, describe: '--extract files kept at most; the oldest is removed first' },
+  {
+    name: 'extract-max-size',
+    kind: 'size',
+    default: 1024 * MIB,
+    defaultText: '1GiB',
+    bounds: sizeBounds(MIB, 1024 * 1024 * MIB),
+    check: sizeProblem,
+    commands: ['live'],
+    reload: false,
+    describe: '--extract files kept at most, in bytes all together; the oldest is removed first',
+  },
+  {
+    name: 'extract-buffer',
+    kind: 'size',
+    default: 64 * MIB,
+    defaultText: '64MiB',
+    bounds: sizeBounds(MIB, 4096 * MIB),
+    check: sizeProblem,
+    commands: ['live'],
+    reload: false,
+    describe: "memory for the recent frames --extract writes from (a scan's packets older than it are counted, not written)",
+  },
   {
     name: 'config',
     kind: 'string',

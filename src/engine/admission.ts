@@ -1,7 +1,7 @@
 import { formatIpv4, formatIpv6Key } from '../decode/address.js';
 import { L3, type Packet, Proto } from '../decode/packet.js';
 import type { Detection, DetectionReason } from '../rules/detection.js';
-import { isSweep, isTcpTechnique, Technique, Tool, usesTrw } from '../rules/techniques.js';
+import { isSweep, isTcpTechnique, silenceMeansOpenFiltered, Technique, Tool, usesTrw } from '../rules/techniques.js';
 import { DistinctSources } from '../state/distinct-sources.js';
 import { PacketRole } from '../state/packet-index.js';
 import { Flow, type FlowTable } from '../state/flow-table.js';
@@ -128,7 +128,7 @@ export class Admission {
     if (o.tool !== Tool.NONE) st.toolVotes[o.tool]!++;
     if (added & 1) st.sampleTarget(o.target, p.l3 === L3.IPV6 ? () => dstText(p) : null);
     if (added & 4 && slot >= 0) this.flows.setFlags(slot, this.flows.flags(slot) | Flow.FIRST_CONTACT);
-    st.packets.add(o.ordinal, PacketRole.PROBE);
+    st.keep(o.ordinal, PacketRole.PROBE);
     const icmp = p.proto === Proto.ICMP || p.proto === Proto.ICMPV6;
     this.recon.afterProbe(rec, st, tech, o.target, o.port, added, p.l3 === L3.IPV6, icmp ? p.icmpType : -1, icmp ? p.l4Len - 8 : 0, now);
     if (st.detection !== null) return;
@@ -181,13 +181,13 @@ export class Admission {
     const added = st.addProbe(host, port, Math.max(t, st.lastSeen));
     if (added & 1) st.sampleTarget(host, reply !== null && v6 ? () => srcText(reply) : null);
     if (o.tool !== Tool.NONE) st.toolVotes[o.tool]!++;
-    st.packets.add(o.probeOrdinal, PacketRole.PROBE);
-    st.packets.add(o.ordinal, PacketRole.ANSWER);
+    st.keep(o.probeOrdinal, PacketRole.PROBE);
+    st.keep(o.ordinal, PacketRole.ANSWER);
     if (o.rejected) st.rejected++;
     else {
       st.silent++;
-      // A Maimon probe's silence: open or filtered (a lone ACK's: filtered, not listed).
-      if (tech === Technique.TCP_MAIMON) st.addOpenFiltered(port);
+      // A Maimon probe's silence: open or filtered (a lone ACK's: filtered, not listed; the registry's silence).
+      if (silenceMeansOpenFiltered(tech)) st.addOpenFiltered(port);
     }
     this.recon.failure(rec, tech, host, port, o.rejected, now);
     if (st.detection !== null) return;
@@ -239,8 +239,8 @@ export class Admission {
     this.recon.afterReplay(st, tech, host, t);
     st.probes += packets - 1;
     if (tool !== Tool.NONE) st.toolVotes[tool]! += packets;
-    st.packets.add(probeOrdinal, PacketRole.PROBE);
-    st.packets.add(answerOrdinal, PacketRole.ANSWER);
+    st.keep(probeOrdinal, PacketRole.PROBE);
+    st.keep(answerOrdinal, PacketRole.ANSWER);
     if (!rec.isV6) st.sampleTarget(host, null);
     else if (p !== null) {
       // Probation keeps an IPv6 target as its hash: the text comes from a packet that carries it.

@@ -1,4 +1,4 @@
-import { Technique } from '../rules/techniques.js';
+import { silenceMeansOpenFiltered, Technique } from '../rules/techniques.js';
 import { Flow, FlowMeta, type FlowTable } from '../state/flow-table.js';
 import { fillFromEnded, Observation, type ObservationSink, Observe } from './observation.js';
 
@@ -54,9 +54,8 @@ export class EndedFlowClassifier {
     // probe changes nothing. (Checking the flow's mark first spares a flood of
     // one-probe sources a table lookup per expiry; the cost is that the first
     // probe of a source promoted later is not counted as silent. A FIN, NULL
-    // or XMAS probe's silence is looked up anyway: it names an open|filtered
+    // or XMAS probe's silence (any whose silence means open|filtered) is looked up anyway: it names an open|filtered
     // port the report lists.)
-    const stealth = tech === Technique.TCP_FIN || tech === Technique.TCP_NULL || tech === Technique.TCP_XMAS;
-    return FlowMeta.ownerTracked(meta) || stealth ? Observe.SILENCE : 0;
+    return FlowMeta.ownerTracked(meta) || silenceMeansOpenFiltered(tech) ? Observe.SILENCE : 0;
   }
 }

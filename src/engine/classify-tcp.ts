@@ -1,6 +1,6 @@
 import { L3, type Packet, Proto, TcpFlag } from '../decode/packet.js';
 import { isKernelSyn, tcpTool } from '../rules/fingerprint.js';
-import { Technique, Tool } from '../rules/techniques.js';
+import { TCP_PROBE_BY_FLAGS, Technique, Tool } from '../rules/techniques.js';
 import type { CaptureLossEstimator } from '../state/capture-loss.js';
 import { Flow, type FlowTable } from '../state/flow-table.js';
 import { type FlowSlot, HELD_FLOW, type HostKey, type Port } from '../units.js';
@@ -35,7 +35,8 @@ export class TcpClassifier extends Classifier {
 
   classify(p: Packet): void {
     const f = p.tcpFlags & TCP_FLAGS;
-    if ((f & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN) {
+    // A SYN, unless the registry names its other flags a probe of their own (TCP_PROBE_BY_FLAGS).
+    if ((f & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN && TCP_PROBE_BY_FLAGS[f & 0x3f]! < 0) {
       this.segments[Seg.SYN]!++;
       // A scanner's fingerprint decides; else the kernel's option set says
       // connect() (the source's handshake behaviour may still rename it:
@@ -113,29 +114,18 @@ export class TcpClassifier extends Classifier {
       return;
     }
     if ((f & TcpFlag.ACK) === 0) {
-      // No SYN, RST or ACK: FIN, NULL, XMAS and odd combinations, never valid
-      // in a connection (RFC 9293 section 3.10.7.4). A probe has the shape of
-      // one: no payload (nmap's carry none), to a unicast host, outside any
+      // No RST or ACK: FIN, NULL, XMAS and the other flag patterns the
+      // registry names (TCP_PROBE_BY_FLAGS), never valid in a connection
+      // (RFC 9293 section 3.10.7.4). A probe has the shape of one: no
+      // payload (nmap's carry none), to a unicast host, outside any
       // connection seen. A data segment that lost its ACK bit, a damaged
       // one, or one to a broadcast address is an odd segment, not a probe.
-      if (p.payloadLen > 0 || p.dstMulticast || p.l2Broadcast || reservedDestination(p) || this.inConnection(p, kind, fwd, rev)) {
+      const tech = TCP_PROBE_BY_FLAGS[f & 0x3f]!;
+      if (tech < 0 || p.payloadLen > 0 || p.dstMulticast || p.l2Broadcast || reservedDestination(p) || this.inConnection(p, kind, fwd, rev)) {
         this.segments[Seg.OTHER]!++;
         return;
       }
-      let tech: number;
-      if (f === 0) {
-        tech = Technique.TCP_NULL;
-        this.segments[Seg.NULL]!++;
-      } else if ((f & (TcpFlag.FIN | TcpFlag.PSH | TcpFlag.URG)) === (TcpFlag.FIN | TcpFlag.PSH | TcpFlag.URG)) {
-        tech = Technique.TCP_XMAS;
-        this.segments[Seg.XMAS]!++;
-      } else if (f & TcpFlag.FIN) {
-        tech = Technique.TCP_FIN;
-        this.segments[Seg.FIN]!++;
-      } else {
-        tech = Technique.TCP_NULL; // PSH and/or URG alone: a NULL probe with decoration
-        this.segments[Seg.OTHER]!++;
-      }
+      this.segments[segmentKind(f)]!++;
       // Its flow meets the answer: a RST from a closed port (refused), or
       // silence from an open or filtered one (its flow's end), as nmap reads them.
       const slot = flows.findOrInsert(p.src, p.dst, fwd, kind, Flow.PROBE, tech, o.sec, o.nsec) as FlowSlot;
@@ -198,6 +188,14 @@ export class TcpClassifier extends Classifier {
     return (fl & (Flow.MIDSTREAM | Flow.INIT_ACKED)) !== 0 || (fl & (Flow.ANSWERED | Flow.INIT_RST)) === Flow.ANSWERED;
   }
 
+}
+
+/** The segment counter of a probe-shaped segment without ACK or RST (a per-shape metric, apart from the techniques). */
+function segmentKind(f: number): number {
+  if (f === 0) return Seg.NULL;
+  if ((f & (TcpFlag.FIN | TcpFlag.PSH | TcpFlag.URG | TcpFlag.SYN)) === (TcpFlag.FIN | TcpFlag.PSH | TcpFlag.URG)) return Seg.XMAS;
+  if ((f & (TcpFlag.FIN | TcpFlag.SYN)) === TcpFlag.FIN) return Seg.FIN;
+  return Seg.OTHER;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { formatIpv4, hashIpv6 } from '../decode/address.js';
 import { L3, Proto } from '../decode/packet.js';
 import type { Detection } from '../rules/detection.js';
-import { Technique } from '../rules/techniques.js';
+import { silenceMeansOpenFiltered, Technique } from '../rules/techniques.js';
 import { Flow } from '../state/flow-table.js';
 import { type Probation, ProbationFlag } from '../state/probation.js';
 import type { SourceRecord, SourceTable } from '../state/source-table.js';
@@ -68,7 +68,7 @@ export class Outcomes {
     }
     const rec = this.rec!;
     st.answered++;
-    st.packets.add(o.ordinal, PacketRole.ANSWER);
+    st.keep(o.ordinal, PacketRole.ANSWER);
     // A UDP contact is judged on its answer: its one datagram carried a request or nothing.
     if (udp) {
       if (o.initiatorData) st.dataContacts++;
@@ -95,7 +95,7 @@ export class Outcomes {
     if (st !== null) {
       if (handshake) st.handshakes++;
       else st.halfOpen++;
-      st.packets.add(o.ordinal, PacketRole.PROBER);
+      st.keep(o.ordinal, PacketRole.PROBER);
       return;
     }
     const ps = this.probation.find(o.source);
@@ -132,7 +132,7 @@ export class Outcomes {
     }
     const rec = this.rec!;
     st.emptyContacts++;
-    st.packets.add(o.ordinal, PacketRole.PROBER);
+    st.keep(o.ordinal, PacketRole.PROBER);
     this.verdict.internalFailure(rec, st, o.target, o.port, now);
     this.verdict.contactOutcome(rec, st, firstContact(o), false, now);
   }
@@ -167,12 +167,12 @@ export class Outcomes {
     const rec = this.rec!;
     this.recon.failure(rec, tech, o.target, o.port, true, now);
     st.rejected++;
-    st.packets.add(o.ordinal, PacketRole.ANSWER);
+    st.keep(o.ordinal, PacketRole.ANSWER);
     this.verdict.internalFailure(rec, st, o.target, o.port, now);
     this.verdict.contactOutcome(rec, st, firstContact(o), false, now);
   }
 
-  /** A probe's flow expired unanswered: filtered, or for a FIN, NULL or XMAS probe open or filtered. */
+  /** A probe's flow expired unanswered: filtered, or open|filtered where the registry says an open port drops the probe. */
   silence(o: Observation): void {
     const rec = this.sources.find(o.source);
     if (rec === null) return;
@@ -182,7 +182,7 @@ export class Outcomes {
     const tech = st.technique;
     this.recon.failure(rec, tech, o.target, o.port, false, now);
     st.silent++;
-    if (tech === Technique.TCP_FIN || tech === Technique.TCP_NULL || tech === Technique.TCP_XMAS) st.addOpenFiltered(o.port);
+    if (silenceMeansOpenFiltered(tech)) st.addOpenFiltered(o.port);
     this.verdict.contactOutcome(rec, st, firstContact(o), false, now);
   }
 
@@ -200,7 +200,7 @@ export class Outcomes {
       st = this.admission.promote(ps, o.source, p, true, o.time()).activeTechnique(Technique.ARP_SWEEP);
       if (st === null) return;
     } else {
-      st.packets.add(o.ordinal, PacketRole.ANSWER);
+      st.keep(o.ordinal, PacketRole.ANSWER);
     }
     if (st.addLiveHost(host, () => ndTargetText(p))) st.answered++;
   }
@@ -218,7 +218,7 @@ export class Outcomes {
       }
       return;
     }
-    st.packets.add(o.ordinal, PacketRole.ANSWER);
+    st.keep(o.ordinal, PacketRole.ANSWER);
     if (st.addLiveHost(host, () => formatIpv4(host))) st.answered++;
   }
 }

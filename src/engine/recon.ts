@@ -7,6 +7,7 @@ import { Technique, isSweep } from '../rules/techniques.js';
 import { MIN_TOOL_VOTES, TOOL_COUNT, TOOL_NAMES, leadingTool, majorityTool } from '../rules/tools.js';
 import { LongHorizonTable, Outcome } from '../state/long-horizon.js';
 import type { MemoryBudget } from '../state/memory-budget.js';
+import { PacketIndex } from '../state/packet-index.js';
 import type { SourceRecord as AnyRecord, SourceTable } from '../state/source-table.js';
 import { SAMPLE_LIMIT, type TechniqueState as AnyState } from '../state/technique-state.js';
 
@@ -52,7 +53,7 @@ export class Recon {
   constructor(
     private readonly host: ReconHost,
     config: EngineConfig,
-    budget: MemoryBudget,
+    private readonly budget: MemoryBudget,
     seed: number,
   ) {
     this.longHorizon = new LongHorizonTable({ ...config.longHorizon }, seed);
@@ -162,7 +163,22 @@ export class Recon {
       }
       return cache;
     };
-    this.host.newDetection(this.host.recordText(rec), keyTenant(rec.key), tech, now, first.probes, 'long-horizon', provider);
+    const d = this.host.newDetection(this.host.recordText(rec), keyTenant(rec.key), tech, now, first.probes, 'long-horizon', provider);
+    // Its packets: what the source's current window holds, and what comes
+    // next (earlier windows' packets went with their counts).
+    if (d !== null && st0 !== null) this.feed(d, st0);
+  }
+
+  /** Gives a derived detection an index of its own, fed from now on by `st` (and seeded with what `st` kept). */
+  private feed(d: Detection, st: TechniqueState): void {
+    let index = d.packets;
+    if (index === null) {
+      index = new PacketIndex(this.budget);
+      d.adoptPackets(index);
+    }
+    if (st.also === index) return;
+    index.addAll(st.packets);
+    st.also = index;
   }
 
   /**
@@ -217,7 +233,11 @@ export class Recon {
     if (restarting >= 0) this.freezeTarget(restarting);
     const slot = t.contact(key, rec.key, port, now);
     if (t.reported(slot)) {
-      if (t.newContributor) this.join(slot, st, host);
+      if (t.newContributor) {
+        const group = this.targetDetections[slot];
+        if (group !== null && group !== undefined && !group.ended) this.feed(group, st);
+        this.join(slot, st, host);
+      }
       return;
     }
     const cfg = this.distributed;
@@ -242,11 +262,14 @@ export class Recon {
     );
     if (d === null) return;
     this.targetDetections[slot] = d;
-    // Scans of its sources already reported on their own are now this one.
+    // Scans of its sources already reported on their own are now this one;
+    // every member's packets are its packets.
     for (let i = 0; i < n; i++) {
       const mrec = this.host.sources.peek(t.memberKey(slot, i));
       const mst = mrec?.activeTechnique(tech) ?? null;
-      if (mst !== null) this.join(slot, mst, host);
+      if (mst === null) continue;
+      this.feed(d, mst);
+      this.join(slot, mst, host);
     }
   }
 

@@ -1,3 +1,5 @@
+import { techniqueByName } from '../rules/techniques.js';
+
 /**
  * MITRE ATT&CK technique of a detection. The mapping and its reasons are in
  * the README ("ATT&CK"); the technique pages it relies on:
@@ -6,6 +8,7 @@
  *   T1595.001 https://attack.mitre.org/techniques/T1595/001/  (Reconnaissance)
  *   T1595.002 https://attack.mitre.org/techniques/T1595/002/  (Reconnaissance)
  */
+
 
 export interface AttackTechnique {
   id: string;
@@ -40,9 +43,10 @@ function fromInside(direction: string | undefined): boolean {
 
 export function attackOf(d: AttackInput): AttackTechnique {
   if (d.tool !== null && VULNERABILITY_SCANNERS.has(d.tool)) return T1595_002;
-  // ARP reaches only the local link: whoever sweeps with it is already inside.
-  if (d.type === 'arp-sweep') return T1018;
-  const sweep = d.type.endsWith('sweep');
+  const spec = techniqueByName(d.type);
+  // A link-local technique (ARP) reaches only the local link: whoever sweeps with it is already inside.
+  if (spec?.linkLocal === true) return T1018;
+  const sweep = spec?.sweep === true;
   if (fromInside(d.direction)) return sweep ? T1018 : T1046;
   // From outside: many hosts is reconnaissance of an address block; one
   // host probed port by port is a listing of its services.

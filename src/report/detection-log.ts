@@ -236,11 +236,13 @@ export class DetectionLog {
    * scan that turned out to be part of another (a member of a distributed
    * scan found later) ends with `merged_into`, the scan_id of the scan that
    * now carries its probes: a SIEM counting scans counts that one, as the
-   * offline report does.
+   * offline report does. `extra`: fields added to the line (live --extract's
+   * file).
    */
-  ended(d: Detection): Record<string, unknown> | null {
+  ended(d: Detection, extra: Record<string, unknown> | null = null): Record<string, unknown> | null {
     if (this.summarized.delete(d)) return null;
     const f = this.fields(d);
+    if (extra !== null) Object.assign(f, extra);
     const into = d.absorbedBy === null ? undefined : this.scanIds.get(d.absorbedBy);
     if (into !== undefined) f.merged_into = into;
     // Taken out at --max-detections for a scan with more evidence; its source may be reported again.

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { LoggerOptions } from 'pino';
+import { techniqueByName } from '../rules/techniques.js';
 
 export type LogSchema = 'native' | 'ecs';
 export const LOG_SCHEMAS: readonly LogSchema[] = ['native', 'ecs'];
@@ -95,10 +96,7 @@ const SCAN_EVENTS: Record<string, string[]> = {
 
 /** ECS `network.transport` of each technique (IANA protocol keyword names, lower case). */
 function transportOf(type: string): string | null {
-  if (type.startsWith('tcp-') || type === 'idle-scan') return 'tcp';
-  if (type === 'udp') return 'udp';
-  if (type.startsWith('sctp-')) return 'sctp';
-  return null;
+  return techniqueByName(type)?.transport ?? null;
 }
 
 /** ATT&CK tactics of the techniques attack.ts can name. */

@@ -261,7 +261,7 @@ function addCounts(into: Record<string, number>, from: Record<string, number>): 
 export interface RunSummary {
   files: FileSummary[];
   ranges: { min: number; max: number }[];
-  packets: number;
+  packetCount: number;
   bytes: number;
   decodeErrors: Record<string, number>;
   probes: Record<string, number>;
@@ -275,9 +275,41 @@ export interface RunSummary {
   allowListed: number;
   detections: DetectionReport[];
   maxId: number;
+  /**
+   * Per detection (same order), the packets the engine kept for it as
+   * ordinal * 4 + role (state/packet-index.ts), decoy copies' included, in
+   * input order; empty unless asked for (--extract, html).
+   */
+  packets: number[][];
 }
 
-export function summarizeRun(run: EngineRun, policy?: SitePolicy): RunSummary {
+/**
+ * Where each detection's packets are: the runs in the order they were read
+ * (one file each, or all files merged in timestamp order: a run's packet
+ * ordinals count from 0 over what it read, in that order), and by report
+ * id the run and its entries (ordinal * 4 + role).
+ */
+export interface PacketPlan {
+  runs: { files: string[] }[];
+  detections: Map<number, { run: number; entries: number[] }>;
+}
+
+/** A detection's packets and its decoy copies', as ordinal * 4 + role, in input order, each packet once. */
+export function packetEntries(d: Detection): number[] {
+  const all: number[] = [];
+  for (const x of [d, ...(d.members ?? [])]) {
+    const index = x.packets;
+    if (index === null) continue;
+    const { ordinals, roles } = index.sorted();
+    for (let i = 0; i < ordinals.length; i++) all.push(ordinals[i]! * 4 + roles[i]!);
+  }
+  all.sort((a, b) => a - b);
+  const out: number[] = [];
+  for (const e of all) if (out.length === 0 || Math.floor(out[out.length - 1]! / 4) !== Math.floor(e / 4)) out.push(e);
+  return out;
+}
+
+export function summarizeRun(run: EngineRun, policy?: SitePolicy, withPackets = false): RunSummary {
   const { engine } = run;
   const probes: Record<string, number> = {};
   TECHNIQUE_NAMES.forEach((n, i) => {
@@ -288,15 +320,18 @@ export function summarizeRun(run: EngineRun, policy?: SitePolicy): RunSummary {
   const c = engine.coverage();
   let maxId = 0;
   const detections: DetectionReport[] = [];
+  const packets: number[][] = [];
   for (const d of engine.detections) {
     const f = d.figures();
     detections.push(detectionReport(d, policy, fileOf(run, f.firstSeen)));
+    packets.push(withPackets ? packetEntries(d) : []);
     maxId = Math.max(maxId, d.id);
   }
   return {
+    packets,
     files: run.files,
     ranges: run.ranges,
-    packets: engine.packets,
+    packetCount: engine.packets,
     bytes: engine.bytes,
     decodeErrors: decodeErrorCounts(engine.decoder.errors),
     probes,
@@ -397,14 +432,17 @@ export class ReportBuilder {
     private readonly merged: boolean,
   ) {}
 
-  addRun(run: EngineRun): void {
-    this.addSummary(summarizeRun(run, this.policy));
+  addRun(run: EngineRun, withPackets = false): void {
+    this.addSummary(summarizeRun(run, this.policy, withPackets));
   }
+
+  /** What each run read and, by report id, the packets the engine kept for each detection (see RunSummary.packets). */
+  readonly plan: PacketPlan = { runs: [], detections: new Map() };
 
   /** Adds a run already summarised (by this process or by a worker thread: cli/analyze-pool.ts). */
   addSummary(run: RunSummary): void {
     this.files.push(...run.files);
-    this.packets += run.packets;
+    this.packets += run.packetCount;
     this.bytes += run.bytes;
     for (const r of run.ranges) {
       if (r.min < this.first) this.first = r.min;
@@ -423,8 +461,12 @@ export class ReportBuilder {
     // Per-file runs are separate captures: their distinct-source estimates add up.
     addCounts(this.coverage, run.coverage);
     this.allowListed += run.allowListed;
-    for (const d of run.detections) {
+    const runIndex = this.plan.runs.length;
+    this.plan.runs.push({ files: run.files.map((f) => f.path) });
+    for (let i = 0; i < run.detections.length; i++) {
+      const d = run.detections[i]!;
       const r = { ...d, id: d.id + this.idOffset };
+      this.plan.detections.set(r.id, { run: runIndex, entries: run.packets[i] ?? [] });
       this.detections.push(r);
       const summary = run.files.find((x) => x.path === r.file);
       if (summary !== undefined) summary.detection_count++;

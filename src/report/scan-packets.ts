@@ -1,27 +1,27 @@
 /**
  * A second pass over the captures, after detection, for what needs each
- * scan's own packets: `--extract DIR` (the probes and the answers of each
- * scan as a pcap file) and the HTML report's port-by-time plots (a bounded
- * sample of (time, port) per scan). Detection itself never pays for it:
- * the pass runs only when asked for, and only detected scans get buffers.
- *
- * A packet belongs to a scan when it falls in the scan's time span and is
- * either a probe (from the scanner, of the scan's technique) or an answer
- * (to the scanner, within the 10 s flow timeout after the last probe: the
- * engine's own limit for tying a reply to a probe).
+ * scan's own packets: `--extract DIR` (each scan's probes and answers as a
+ * pcap file) and the HTML report's port-by-time plots. The pass does not
+ * decide again which packets are a scan's: the engine kept, for every
+ * detection, the numbers of the packets it counted (state/packet-index.ts,
+ * a bounded index per detection, every member of a grouped scan included),
+ * and the pass reads the same inputs in the same order, counting frames,
+ * and takes those. So what the report shows is what the engine saw, tunnel
+ * ports, tenants and fingerprints included. Detection itself never pays
+ * for the pass: it runs only when asked for.
  */
 import path from 'node:path';
 import { Decoder } from '../decode/decoder.js';
-import { L3, Proto, TcpFlag } from '../decode/packet.js';
-import { formatHostKey, ipv6Key, parseIpv4 } from '../decode/address.js';
-import { isKernelSyn } from '../rules/fingerprint.js';
+import { L3, Proto } from '../decode/packet.js';
+import { formatHostKey, ipv6Key } from '../decode/address.js';
+import type { EngineConfig } from '../rules/config.js';
+import { isSweep, TECHNIQUE_NAMES } from '../rules/techniques.js';
+import { PacketRole } from '../state/packet-index.js';
 import type { PacketSink } from '../capture/types.js';
-import { CaptureInput, readMerged, readOne, type ReadControl } from '../cli/capture-inputs.js';
-import type { DetectionReport, Report } from './report.js';
+import { CaptureInput, readMerged, readOne, ReadControl } from '../cli/capture-inputs.js';
+import type { DetectionReport, PacketPlan, Report } from './report.js';
 import { ExtractFiles, type PcapWriter } from './pcap-extract.js';
 
-/** Seconds after a scan's last probe during which answers are still its own (the flow timeout). */
-const ANSWER_WINDOW_S = 10;
 /** Most (time, value) points kept per scan for plotting (even: see ProbeSample). */
 export const SAMPLE_CAPACITY = 2000;
 /** Bytes buffered per extract file before it is written out. */
@@ -82,145 +82,67 @@ export interface ScanPacketsResult {
   interrupted: boolean;
 }
 
-const TCP_TYPES = new Set(['tcp-syn', 'tcp-connect', 'tcp-fin', 'tcp-null', 'tcp-xmas', 'tcp-ack', 'tcp-maimon']);
-
-/** One detection as the pass matches it. */
-class ScanMatch {
-  readonly t0: number;
-  readonly t1: number;
-  readonly sweep: boolean;
-  sample: ProbeSample | null = null;
-  hosts: Map<string, number> | null = null;
-  writer: PcapWriter | null = null;
-
-  constructor(readonly d: DetectionReport) {
-    // Report times are rounded to the millisecond.
-    this.t0 = Date.parse(d.first_seen) / 1000 - 0.001;
-    this.t1 = Date.parse(d.last_seen) / 1000 + 0.001;
-    this.sweep = d.type.endsWith('sweep');
-  }
-
-  /** Is this packet (sent by the scanner) one of the scan's probes? */
-  isProbe(dec: Decoder): boolean {
-    const p = dec.packet;
-    const f = p.tcpFlags;
-    const SYN = TcpFlag.SYN;
-    const ACK = TcpFlag.ACK;
-    const FIN = TcpFlag.FIN;
-    const XMAS = TcpFlag.FIN | TcpFlag.PSH | TcpFlag.URG;
-    const tcp = p.hasL4 && p.proto === Proto.TCP;
-    switch (this.d.type) {
-      case 'tcp-syn':
-        return tcp && (f & (SYN | ACK | TcpFlag.RST)) === SYN && !isKernelSyn(p);
-      case 'tcp-connect':
-        return tcp && (f & (SYN | ACK | TcpFlag.RST)) === SYN && isKernelSyn(p);
-      case 'tcp-fin':
-        return tcp && (f & (SYN | ACK | TcpFlag.RST)) === 0 && (f & FIN) !== 0 && (f & XMAS) !== XMAS;
-      case 'tcp-xmas':
-        return tcp && (f & (SYN | ACK | TcpFlag.RST)) === 0 && (f & XMAS) === XMAS;
-      case 'tcp-null':
-        return tcp && (f & (SYN | ACK | TcpFlag.RST | FIN)) === 0;
-      case 'tcp-ack':
-        return tcp && (f & (SYN | ACK | TcpFlag.RST | FIN)) === ACK && p.payloadLen === 0;
-      case 'tcp-maimon':
-        return tcp && (f & (SYN | ACK | TcpFlag.RST | FIN)) === (ACK | FIN) && p.payloadLen === 0;
-      case 'udp':
-        return p.hasL4 && p.proto === Proto.UDP;
-      case 'icmp-sweep':
-        return p.hasL4 && ((p.proto === Proto.ICMP && [8, 13, 15, 17].includes(p.icmpType)) || (p.proto === Proto.ICMPV6 && p.icmpType === 128));
-      case 'arp-sweep':
-        return p.l3 === L3.ARP ? p.arpOp === 1 : p.hasL4 && p.proto === Proto.ICMPV6 && p.icmpType === 135;
-      default:
-        // A technique this pass does not know in detail: every packet from the scanner.
-        return true;
-    }
-  }
-
-  /**
-   * Is this packet (sent by the scanner) part of the scan's exchange though
-   * not a probe: the RST a half-open scanner (or its kernel) sends to a SYN-ACK.
-   */
-  isTeardown(dec: Decoder): boolean {
-    const p = dec.packet;
-    return TCP_TYPES.has(this.d.type) && p.hasL4 && p.proto === Proto.TCP && (p.tcpFlags & TcpFlag.RST) !== 0;
-  }
-
-  /** Is this packet (sent to the scanner) an answer of the kind the scan draws? */
-  isAnswer(dec: Decoder): boolean {
-    const p = dec.packet;
-    if (this.d.type === 'arp-sweep') return p.l3 === L3.ARP ? p.arpOp === 2 : p.hasL4 && p.proto === Proto.ICMPV6 && p.icmpType === 136;
-    if (!p.hasL4) return false;
-    // ICMP answers every technique: echo replies, and unreachables for closed or filtered ports.
-    if (p.proto === Proto.ICMP || p.proto === Proto.ICMPV6) return true;
-    if (TCP_TYPES.has(this.d.type)) return p.proto === Proto.TCP;
-    if (this.d.type === 'udp') return p.proto === Proto.UDP;
-    return !this.sweep;
-  }
+/** One detection's share of a run's packets. */
+interface Wanted {
+  d: DetectionReport;
+  sweep: boolean;
+  sample: ProbeSample | null;
+  hosts: Map<string, number> | null;
+  writer: PcapWriter | null;
 }
 
-/** The scanner's address as the decoder sees it: an IPv4 integer, or RFC 5952 text for IPv6. */
-function addressKey(text: string): number | string {
-  const v4 = parseIpv4(text);
-  return v4 !== null ? v4 | 0 : text;
-}
-
-/** Matches packets of one capture (or merged group) against its scans. */
-class PassSink implements PacketSink {
-  private readonly decoder = new Decoder();
-  private readonly bySrc = new Map<number | string, ScanMatch[]>();
+/**
+ * Takes the planned packets of one run as its frames come by: frame number
+ * n (counted as the engine counted them) goes to every detection that kept
+ * n. For the plots, every frame is decoded with the engine's own settings
+ * (tunnel ports, reassembly), so a probe that completed a fragmented
+ * datagram plots as the engine saw it.
+ */
+class PlanSink implements PacketSink {
+  private readonly decoder: Decoder | null;
+  private frame = 0;
+  private next = 0;
   private totalBuffered = 0;
 
   constructor(
-    matches: ScanMatch[],
+    /** The run's wanted packets: ordinal * 4 + role, with the detection each is for, sorted by ordinal. */
+    private readonly entries: Float64Array,
+    private readonly owners: Wanted[],
     private readonly writers: PcapWriter[],
     private readonly extract: ExtractFiles | null,
-    private readonly onExtractFailure: () => void,
+    config: EngineConfig,
+    samples: boolean,
+    /** Called once the last wanted frame has passed (or the extract failed with nothing left to plot). */
+    private readonly done: () => void,
   ) {
-    for (const m of matches) {
-      const key = addressKey(m.d.src);
-      const list = this.bySrc.get(key);
-      if (list === undefined) this.bySrc.set(key, [m]);
-      else list.push(m);
-    }
-  }
-
-  private keyOf(v4: number, v6Off: number): number | string {
-    return this.decoder.packet.l3 === L3.IPV6 ? formatHostKey(ipv6Key(this.decoder.packet.buf, v6Off)) : v4;
+    this.decoder = samples ? new Decoder({ vxlanPorts: config.vxlanPorts, genevePorts: config.genevePorts, ipv6HashKey: config.hashSeed ?? 0 }) : null;
+    if (entries.length === 0) done();
   }
 
   onPacket(linkType: number, data: Buffer, offset: number, capLen: number, wireLen: number, tsSec: number, tsNsec: number): void {
-    const t = tsSec + tsNsec * 1e-9;
-    if (!this.decoder.decode(linkType, data, offset, capLen, t, 0, wireLen)) return;
-    const p = this.decoder.packet;
-    const arp = p.l3 === L3.ARP;
-    const src = arp ? p.arpSpa : this.keyOf(p.src, p.src6Off);
-    const sent = this.bySrc.get(src);
-    if (sent !== undefined) {
-      for (const m of sent) {
-        if (t < m.t0 || t > m.t1 + ANSWER_WINDOW_S) continue;
-        if (t <= m.t1 && m.isProbe(this.decoder)) {
-          if (m.sample !== null) m.sample.add(t, this.plotValue(m));
-          if (m.writer !== null) this.write(m.writer, linkType, data, offset, capLen, wireLen, tsSec, tsNsec);
-        } else if (m.writer !== null && m.isTeardown(this.decoder)) {
-          this.write(m.writer, linkType, data, offset, capLen, wireLen, tsSec, tsNsec);
-        }
-      }
+    const n = this.frame++;
+    const entries = this.entries;
+    const decoded = this.decoder !== null && this.decoder.decode(linkType, data, offset, capLen, tsSec, tsNsec, wireLen);
+    while (this.next < entries.length && Math.floor(entries[this.next]! / 4) === n) {
+      const e = entries[this.next]!;
+      const w = this.owners[this.next]!;
+      this.next++;
+      if (w.sample !== null && decoded && e - n * 4 === PacketRole.PROBE) w.sample.add(tsSec + tsNsec * 1e-9, this.plotValue(w));
+      if (w.writer !== null) this.write(w.writer, linkType, data, offset, capLen, wireLen, tsSec, tsNsec);
     }
-    const dst = arp ? p.arpTpa : this.keyOf(p.dst, p.dst6Off);
-    const answered = this.bySrc.get(dst);
-    if (answered !== undefined) {
-      for (const m of answered) {
-        if (m.writer === null || t < m.t0 || t > m.t1 + ANSWER_WINDOW_S || !m.isAnswer(this.decoder)) continue;
-        this.write(m.writer, linkType, data, offset, capLen, wireLen, tsSec, tsNsec);
-      }
-    }
+    if (this.next >= entries.length && this.next > 0) this.done();
+  }
+
+  /** A frame the reader could not date: the engine numbered it too. */
+  onBadTimestamp(): void {
+    this.frame++;
   }
 
   /** y of a probe in the plot: its port, or for a sweep the target's ordinal. */
-  private plotValue(m: ScanMatch): number {
-    const p = this.decoder.packet;
-    if (!m.sweep) return p.proto === Proto.TCP || p.proto === Proto.UDP ? p.dport : p.proto;
-    const hosts = (m.hosts ??= new Map());
+  private plotValue(w: Wanted): number {
+    const p = this.decoder!.packet;
+    if (!w.sweep) return p.proto === Proto.TCP || p.proto === Proto.UDP || p.proto === Proto.SCTP ? p.dport : p.proto;
+    const hosts = (w.hosts ??= new Map());
     const key = p.l3 === L3.ARP ? formatHostKey(p.arpTpa) : p.l3 === L3.IPV6 ? formatHostKey(ipv6Key(p.buf, p.dst6Off)) : formatHostKey(p.dst);
     let i = hosts.get(key);
     if (i === undefined) {
@@ -241,7 +163,7 @@ class PassSink implements PacketSink {
       for (const x of this.writers) x.flush();
       this.totalBuffered = 0;
     }
-    if (this.extract?.failure != null) this.onExtractFailure();
+    if (this.extract?.failure != null && this.decoder === null) this.done();
   }
 }
 
@@ -251,47 +173,46 @@ export function extractName(d: DetectionReport): string {
 }
 
 /**
- * Reads the report's files a second time. `readPathOf` maps a file as
- * reported to where it can be read again (standard input was spooled).
+ * Reads the report's files a second time and takes each detection's
+ * packets as `plan` lists them. `readPathOf` maps a file as reported to
+ * where it can be read again (standard input was spooled).
  */
 export async function scanPackets(
   report: Report,
+  plan: PacketPlan,
   readPathOf: Map<string, string>,
-  opts: { extractDir?: string; samples: boolean },
+  opts: { extractDir?: string; samples: boolean; config: EngineConfig },
   control: ReadControl,
 ): Promise<ScanPacketsResult> {
   const extract = opts.extractDir === undefined ? null : new ExtractFiles(opts.extractDir);
-  const matches = report.detections.map((d) => {
-    const m = new ScanMatch(d);
-    if (opts.samples) m.sample = new ProbeSample();
-    if (extract !== null) m.writer = extract.writer(extractName(d));
-    return m;
+  const wanted = report.detections.map((d): Wanted => {
+    const technique = TECHNIQUE_NAMES.indexOf(d.type);
+    return {
+      d,
+      sweep: technique >= 0 && isSweep(technique),
+      sample: opts.samples ? new ProbeSample() : null,
+      hosts: null,
+      writer: extract === null ? null : extract.writer(extractName(d)),
+    };
   });
-  const writers = matches.flatMap((m) => (m.writer === null ? [] : [m.writer]));
-  // Nothing left to do once the extract failed and no plot needs the packets: stop reading.
-  const onExtractFailure = opts.samples ? () => {} : () => control.stop();
-  const files = report.files.map((f) => f.path);
+  const writers = wanted.flatMap((w) => (w.writer === null ? [] : [w.writer]));
   try {
-    if (report.merged) {
-      const inputs = files.map((f) => CaptureInput.open(readPathOf.get(f) ?? f));
+    for (let run = 0; run < plan.runs.length && !control.stopped; run++) {
+      const mine = wanted.filter((w) => plan.detections.get(w.d.id)?.run === run);
+      if (mine.length === 0) continue;
+      const { entries, owners } = runEntries(mine, plan);
+      // The pass stops once the last wanted frame is read; Ctrl-C stops it too.
+      const pass = new ReadControl();
+      void control.stopSignal.then(() => pass.stop());
+      const sink = new PlanSink(entries, owners, writers, extract, opts.config, opts.samples, () => pass.stop());
+      const inputs = plan.runs[run]!.files.map((f) => CaptureInput.open(readPathOf.get(f) ?? f));
       try {
-        const sink = new PassSink(matches, writers, extract, onExtractFailure);
-        await readMerged(inputs, sink, control);
+        if (inputs.length === 1) await readOne(inputs[0]!, sink, pass);
+        else await readMerged(inputs, sink, pass);
       } finally {
         for (const i of inputs) i.close();
       }
-    } else {
-      for (const f of files) {
-        if (control.stopped) break;
-        const mine = matches.filter((m) => m.d.file === f);
-        if (mine.length === 0) continue;
-        const input = CaptureInput.open(readPathOf.get(f) ?? f);
-        try {
-          await readOne(input, new PassSink(mine, writers, extract, onExtractFailure), control);
-        } finally {
-          input.close();
-        }
-      }
+      if (pass.pending) control.pending = true;
     }
   } catch (err) {
     extract?.discard();
@@ -307,19 +228,28 @@ export async function scanPackets(
       `cannot write --extract ${path.join(extract.dir, extract.failure.name)}: ${extract.failure.reason}` +
       (kept === 0 ? '; no extract file was kept (partial files removed)' : `; ${kept} complete extract files kept, partial files removed`);
   }
-  for (const m of matches) {
-    if (m.sample !== null) {
-      const hosts = m.hosts === null ? [] : [...m.hosts.keys()];
-      result.samples.set(m.d.id, { t: m.sample.t, v: m.sample.v, hosts, probesSeen: m.sample.seen });
+  for (const w of wanted) {
+    if (w.sample !== null) {
+      const hosts = w.hosts === null ? [] : [...w.hosts.keys()];
+      // The engine's index samples a long scan's tail (state/packet-index.ts): the probes seen are the scan's count.
+      result.samples.set(w.d.id, { t: w.sample.t, v: w.sample.v, hosts, probesSeen: Math.max(w.sample.seen, w.d.probes) });
     }
-    if (m.writer === null || interrupted || extract!.failure !== null) continue;
-    if (m.writer.packets === 0) {
-      result.warnings.push(`--extract: no packets found again for scan ${m.d.id} (${m.d.src} ${m.d.type})`);
+    if (w.writer === null || interrupted || extract!.failure !== null) continue;
+    if (w.writer.packets === 0) {
+      result.warnings.push(`--extract: no packets found again for scan ${w.d.id} (${w.d.src} ${w.d.type}): the capture changed since it was read`);
     }
-    if (m.writer.otherLink > 0) {
-      result.warnings.push(`--extract: ${extractName(m.d)}: ${m.writer.otherLink} frames of another link type left out (a pcap file has one)`);
+    if (w.writer.otherLink > 0) {
+      result.warnings.push(`--extract: ${extractName(w.d)}: ${w.writer.otherLink} frames of another link type left out (a pcap file has one)`);
     }
-    result.files.set(m.d.id, { path: m.writer.file, packets: m.writer.packets });
+    result.files.set(w.d.id, { path: w.writer.file, packets: w.writer.packets });
   }
   return result;
+}
+
+/** The run's wanted packets in frame order, each with the detection it is for. */
+function runEntries(mine: Wanted[], plan: PacketPlan): { entries: Float64Array; owners: Wanted[] } {
+  const pairs: [number, Wanted][] = [];
+  for (const w of mine) for (const e of plan.detections.get(w.d.id)!.entries) pairs.push([e, w]);
+  pairs.sort((a, b) => a[0] - b[0]);
+  return { entries: Float64Array.from(pairs, (p) => p[0]), owners: pairs.map((p) => p[1]) };
 }

@@ -197,9 +197,14 @@ export class Detection implements DetectionLink {
     this.technique = technique;
   }
 
-  /** The packets this detection rests on (its own; a group's members are read by the report). */
+  /** The packets this detection rests on (its own; a decoy group's members are read by the report). */
   get packets(): PacketIndex | null {
     return this.live !== null ? this.live.packets : this.keptPackets;
+  }
+
+  /** A derived detection's own index (long-horizon, distributed), which its sources' states feed (TechniqueState.also). */
+  adoptPackets(index: PacketIndex): void {
+    this.keptPackets = index;
   }
 
   get type(): TechniqueName {
@@ -254,6 +259,7 @@ export class Detection implements DetectionLink {
     if (this.provider !== null && this.live === null) {
       this.final = this.provider();
       this.provider = null;
+      if (this.keptPackets !== null) this.keptPackets.frozen = true;
       return;
     }
     if (this.live === null) return;

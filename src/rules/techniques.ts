@@ -1,4 +1,4 @@
-import type { Packet } from '../decode/packet.js';
+import { type Packet, TcpFlag } from '../decode/packet.js';
 import { icmpTool, tcpTool, udpTool } from './fingerprint.js';
 
 export { TOOL_COUNT, TOOL_NAMES, Tool } from './tools.js';
@@ -51,7 +51,29 @@ export interface TechniqueSpec {
   readonly outcome: OutcomeTest;
   /** A sweep has no ports: it looks for live hosts. */
   readonly sweep: boolean;
+  /**
+   * A TCP probe told by its flags alone, outside any connection (the TCP
+   * classifier's table, TCP_PROBE_BY_FLAGS): the segment's FIN SYN RST PSH
+   * ACK URG bits under `mask` equal `value`. Where two entries match, the
+   * one with more bits in its mask wins (XMAS over FIN).
+   */
+  readonly tcpFlags?: { readonly value: number; readonly mask: number };
+  /**
+   * What a probe left unanswered says: 'open|filtered' when an open port
+   * drops the probe (nmap's reading for FIN, NULL, XMAS, Maimon), so the
+   * report lists the port; 'filtered' otherwise.
+   */
+  readonly silence: 'open|filtered' | 'filtered';
+  /** IANA transport keyword (ECS network.transport), or null for none. */
+  readonly transport: 'tcp' | 'udp' | 'sctp' | null;
+  /** Only a host on the same link can send it (ARP): its sender is inside (ATT&CK T1018 whatever the direction). */
+  readonly linkLocal: boolean;
 }
+
+/** TCP flags a probe pattern may look at (ECE and CWR are congestion signals, not probe shape). */
+const PROBE_FLAG_BITS = TcpFlag.FIN | TcpFlag.SYN | TcpFlag.RST | TcpFlag.PSH | TcpFlag.ACK | TcpFlag.URG;
+/** Flags whose absence makes a FIN, NULL or XMAS segment invalid in any connection (RFC 9293 section 3.10.7.4). */
+const NO_SYN_RST_ACK = TcpFlag.SYN | TcpFlag.RST | TcpFlag.ACK;
 
 /** Numeric ids, for the hot path (array indices into per-technique tables). */
 export const Technique = {
@@ -69,6 +91,7 @@ export const Technique = {
   SCTP_COOKIE_ECHO: 11,
   IP_PROTOCOL: 12,
   IDLE_SCAN: 13,
+  TCP_SYN_FIN: 14,
 } as const;
 
 export const TECHNIQUES: readonly TechniqueSpec[] = [
@@ -82,6 +105,9 @@ export const TECHNIQUES: readonly TechniqueSpec[] = [
     fingerprint: tcpTool,
     outcome: 'trw',
     sweep: false,
+    silence: 'filtered',
+    transport: 'tcp',
+    linkLocal: false,
   },
   {
     id: Technique.TCP_CONNECT,
@@ -93,6 +119,9 @@ export const TECHNIQUES: readonly TechniqueSpec[] = [
     fingerprint: tcpTool,
     outcome: 'trw',
     sweep: false,
+    silence: 'filtered',
+    transport: 'tcp',
+    linkLocal: false,
   },
   {
     id: Technique.TCP_FIN,
@@ -104,6 +133,10 @@ export const TECHNIQUES: readonly TechniqueSpec[] = [
     fingerprint: tcpTool,
     outcome: 'none',
     sweep: false,
+    tcpFlags: { value: TcpFlag.FIN, mask: TcpFlag.FIN | NO_SYN_RST_ACK },
+    silence: 'open|filtered',
+    transport: 'tcp',
+    linkLocal: false,
   },
   {
     id: Technique.TCP_NULL,
@@ -115,6 +148,11 @@ export const TECHNIQUES: readonly TechniqueSpec[] = [
     fingerprint: tcpTool,
     outcome: 'none',
     sweep: false,
+    // PSH or URG alone counts too: a NULL probe with decoration.
+    tcpFlags: { value: 0, mask: TcpFlag.FIN | NO_SYN_RST_ACK },
+    silence: 'open|filtered',
+    transport: 'tcp',
+    linkLocal: false,
   },
   {
     id: Technique.TCP_XMAS,
@@ -126,6 +164,10 @@ export const TECHNIQUES: readonly TechniqueSpec[] = [
     fingerprint: tcpTool,
     outcome: 'none',
     sweep: false,
+    tcpFlags: { value: TcpFlag.FIN | TcpFlag.PSH | TcpFlag.URG, mask: TcpFlag.FIN | TcpFlag.PSH | TcpFlag.URG | NO_SYN_RST_ACK },
+    silence: 'open|filtered',
+    transport: 'tcp',
+    linkLocal: false,
   },
   {
     id: Technique.TCP_ACK,
@@ -137,6 +179,9 @@ export const TECHNIQUES: readonly TechniqueSpec[] = [
     fingerprint: tcpTool,
     outcome: 'none',
     sweep: false,
+    silence: 'filtered',
+    transport: 'tcp',
+    linkLocal: false,
   },
   {
     id: Technique.TCP_MAIMON,
@@ -147,6 +192,9 @@ export const TECHNIQUES: readonly TechniqueSpec[] = [
     fingerprint: tcpTool,
     outcome: 'none',
     sweep: false,
+    silence: 'open|filtered',
+    transport: 'tcp',
+    linkLocal: false,
   },
   {
     id: Technique.UDP,
@@ -157,6 +205,9 @@ export const TECHNIQUES: readonly TechniqueSpec[] = [
     fingerprint: udpTool,
     outcome: 'trw',
     sweep: false,
+    silence: 'filtered',
+    transport: 'udp',
+    linkLocal: false,
   },
   {
     id: Technique.ICMP_SWEEP,
@@ -167,6 +218,9 @@ export const TECHNIQUES: readonly TechniqueSpec[] = [
     fingerprint: icmpTool,
     outcome: 'sweep',
     sweep: true,
+    silence: 'filtered',
+    transport: null,
+    linkLocal: false,
   },
   {
     id: Technique.ARP_SWEEP,
@@ -177,6 +231,9 @@ export const TECHNIQUES: readonly TechniqueSpec[] = [
     fingerprint: null,
     outcome: 'sweep',
     sweep: true,
+    silence: 'filtered',
+    transport: null,
+    linkLocal: true,
   },
   {
     id: Technique.SCTP_INIT,
@@ -188,6 +245,9 @@ export const TECHNIQUES: readonly TechniqueSpec[] = [
     fingerprint: null,
     outcome: 'trw',
     sweep: false,
+    silence: 'filtered',
+    transport: 'sctp',
+    linkLocal: false,
   },
   {
     id: Technique.SCTP_COOKIE_ECHO,
@@ -199,6 +259,9 @@ export const TECHNIQUES: readonly TechniqueSpec[] = [
     fingerprint: null,
     outcome: 'none',
     sweep: false,
+    silence: 'filtered',
+    transport: 'sctp',
+    linkLocal: false,
   },
   {
     id: Technique.IP_PROTOCOL,
@@ -210,6 +273,9 @@ export const TECHNIQUES: readonly TechniqueSpec[] = [
     fingerprint: null,
     outcome: 'none',
     sweep: false,
+    silence: 'filtered',
+    transport: null,
+    linkLocal: false,
   },
   {
     id: Technique.IDLE_SCAN,
@@ -221,6 +287,24 @@ export const TECHNIQUES: readonly TechniqueSpec[] = [
     fingerprint: tcpTool,
     outcome: 'none',
     sweep: false,
+    silence: 'filtered',
+    transport: 'tcp',
+    linkLocal: false,
+  },
+  {
+    id: Technique.TCP_SYN_FIN,
+    name: 'tcp-syn-fin',
+    classification: 'tcp',
+    threshold: { ports: 3, hosts: 3, confirmed: 1 },
+    citation:
+      'SYN and FIN together open and close at once: no TCP stack sends them (T/TCP, RFC 1644, is historic: RFC 6247), and Snort\'s "SCAN SYN FIN" (sid 624, flags:SF) fires on one. Linux drops it on a listening port (tcp_rcv_state_process: a SYN with FIN in LISTEN is discarded) and resets it on a closed one, so nmap --scanflags SYNFIN with -sF reads silence as open|filtered. As NULL and XMAS: three ports or hosts, payload-free, outside any connection; one from a source already reported.',
+    fingerprint: tcpTool,
+    outcome: 'none',
+    sweep: false,
+    tcpFlags: { value: TcpFlag.SYN | TcpFlag.FIN, mask: TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST | TcpFlag.ACK },
+    silence: 'open|filtered',
+    transport: 'tcp',
+    linkLocal: false,
   },
 ];
 
@@ -263,6 +347,44 @@ export type TechniqueName = string;
 export type Pattern = 'vertical' | 'horizontal' | 'block';
 
 const SWEEP = Uint8Array.from(TECHNIQUES, (t) => (t.sweep ? 1 : 0));
+const OPEN_FILTERED = Uint8Array.from(TECHNIQUES, (t) => (t.silence === 'open|filtered' ? 1 : 0));
+
+/** Mask bits set in `m`. */
+function bitCount(m: number): number {
+  let n = 0;
+  for (let b = m; b !== 0; b &= b - 1) n++;
+  return n;
+}
+
+/**
+ * The technique of a TCP segment outside any connection, by its six flag
+ * bits (index: flags & 0x3f), from the registry's `tcpFlags`; -1 when no
+ * entry matches. Built once: the classifier reads one byte per segment.
+ */
+export const TCP_PROBE_BY_FLAGS: Int8Array = (() => {
+  const table = new Int8Array(PROBE_FLAG_BITS + 1).fill(-1);
+  for (let flags = 0; flags <= PROBE_FLAG_BITS; flags++) {
+    let best = -1;
+    let bestBits = -1;
+    for (const t of TECHNIQUES) {
+      const pattern = t.tcpFlags;
+      if (pattern === undefined || (flags & pattern.mask) !== pattern.value) continue;
+      const bits = bitCount(pattern.mask);
+      if (bits === bestBits) throw new Error(`technique registry: ${t.name} and ${TECHNIQUES[best]!.name} claim TCP flags ${flags} equally`);
+      if (bits > bestBits) {
+        best = t.id;
+        bestBits = bits;
+      }
+    }
+    table[flags] = best;
+  }
+  return table;
+})();
+
+/** Whether the technique's unanswered probes name open|filtered ports (the registry's `silence`). */
+export function silenceMeansOpenFiltered(technique: number): boolean {
+  return OPEN_FILTERED[technique] === 1;
+}
 const TRW = Uint8Array.from(TECHNIQUES, (t) => (t.outcome === 'trw' ? 1 : 0));
 const PORTED = Uint8Array.from(TECHNIQUES, (t) => (t.classification === 'tcp' || t.classification === 'udp' || t.classification === 'sctp' ? 1 : 0));
 

@@ -39,12 +39,14 @@ export class PacketIndex {
   private skip = 0;
   /** Bytes drawn from the budget. */
   private charged = 0;
+  /** Its detection ended: later packets are not its own. */
+  frozen = false;
 
   constructor(private readonly budget: MemoryBudget) {}
 
   /** Adds packet `ordinal` (-1: none, ignored) in role `role` (PacketRole). */
   add(ordinal: number, role: number): void {
-    if (ordinal < 0) return;
+    if (ordinal < 0 || this.frozen) return;
     this.seen++;
     if (this.skip > 0) {
       this.skip--;
@@ -78,6 +80,12 @@ export class PacketIndex {
     this.stride *= 2;
   }
 
+  /** Adds what another index kept (a member's packets joining a group's), oldest first. */
+  addAll(other: PacketIndex): void {
+    const { ordinals, roles } = other.sorted();
+    for (let i = 0; i < ordinals.length; i++) this.add(ordinals[i]!, roles[i]!);
+  }
+
   /** The kept packets' ordinals and roles, in input order. */
   sorted(): { ordinals: number[]; roles: number[] } {
     const all = Array.from(this.entries.subarray(0, this.kept)).sort((a, b) => a - b);
@@ -105,5 +113,6 @@ export class PacketIndex {
     this.seen = 0;
     this.stride = 1;
     this.skip = 0;
+    this.frozen = false;
   }
 }

@@ -82,6 +82,13 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
   private liveHostKeys: ChargedSet<number> | null = null;
   /** The packets this state's probes and their answers came in (the detection's extract). */
   packets: PacketIndex;
+  /**
+   * A grouped scan's index this state's packets also go to (a member of a
+   * distributed scan, a source whose slow scan the long-horizon tier
+   * reported); null when none. Kept across reset: the group outlives the
+   * member's own scans, and its index stops taking packets when it ends.
+   */
+  also: PacketIndex | null = null;
   /** The first few IPv4 targets, kept as numbers so a one-packet source costs no string. */
   readonly sampleV4 = new Int32Array(TARGET_SAMPLE_LIMIT);
   sampleV4Count = 0;
@@ -113,6 +120,12 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
   /** Whether a set of what the scan found (open services, live hosts, open|filtered ports) stopped growing at its bound: its counts are lower bounds. */
   get findingsBounded(): boolean {
     return (this.openServiceKeys?.full ?? false) || (this.liveHostKeys?.full ?? false) || (this.openFiltered?.full ?? false) || (this.openPorts?.full ?? false);
+  }
+
+  /** Records a packet of this state's scan (PacketRole), for its own detection and any group it is part of. */
+  keep(ordinal: number, role: number): void {
+    this.packets.add(ordinal, role);
+    if (this.also !== null) this.also.add(ordinal, role);
   }
 
   /** Hands the packet index to a detection that keeps it (the state starts a new one). */

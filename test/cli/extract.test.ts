@@ -121,4 +121,81 @@ describe('--extract', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/--extract/);
   });
+
+  // The extract is the packets the engine counted for the scan (its packet
+  // index), not a second classification: these cases went wrong when the
+  // report re-classified packets with rules of its own. Each expected count
+  // is tcpdump's selection of the fixture, recorded as its .expected.json says.
+  it('a raw SYN scan whose SYNs carry the kernel option set: every SYN, answer and reset (recon/syn-options)', async () => {
+    const src = fixture('recon/syn-options.pcap');
+    const dir = path.join(tmp, 'syn-options');
+    const r = await cli(['analyze', src, '--extract', dir, '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const det = (JSON.parse(r.stdout) as { detections: Det[] }).detections;
+    expect(det.map((d) => d.type)).toEqual(['tcp-syn']);
+    const file = path.join(dir, `${det[0]!.id}-198.18.0.1-tcp-syn.pcap`);
+    const syn = ['src host 198.18.0.1 and tcp[tcpflags] == tcp-syn'];
+    expect(tcpdump(src, syn)).toHaveLength(63);
+    expect(tcpdump(file, syn)).toEqual(tcpdump(src, syn));
+    expect(tcpdump(file)).toEqual(tcpdump(src, ['tcp']));
+  });
+
+  it('VXLAN on UDP 8472 read with --vxlan-port 8472: the scan file holds the tunnelled scan (recon/tunnel-vxlan-8472)', async () => {
+    const src = fixture('recon/tunnel-vxlan-8472.pcap');
+    const dir = path.join(tmp, 'vxlan-8472');
+    const r = await cli(['analyze', src, '--vxlan-port', '8472', '--extract', dir, '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const det = (JSON.parse(r.stdout) as { detections: Det[] }).detections;
+    expect(det).toHaveLength(1);
+    const file = path.join(dir, `${det[0]!.id}-198.18.10.1-tcp-syn.pcap`);
+    // Every frame is the tunnel's, and each of the 100 probes went out in one (VTEP .1 to .2).
+    const frames = tcpdump(file);
+    expect(tcpdump(file, ['udp port 8472'])).toEqual(frames);
+    expect(tcpdump(file, ['src host 198.18.100.1 and udp dst port 8472']).length).toBeGreaterThanOrEqual(100);
+    expect(frames.length).toBeLessThanOrEqual(tcpdump(src, ['udp port 8472']).length);
+  });
+
+  it('two tenants with the same inner addresses: each scan file holds its own VNI only (recon/tenants-separate)', async () => {
+    const src = fixture('recon/tenants-separate.pcap');
+    const dir = path.join(tmp, 'tenants');
+    const r = await cli(['analyze', src, '--extract', dir, '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const det = (JSON.parse(r.stdout) as { detections: (Det & { tenant: string })[] }).detections;
+    expect(det.map((d) => d.tenant).sort()).toEqual(['vni:5001', 'vni:5002']);
+    // VNI 5001 runs between VTEPs 198.18.100.1/.2, VNI 5002 between .3/.4.
+    const vteps: Record<string, string> = { 'vni:5001': 'host 198.18.100.1 or host 198.18.100.2', 'vni:5002': 'host 198.18.100.3 or host 198.18.100.4' };
+    for (const d of det) {
+      const file = path.join(dir, `${d.id}-198.18.10.1-tcp-syn.pcap`);
+      const frames = tcpdump(file);
+      expect(frames.length, d.tenant).toBeGreaterThanOrEqual(200);
+      expect(tcpdump(file, [vteps[d.tenant]!]), d.tenant).toEqual(frames);
+    }
+  });
+
+  it('a distributed scan: all 320 probes of its 64 sources (recon/distributed)', async () => {
+    const src = fixture('recon/distributed.pcap');
+    const dir = path.join(tmp, 'distributed');
+    const r = await cli(['analyze', src, '--extract', dir, '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const det = (JSON.parse(r.stdout) as { detections: Det[] }).detections;
+    expect(det).toHaveLength(1);
+    const file = path.join(dir, `${det[0]!.id}-198.18.0.64-tcp-syn.pcap`);
+    const probes = ['dst host 198.18.0.2 and tcp[tcpflags] == tcp-syn'];
+    expect(tcpdump(src, probes)).toHaveLength(320);
+    expect(tcpdump(file, probes)).toEqual(tcpdump(src, probes));
+    const sources = new Set(tcpdump(file, probes).map((l) => l.split(' ')[2]!.split('.').slice(0, 4).join('.')));
+    expect(sources.size).toBe(64);
+  });
+
+  it('files read on worker threads: the packets of each detection are numbered within its own file', async () => {
+    const files = ['nmap-syn.pcap', 'recon/syn-options.pcap', 'recon/distributed.pcap'].map(fixture);
+    const one = path.join(tmp, 'threads-1');
+    const two = path.join(tmp, 'threads-2');
+    expect((await cli(['analyze', ...files, '--threads', '1', '--extract', one])).code).toBe(0);
+    expect((await cli(['analyze', ...files, '--threads', '2', '--extract', two])).code).toBe(0);
+    const names = fs.readdirSync(one).sort();
+    expect(names).toHaveLength(3);
+    expect(fs.readdirSync(two).sort()).toEqual(names);
+    for (const n of names) expect(tcpdump(path.join(two, n)), n).toEqual(tcpdump(path.join(one, n)));
+  });
 });

@@ -112,6 +112,7 @@ const INTERNAL_REQUIRED = [
   'nmap-fin-openfiltered',
   'nmap-null-openfiltered',
   'nmap-xmas-openfiltered',
+  'nmap-synfin-openfiltered',
   'nmap-syn-ipv6-targets',
 ];
 

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/rules/config.js';
-import { isSweep, TECHNIQUE_NAMES, TECHNIQUES, Technique, techniqueByName, usesTrw } from '../../src/rules/techniques.js';
+import { isSweep, silenceMeansOpenFiltered, TCP_PROBE_BY_FLAGS, TECHNIQUE_NAMES, TECHNIQUES, Technique, techniqueByName, usesTrw } from '../../src/rules/techniques.js';
+import { TcpFlag } from '../../src/decode/packet.js';
 
 /** Rows of the README's thresholds table: technique names -> [ports, hosts] (– is 0). */
 function readmeThresholds(): Map<string, [number, number]> {
@@ -50,5 +51,29 @@ describe('technique registry', () => {
       expect(rows.get(t.name), `README row for ${t.name}`).toEqual([t.threshold.ports, t.threshold.hosts]);
     }
     expect([...rows.keys()].sort()).toEqual([...TECHNIQUE_NAMES].sort());
+  });
+
+  it('the TCP flag table reads the FIN, NULL and XMAS probes as nmap sends them (-sF, -sN, -sX), and nothing with ACK or RST', () => {
+    const { FIN, SYN, RST, PSH, ACK, URG } = TcpFlag;
+    expect(TCP_PROBE_BY_FLAGS[FIN]).toBe(Technique.TCP_FIN);
+    expect(TCP_PROBE_BY_FLAGS[0]).toBe(Technique.TCP_NULL);
+    expect(TCP_PROBE_BY_FLAGS[FIN | PSH | URG]).toBe(Technique.TCP_XMAS);
+    // Decorations: PSH or URG alone is a NULL probe; FIN with one of them a FIN probe.
+    expect(TCP_PROBE_BY_FLAGS[PSH]).toBe(Technique.TCP_NULL);
+    expect(TCP_PROBE_BY_FLAGS[FIN | URG]).toBe(Technique.TCP_FIN);
+    for (let f = 0; f < 64; f++) {
+      if (f & (ACK | RST)) expect(TCP_PROBE_BY_FLAGS[f], `flags ${f}`).toBe(-1);
+    }
+    // A bare SYN is the SYN path's, never the table's.
+    expect(TCP_PROBE_BY_FLAGS[SYN]).toBe(-1);
+  });
+
+  it("silence means open|filtered where an open port drops the probe (nmap's reading), and nowhere else", () => {
+    expect(TECHNIQUES.filter((t) => silenceMeansOpenFiltered(t.id)).map((t) => t.name)).toEqual(
+      TECHNIQUES.filter((t) => t.silence === 'open|filtered').map((t) => t.name),
+    );
+    expect(silenceMeansOpenFiltered(Technique.TCP_SYN)).toBe(false);
+    expect(silenceMeansOpenFiltered(Technique.TCP_FIN)).toBe(true);
+    expect(silenceMeansOpenFiltered(Technique.TCP_MAIMON)).toBe(true);
   });
 });
