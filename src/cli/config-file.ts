@@ -2,10 +2,8 @@ import { readFileSync } from 'node:fs';
 import { EXIT_USAGE, UserError } from './errors.js';
 
 /**
- * Reads a --config file as a JSON object, without checking its keys: what
- * yargs needs while it parses the command line. The keys and values are
- * checked by config-schema.ts (loaded with `live` only: zod costs about
- * 130 ms of start-up that `analyze` has no use for).
+ * Reads a --config file as a JSON object, without checking its keys; the
+ * keys and values are checked against the option table by settings.ts.
  */
 export function readConfigJson(path: string): Record<string, unknown> {
   let raw: unknown;
