@@ -89,3 +89,23 @@ describe('--help and the man page', () => {
     }
   });
 });
+
+describe('live: settings checked from the table are usage errors, one line, exit 2', () => {
+  const cases: [string, string[], Record<string, string>, RegExp][] = [
+    ['no interface anywhere', [], {}, /--interface: required/],
+    ['a sensitivity that is no level, from SCANWATCH_SENSITIVITY', ['--interface', 'lo'], { SCANWATCH_SENSITIVITY: 'extreme' }, /sensitivity/],
+    // A bad address is a bad value, as it is for analyze (help-text.ts: exit 2, "bad value"), so systemd does not retry it.
+    ['a --home-net that is no network', ['--interface', 'lo', '--home-net', 'nonsense'], {}, /not an address or network: "nonsense"/],
+    ['a --dark-net that is no network', ['--interface', 'lo', '--dark-net', 'nonsense'], {}, /not an address or network: "nonsense"/],
+  ];
+  for (const [what, args, env, message] of cases) {
+    it(what, async () => {
+      const r = await cli(['live', '--listen', '127.0.0.1:1', ...args], undefined, env);
+      expect(r.code).toBe(2);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^scanwatch: error: /);
+      expect(lines[0]).toMatch(message);
+    });
+  }
+});
