@@ -3,7 +3,7 @@ import { Engine } from '../engine/engine.js';
 import type { EngineConfig } from '../rules/config.js';
 import type { SitePolicy } from '../rules/policy.js';
 import { isoTime, summarizeRun, type FileSummary, type RunSummary } from '../report/report.js';
-import { CaptureInput, readOne, type ReadControl } from './capture-inputs.js';
+import { CaptureInput, readOne, type ReadControl } from '../capture/inputs.js';
 
 /**
  * One capture file analysed as its own capture: what `analyze` does for each

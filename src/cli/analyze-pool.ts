@@ -3,7 +3,7 @@ import { CaptureError } from '../capture/index.js';
 import type { EngineConfig } from '../rules/config.js';
 import { sitePolicy, type SitePolicy } from '../rules/policy.js';
 import type { RunSummary } from '../report/report.js';
-import type { ReadControl } from './capture-inputs.js';
+import type { ReadControl } from '../capture/inputs.js';
 import { UserError } from './errors.js';
 
 /**
