@@ -191,6 +191,20 @@ class Lab:
         out = subprocess.run(["ip", "-n", ns, "-br", "link", "show", "dev", dev], capture_output=True, text=True, check=True)
         return out.stdout.split()[2]
 
+    def settle(self, quiet=2.0, timeout=10):
+        """Wait until no lab address is still in duplicate address detection,
+        then quiet seconds more. Linux holds back an interface's MLD reports
+        until DAD of its link-local address completes and then repeats them
+        (robustness 2, up to 1 s apart: RFC 3810 9.1, 9.11), so a capture
+        started earlier would catch that chatter."""
+        end = time.time() + timeout
+        while time.time() < end:
+            if not any(subprocess.run(["ip", "-n", ns, "-6", "addr", "show", "tentative"], capture_output=True,
+                                      text=True).stdout.strip() for ns in self.namespaces):
+                break
+            time.sleep(0.1)
+        time.sleep(quiet)
+
     # ---------------------------------------------------------------- commands
     def run(self, ns, argv, log=None, check=True, timeout=None):
         """Run argv in lab namespace ns (foreground), output appended to log."""
