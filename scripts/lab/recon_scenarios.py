@@ -7,7 +7,9 @@ addresses given to the target), never scanwatch's output. The rest says how
 to record: which lab (recipe), what runs while tcpdump captures (steps), what
 tshark must find in the capture before it is kept (checks), and any edit
 made afterwards (retime). "python3 recon.py MODE ..." in a command is
-`python3 -m lab.traffic MODE ...`, sent from the scanner namespace.
+`python3 -m lab.traffic MODE ...`, sent from the scanner namespace; "recon.py
+encap / vlan-merge / retime-*" are the lab.pcapfile functions the recipes and
+`retime` apply. The command texts are kept as they were recorded.
 """
 import subprocess
 import tempfile
