@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 
-FIELDS = ["ip.src", "ipv6.src", "eth.type", "ip.flags.mf", "ip.frag_offset", "ipv6.nxt", "tcp.flags", "tcp.srcport",
+FIELDS = ["ip.src", "ipv6.src", "ip.dst", "ipv6.dst", "eth.type", "ip.flags.mf", "ip.frag_offset", "ipv6.nxt", "tcp.flags", "tcp.srcport",
           "tcp.dstport", "udp.srcport", "udp.dstport", "icmp.type", "icmp.code", "icmpv6.type", "icmpv6.code",
           "arp.opcode", "sctp.chunk_type", "vxlan.vni", "vlan.id", "gre.proto"]
 TCP_NAMES = {0x002: "SYN", 0x012: "SYN-ACK", 0x004: "RST", 0x014: "RST-ACK", 0x010: "ACK", 0x018: "PSH-ACK",
@@ -30,17 +30,30 @@ def summary(pcap):
     for f in FIELDS:
         args += ["-e", f]
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
-    counts, ports = collections.Counter(), collections.defaultdict(set)
+    rows = []
     for line in out.splitlines():
         allv = dict(zip(FIELDS, line.split("|")))
-        src = (allv["ip.src"] or allv["ipv6.src"] or "-").split(";")[0]
         v = {k: x.split(";")[-1] for k, x in allv.items()}
+        v["wire.src"] = (allv["ip.src"] or allv["ipv6.src"] or "-").split(";")[0]
+        rows.append(v)
+    # service endpoints: where SYNs went (the innermost addresses, as the ports)
+    served = {(v["ip.dst"] or v["ipv6.dst"], v["tcp.dstport"]) for v in rows
+              if v["tcp.flags"] and int(v["tcp.flags"], 16) & 0x12 == 0x02}
+    counts, ports = collections.Counter(), collections.defaultdict(set)
+    for v in rows:
+        src = v["wire.src"]
         if v["tcp.flags"]:
             fl = int(v["tcp.flags"], 16)
             kind = "tcp " + TCP_NAMES.get(fl, hex(fl))
-            # the service side of the segment: the lower port (scanners and
-            # clients send from high, changing source ports)
-            ports[(src, kind)].add(min(int(v["tcp.srcport"]), int(v["tcp.dstport"])))
+            # the service port: the end of the segment that SYNs were sent to
+            # (scanners and clients send from changing source ports)
+            if (v["ip.dst"] or v["ipv6.dst"], v["tcp.dstport"]) in served:
+                port = v["tcp.dstport"]
+            elif (v["ip.src"] or v["ipv6.src"], v["tcp.srcport"]) in served:
+                port = v["tcp.srcport"]
+            else:
+                port = min(v["tcp.srcport"], v["tcp.dstport"], key=int)
+            ports[(src, kind)].add(int(port))
         elif v["sctp.chunk_type"]:
             kind = "sctp chunk " + v["sctp.chunk_type"]
         elif v["icmpv6.type"]:

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 
 from lab.expected import det
-from lab.recon import (IN_TGT4, SCAN4, SCAN6, SCAN_MAC, SHOWN, TGT4, TGT6, TGT_MAC, ZOMBIE4, ZOMBIE_MAC, Cmd, Count,
+from lab.scenario import (IN_TGT4, SCAN4, SCAN6, SCAN_MAC, SHOWN, TGT4, TGT6, TGT_MAC, ZOMBIE4, ZOMBIE_MAC, Cmd, Count,
                        Distinct, During, LogHas, Masscan, Parallel, Scenario, Sleep, Unpaired, Values, addr_range, traffic)
 
 SYNACK_22_80 = Count("SYN-ACKs from 22 and 80", "tcp.flags == 0x012 && ip.src == 198.18.0.2", ">=", 2)
@@ -52,6 +52,8 @@ def shuffled(lines):
                              capture_output=True, text=True, check=True).stdout
     return out.split()
 
+
+PROFILE = "recon"  # lab.services profile of every target
 
 SCENARIOS = [
     Scenario(

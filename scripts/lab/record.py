@@ -5,27 +5,30 @@
   python3 -m lab.record recon --out DIR NAME...    write somewhere else than test/pcaps/recon
   python3 -m lab.record recon --expected-only      write only the expected.json files
                                                    (no lab, no root: they come from the table)
+  python3 -m lab.record evasion ...                the same for test/pcaps/adversary
 """
 import argparse
 import os
 import shutil
 import sys
 
-from lab import expected, services
+from lab import services
 from lab.netns import PY
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TABLES = {"recon": ("lab.recon_scenarios", os.path.join(ROOT, "test/pcaps/recon"))}
-# Debian package of every tool the recon lab runs
-RECON_TOOLS = {"ip": "iproute2", "ss": "iproute2", "tcpdump": "tcpdump", "tshark": "tshark", "nmap": "nmap",
-               "masscan": "masscan", "hping3": "hping3", "zmap": "zmap", "ping": "iputils-ping", "ethtool": "ethtool",
-               "shuf": "coreutils"}
+TABLES = {"recon": ("lab.recon_scenarios", os.path.join(ROOT, "test/pcaps/recon")),
+          "evasion": ("lab.evasion_scenarios", os.path.join(ROOT, "test/pcaps/adversary"))}
+# Debian package of every tool a table's lab runs
+LAB_TOOLS = {"ip": "iproute2", "ss": "iproute2", "tcpdump": "tcpdump", "tshark": "tshark", "nmap": "nmap",
+             "hping3": "hping3", "ethtool": "ethtool"}
+TOOLS = {"recon": {**LAB_TOOLS, "masscan": "masscan", "zmap": "zmap", "ping": "iputils-ping", "shuf": "coreutils"},
+         "evasion": LAB_TOOLS}
 
 
-def require():
+def require(table):
     if os.geteuid() != 0:
-        sys.exit("must run as root (try: sudo bash scripts/record-recon-fixtures.sh)")
-    for cmd, pkg in RECON_TOOLS.items():
+        sys.exit(f"must run as root (try: sudo bash scripts/record-{table}-fixtures.sh)")
+    for cmd, pkg in TOOLS[table].items():
         if not shutil.which(cmd):
             sys.exit(f"'{cmd}' not found - install it with: apt-get install -y {pkg}")
     if not os.access(PY, os.X_OK):
@@ -46,7 +49,8 @@ def main(argv=None):
     ap.add_argument("--expected-only", action="store_true")
     a = ap.parse_intermixed_args(argv)
     module, default_out = TABLES[a.table]
-    table = __import__(module, fromlist=["SCENARIOS"]).SCENARIOS
+    mod = __import__(module, fromlist=["SCENARIOS"])
+    table, profile = mod.SCENARIOS, mod.PROFILE
     by_name = {s.name: s for s in table}
     if a.list:
         print("\n".join(by_name))
@@ -58,15 +62,15 @@ def main(argv=None):
     out = os.path.abspath(a.out or os.environ.get("OUT_DIR") or default_out)
     if a.expected_only:
         os.makedirs(out, exist_ok=True)
-        from lab.recon import Recorder, PROFILE
+        from lab.scenario import Recorder
         for n in names:
-            sc = by_name[n]
-            Recorder.write_expected(out, sc, services.ports(PROFILE))
+            for sc in [by_name[n], *by_name[n].params.get("companions", {}).values()]:
+                Recorder.write_expected(out, sc, services.ports(profile))
         print(f"{len(names)} expected.json file(s) in {out}")
         return 0
-    require()
-    from lab.recon import Recorder
-    Recorder(out, table).record(names)
+    require(a.table)
+    from lab.scenario import Recorder
+    Recorder(out, table, profile).record(names)
     return 0
 
 

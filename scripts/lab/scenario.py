@@ -1,17 +1,19 @@
-"""The recon fixtures' lab and the steps, checks and recipes its scenarios
-(lab.recon_scenarios) are made of.
+"""Scenarios, the steps, checks and recipes they are made of, and the
+recorder that runs them (python3 -m lab.record TABLE).
 
 Every scenario builds its own lab and deletes it afterwards: a hub
 namespace with a bridge whose MAC learning is off (ageing 0), so every frame
 is flooded to every port and to br0, where tcpdump captures: the view of a
 sensor on a span port of the segment. Scanner 198.18.0.1 and target
-198.18.0.2 are on it; the target routes the rest of 198.18.0.0/15 (addresses
-on its lo answer, all others are blackholed: silently dropped).
+198.18.0.2 are on it; in the recon lab (lab_std) the target routes the rest
+of 198.18.0.0/15 (addresses on its lo answer, all others are blackholed:
+silently dropped).
 """
 import ipaddress
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ SCAN6, TGT6 = "2001:db8::1", "2001:db8::2"
 # inner (overlay) addresses of the tunnel and tenant scenarios
 IN_SCAN_MAC, IN_TGT_MAC = "02:00:c6:12:0a:01", "02:00:c6:12:0a:02"
 IN_SCAN4, IN_TGT4 = "198.18.10.1", "198.18.10.2"
-PROFILE = "recon"  # lab.services profile every target runs
+PROFILE = "recon"  # lab.services profile of the targets unless a table names another
 
 
 def addr_range(first, count):
@@ -93,14 +95,20 @@ class Count:
     filter: str
     op: str
     value: int
+    on: str = "main"  # which capture of the run (a recipe may make more than one)
 
     def got(self, pcap, log):
         return len(tshark_fields(pcap, self.filter))
 
 
 @dataclass
-class Distinct(Count):
+class Distinct:
+    label: str
+    filter: str
+    op: str
+    value: int
     field_: str = "frame.number"
+    on: str = "main"
 
     def got(self, pcap, log):
         return len(set(tshark_fields(pcap, self.filter, self.field_)))
@@ -114,9 +122,14 @@ class Values:
     field_: str
     value: str
     op: str = "=="
+    on: str = "main"
+    numeric: bool = False
 
     def got(self, pcap, log):
-        return " ".join(sorted(set(tshark_fields(pcap, self.filter, self.field_))))
+        vals = set(tshark_fields(pcap, self.filter, self.field_))
+        if self.numeric:
+            return ",".join(map(str, sorted(int(v) for v in vals)))
+        return " ".join(sorted(vals))
 
 
 @dataclass
@@ -133,6 +146,29 @@ class Unpaired:
         ra = Counter(tshark_fields(pcap, self.a[0], *self.a[1]))
         rb = Counter(tshark_fields(pcap, self.b[0], *self.b[1]))
         return sum(((ra - rb) + (rb - ra)).values())
+
+
+@dataclass
+class Fn:
+    """A value computed from the capture by a function of its path."""
+    label: str
+    fn: object
+    op: str
+    value: int
+    on: str = "main"
+
+    def got(self, pcap, log):
+        return self.fn(pcap)
+
+
+@dataclass
+class Equal:
+    """Two measurements (checks whose own op and value are not used) agree."""
+    label: str
+    a: object
+    b: object
+    op: str = "same"
+    value: str = "each other"
 
 
 @dataclass
@@ -187,8 +223,9 @@ class Scenario:
 
 # ------------------------------------------------------------------ recording
 class Recorder:
-    def __init__(self, out, scenarios):
+    def __init__(self, out, scenarios, profile=PROFILE):
         self.out = out
+        self.profile = profile
         self.scenarios = {s.name: s for s in scenarios}
         self.tmp = None
         self.seq = 0
@@ -223,7 +260,7 @@ class Recorder:
         """ICMP errors without rate limits, services on every address."""
         lab.sysctl(ns, "net.ipv4.icmp_ratelimit=0", "net.ipv4.icmp_msgs_per_sec=100000",
                    "net.ipv4.icmp_msgs_burst=100000", "net.ipv6.icmp.ratelimit=0")
-        services.start(lab, ns, PROFILE, os.path.join(self.logs, f"services-{ns}.log"))
+        services.start(lab, ns, self.profile, os.path.join(self.logs, f"services-{ns}.log"))
 
     def lab_std(self, lab):
         """hub + scanner + target (services running), permanent neighbours."""
@@ -331,14 +368,22 @@ class Recorder:
         cap.stop(sc.linger)
         return path
 
-    def check(self, sc, pcap):
+    def check(self, sc, caps):
+        log = self.log(sc)
+
+        def measure(c):
+            return c.got(caps[getattr(c, "on", "main")], log)
         for c in sc.checks:
-            got = c.got(pcap, self.log(sc))
-            ok = got is True if c.op == "has" else got >= c.value if c.op == ">=" else got == c.value
+            if isinstance(c, Equal):
+                got, want = measure(c.a), measure(c.b)
+                ok, c = got == want, Equal(c.label, c.a, c.b, "==", want)
+            else:
+                got = measure(c)
+                ok = got is True if c.op == "has" else got >= c.value if c.op == ">=" else got == c.value
             label = c.label or f"log has {c.text!r}"
             if not ok:
                 failed = os.path.join(self.out, f".{sc.name}.pcap.failed")
-                shutil.copyfile(pcap, failed)
+                shutil.copyfile(caps["main"], failed)
                 raise LabError(f"{sc.name}: check failed: {label}: {got} (want {c.op} {c.value}); capture kept as {failed}")
             print(f"  check: {label} = {got}" + (f" ({c.op} {c.value})" if c.op == ">=" else ""), flush=True)
 
@@ -353,13 +398,13 @@ class Recorder:
     def publish(self, sc, pcap):
         dst = os.path.join(self.out, f"{sc.name}.pcap")
         shutil.copyfile(pcap, dst)
-        self.write_expected(self.out, sc, services.ports(PROFILE))
+        self.write_expected(self.out, sc, services.ports(self.profile))
         n = len(pcapfile.read_pcap(dst)[1])
         print(f"  wrote {sc.name}.pcap ({n} packets, {os.path.getsize(dst)} bytes) + {sc.name}.expected.json", flush=True)
 
     def record(self, names):
         os.makedirs(self.out, exist_ok=True)
-        self.tmp = os.path.realpath(__import__("tempfile").mkdtemp(prefix="recon-lab."))
+        self.tmp = os.path.realpath(tempfile.mkdtemp(prefix="lab-record."))
         self.logs = os.path.join(self.tmp, "logs")
         os.makedirs(self.logs)
         try:
@@ -372,8 +417,10 @@ class Recorder:
                     check_args(lines)
                     with open(os.path.join(self.tmp, fname), "w") as f:
                         f.write("".join(f"{x}\n" for x in lines))
-                pcap = RECIPES[sc.recipe](self, sc)
-                self.check(sc, pcap)
+                caps = RECIPES[sc.recipe](self, sc)
+                caps = caps if isinstance(caps, dict) else {"main": caps}
+                pcap = caps["main"]
+                self.check(sc, caps)
                 if sc.retime:
                     raw = pcap + ".raw"
                     os.replace(pcap, raw)
@@ -381,6 +428,9 @@ class Recorder:
                     fn = pcapfile.retime_slow if kind == "slow" else pcapfile.retime_rounds
                     print(f"  retime: {fn(raw, pcap, *args)}", flush=True)
                 self.publish(sc, pcap)
+                # a companion: another file made by the same run (another capture of it)
+                for cap, other in sc.params.get("companions", {}).items():
+                    self.publish(other, caps[cap])
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
         print(f"done: {len(names)} scenario(s) in {self.out}")
