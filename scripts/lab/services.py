@@ -122,6 +122,18 @@ class Peer(socketserver.BaseRequestHandler):
             pass
 
 
+def accept_close(port):
+    """A listener that accepts and closes: an open port and nothing more."""
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", port))
+    s.listen(512)
+    while True:
+        c, _ = s.accept()
+        c.close()
+
+
 # A small static site, served by http.server exactly as `python3 -m
 # http.server PORT --bind :: --directory DIR` would (HTTP/1.0, one request a
 # connection, SimpleHTTP's headers).
@@ -240,19 +252,25 @@ PROFILES = {
                  "udp": {53: "dns", 123: "ntp", 161: "snmp"}},
     "recon": {"tcp": {22: "ssh", 80: "http-page", 443: "tls", 6881: "peer", 8080: "http-page"},
               "udp": {53: "dns", 123: "ntp", 161: "snmp"}},
+    # the evasion fixtures need open and closed ports only
+    "evasion": {"tcp": {22: "accept-close", 80: "accept-close"}, "udp": {}},
 }
 
 
 def ports(profile):
-    """{"tcp": [...], "udp": [...]}, sorted: what expected.json calls target_services."""
+    """{"tcp": [...], "udp": [...]}, sorted, without an empty protocol: what
+    expected.json calls target_services."""
     p = PROFILES[profile]
-    return {"tcp": sorted(p["tcp"]), "udp": sorted(p["udp"])}
+    return {proto: sorted(p[proto]) for proto in ("tcp", "udp") if p[proto]}
 
 
 def serve(profile, www=None):
     p = PROFILES[profile]
     site = None
     for port, kind in p["tcp"].items():
+        if kind == "accept-close":
+            threading.Thread(target=accept_close, args=(port,), daemon=True).start()
+            continue
         if kind == "http-files":
             site = site or site_dir(www)
             handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=site)

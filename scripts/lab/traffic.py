@@ -16,6 +16,13 @@ recon fixtures' "python3 recon.py MODE ..." commands are these modes):
   p2p-client HOSTS PORT              BitTorrent-like handshake with every peer that answers
   retry HOST PORT COUNT INTERVAL     connect() to a closed port COUNT times
   few HOST ROUNDS                    rounds of ssh, http, https, http-alt use
+and the evasion fixtures' probes, one crafted SYN to each port of PORTS as raw
+Ethernet frames from IF to DSTMAC, 5 ms apart:
+  overlap IF DSTMAC SRCMAC SRC DST PORTS       two overlapping junk fragments, then the clean SYN, same IP ID
+  trim12 IF DSTMAC SRCMAC SRC DST PORTS        the SYN in a 12-byte non-last fragment and a last one from byte 8
+  maxdist IF DSTMAC SRCMAC SRC DST PORTS       junk first fragment, 64 other fragments, then the clean SYN, same IP ID
+  dstopts9 IF DSTMAC SRCMAC SRC6 DST6 PORTS    IPv6 SYN behind 9 destination options headers
+  dstopts9frag IF DSTMAC SRCMAC SRC6 DST6 PORTS  the same in two fragments, 9 headers before the fragment header
 HOSTS is a file with one address a line.
 """
 import http.client
@@ -229,6 +236,122 @@ def synopts(src, dst, ports):
     print(f"sent {len(pkts)} SYNs with Linux connect() options")
 
 
+class Wire:
+    """Raw Ethernet frames out of one interface."""
+
+    def __init__(self, ifname, dstmac, srcmac, ethertype):
+        self.s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        self.s.bind((ifname, 0))
+        self.head = mac_bytes(dstmac) + mac_bytes(srcmac) + struct.pack("!H", ethertype)
+        self.sent = 0
+
+    def send(self, l3):
+        check_args([socket.inet_ntop(socket.AF_INET6, l3[8:24]) if l3[0] >> 4 == 6 else socket.inet_ntoa(l3[16:20])])
+        self.s.send(self.head + l3)
+        self.sent += 1
+
+
+def syn4(src, dst, sport, dport, flags="S"):
+    """A 20-byte TCP header with a correct checksum (no options: a raw-socket SYN, not connect())."""
+    from scapy.all import IP, TCP
+    return bytes(IP(src=src, dst=dst) / TCP(sport=sport, dport=dport, flags=flags, seq=0x2a3b4c5d, window=1024))[20:]
+
+
+def frag4(src, dst, ident, offset, data, more):
+    from scapy.all import IP
+    return bytes(IP(src=src, dst=dst, id=ident, flags="MF" if more else 0, frag=offset // 8, proto=6, ttl=64) / data)
+
+
+def overlap(w, src, dst, ports):
+    for i, p in enumerate(ports):
+        ident = 0x4100 + i
+        junk = syn4(src, dst, 40000 + i, p, flags="R")
+        clean = syn4(src, dst, 40000 + i, p)
+        # [0,16) then [8,24): an overlap, so Linux discards the datagram and forgets the id
+        w.send(frag4(src, dst, ident, 0, junk[0:16], True))
+        w.send(frag4(src, dst, ident, 8, junk[8:20] + b"\0" * 4, True))
+        # the clean SYN with the same id: 8 + 8 + 4 bytes, a new datagram for Linux
+        for off in (0, 8, 16):
+            w.send(frag4(src, dst, ident, off, clean[off:off + 8], off + 8 < 20))
+        time.sleep(0.005)
+
+
+def trim12(w, src, dst, ports):
+    for i, p in enumerate(ports):
+        ident = 0x4200 + i
+        t = syn4(src, dst, 41000 + i, p)
+        # 12 bytes with More Fragments: Linux keeps bytes 0-7 (ip_frag_queue: end &= ~7)
+        w.send(frag4(src, dst, ident, 0, t[0:12], True))
+        w.send(frag4(src, dst, ident, 8, t[8:20], False))
+        time.sleep(0.005)
+
+
+def maxdist(w, src, dst, ports):
+    n = 0
+    for i, p in enumerate(ports):
+        ident = 0x4300 + i
+        junk = syn4(src, dst, 42000 + i, p, flags="R")
+        clean = syn4(src, dst, 42000 + i, p)
+        w.send(frag4(src, dst, ident, 0, junk[0:16], True))
+        # 64 first fragments of other datagrams from the same source (never completed)
+        for _ in range(64):
+            n += 1
+            w.send(frag4(src, dst, 0x8000 + (n & 0x7fff), 0, b"\0" * 8, True))
+        # ip_frag_too_far: more than 64 of this peer's fragments since the queue's last one: restart
+        for off in (0, 8, 16):
+            w.send(frag4(src, dst, ident, off, clean[off:off + 8], off + 8 < 20))
+        time.sleep(0.005)
+
+
+def dstopts_chain(count, last_next):
+    """count destination options headers of 8 bytes (one PadN each), the last naming last_next."""
+    out = b""
+    for k in range(count):
+        out += struct.pack("!BB", 60 if k + 1 < count else last_next, 0) + b"\x01\x04\0\0\0\0"
+    return out
+
+
+def syn6(src, dst, sport, dport, payload=b""):
+    """TCP with MSS over IPv6, checksum over the final destination (RFC 8200 section 8.1)."""
+    from scapy.all import IPv6, TCP, Raw
+    pkt = IPv6(src=src, dst=dst) / TCP(sport=sport, dport=dport, flags="S", seq=0x1d2c3b4a, window=1024, options=[("MSS", 1440)])
+    if payload:
+        pkt = pkt / Raw(payload)
+    return bytes(pkt)[40:]
+
+
+def ipv6(src, dst, first_next, body):
+    return struct.pack("!IHBB", 0x60000000, len(body), first_next, 64) + socket.inet_pton(socket.AF_INET6, src) + \
+        socket.inet_pton(socket.AF_INET6, dst) + body
+
+
+def dstopts9(w, src, dst, ports):
+    for i, p in enumerate(ports):
+        t = syn6(src, dst, 43000 + i, p)
+        w.send(ipv6(src, dst, 60, dstopts_chain(9, 6) + t))
+        time.sleep(0.005)
+
+
+def dstopts9frag(w, src, dst, ports):
+    for i, p in enumerate(ports):
+        ident = 0x5100 + i
+        t = syn6(src, dst, 44000 + i, p, b"\0" * 8)  # 24 bytes of TCP header, 8 of data
+        chain = dstopts_chain(9, 44)
+        for off, more in ((0, True), (24, False)):
+            part = t[off:off + 24] if more else t[off:]
+            fh = struct.pack("!BBHI", 6, 0, (off // 8) << 3 | (1 if more else 0), ident)
+            w.send(ipv6(src, dst, 60, chain + fh + part))
+        time.sleep(0.005)
+
+
+def wire_mode(fn, six):
+    def run(a):
+        w = Wire(a[0], a[1], a[2], 0x86DD if six else 0x0800)
+        fn(w, a[3], a[4], ports_arg(a[5]))
+        print(f"{fn.__name__}: sent {w.sent} frames")
+    return run
+
+
 # ------------------------------------------------------------------ benign clients
 def tls_client(path, port):
     ok = 0
@@ -393,6 +516,11 @@ MODES = {
     "p2p-client": lambda a: p2p_client(a[0], int(a[1])),
     "retry": lambda a: retry(a[0], int(a[1]), int(a[2]), float(a[3])),
     "few": lambda a: few(a[0], int(a[1])),
+    "overlap": wire_mode(overlap, False),
+    "trim12": wire_mode(trim12, False),
+    "maxdist": wire_mode(maxdist, False),
+    "dstopts9": wire_mode(dstopts9, True),
+    "dstopts9frag": wire_mode(dstopts9frag, True),
 }
 
 if __name__ == "__main__":
