@@ -18,9 +18,10 @@
 #   route 198.18.1.0/24 via .0.2      lo: 198.18.1.1-3/32 (the "live hosts")
 #                                     blackhole 198.18.1.0/24 (rest: silently dropped)
 #
-# Services in the target ns (dual stack, so also on the 198.18.1.1-3 aliases):
-#   tcp/22 fake SSH banner, tcp/80 + tcp/8080 python3 -m http.server,
-#   tcp/443 fake TLS, udp/53 DNS responder, udp/123 NTP, udp/161 SNMP.
+# Services in the target ns (dual stack, so also on the 198.18.1.1-3 aliases),
+# from scripts/lab/services.py, profile "fixtures": tcp/22 fake SSH banner,
+# tcp/80 + tcp/8080 a small static site served by http.server, tcp/443 fake
+# TLS, udp/53 DNS responder, udp/123 NTP, udp/161 SNMP.
 #
 # For every scenario NAME the script writes NAME.pcap and NAME.expected.json
 # (ground truth derived from the command that was run and the services that
@@ -115,239 +116,9 @@ trap on_exit EXIT
 nl_tmpdir >/dev/null
 TMP=$NL_TMPDIR
 LOG=$TMP/logs
-WWW=$TMP/www
-mkdir -p "$LOG" "$WWW/api"
-
-# ---------------------------------------------------------------- lab helper (python)
-cat >"$TMP/lab.py" <<'PYEOF'
-"""scanwatch fixture lab helper: fake services for the target namespace,
-benign clients for the scanner namespace, and the expected.json writer."""
-import http.client
-import json
-import os
-import re
-import socket
-import socketserver
-import struct
-import sys
-import threading
-import time
-
-
-class DualStack:
-    address_family = socket.AF_INET6
-    allow_reuse_address = True
-    daemon_threads = True
-
-    def server_bind(self):
-        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        super().server_bind()
-
-
-class TCPServer(DualStack, socketserver.ThreadingTCPServer):
-    pass
-
-
-class UDPServer(DualStack, socketserver.UDPServer):
-    pass
-
-
-SSH_BANNER = b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"
-
-
-def fake_blob(tag, size):
-    """Deterministic filler standing in for key exchange / TLS records."""
-    return (tag * (size // len(tag) + 1))[:size]
-
-
-def drain(sock):
-    try:
-        while sock.recv(4096):
-            pass
-    except OSError:
-        pass
-
-
-class SSHHandler(socketserver.BaseRequestHandler):
-    """Banner, then one fake KEXINIT-sized packet once the client talks."""
-
-    def handle(self):
-        s = self.request
-        s.settimeout(5)
-        try:
-            s.sendall(SSH_BANNER)
-            if s.recv(4096):
-                s.sendall(struct.pack("!IB", 300, 6) + b"\x14" + fake_blob(b"curve25519-sha256,", 298))
-            drain(s)
-        except OSError:
-            pass
-
-
-class TLSHandler(socketserver.BaseRequestHandler):
-    """Answers a client's first record with a fake ServerHello-sized record."""
-
-    def handle(self):
-        s = self.request
-        s.settimeout(5)
-        try:
-            if s.recv(4096):
-                body = fake_blob(b"lab-server-hello/", 600)
-                s.sendall(b"\x16\x03\x03" + struct.pack("!H", len(body)) + body)
-            drain(s)
-        except OSError:
-            pass
-
-
-def dns_reply(q):
-    if len(q) < 12:
-        return None
-    tid, flags, qdcount = struct.unpack("!HHH", q[:6])
-    if flags & 0x8000:
-        return None  # a response, not a query
-    opcode = (flags >> 11) & 0xF
-    base = 0x8000 | (opcode << 11) | (flags & 0x0100) | 0x0080  # QR, RD copied, RA
-    if opcode != 0 or qdcount != 1:
-        return struct.pack("!6H", tid, base | 4, 0, 0, 0, 0)  # NOTIMP (e.g. nmap's status probe)
-    i = 12
-    while True:
-        if i >= len(q):
-            return struct.pack("!6H", tid, base | 1, 0, 0, 0, 0)  # FORMERR
-        n = q[i]
-        i += 1
-        if n == 0:
-            break
-        if n & 0xC0:
-            return struct.pack("!6H", tid, base | 1, 0, 0, 0, 0)
-        i += n
-    if i + 4 > len(q):
-        return struct.pack("!6H", tid, base | 1, 0, 0, 0, 0)
-    qtype, qclass = struct.unpack("!HH", q[i:i + 4])
-    question = q[12:i + 4]
-    answer, ancount = b"", 0
-    if qclass == 1 and qtype == 1:
-        answer, ancount = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 300, 4) + socket.inet_aton("198.18.1.1"), 1
-    elif qclass == 1 and qtype == 28:
-        answer, ancount = (b"\xc0\x0c" + struct.pack("!HHIH", 28, 1, 300, 16)
-                           + socket.inet_pton(socket.AF_INET6, "2001:db8:1::1")), 1
-    return struct.pack("!6H", tid, base | 0x0400, 1, ancount, 0, 0) + question + answer
-
-
-def ntp_reply(q):
-    now = time.time() + 2208988800
-    sec, frac = int(now), int((now - int(now)) * 2**32)
-    vn = ((q[0] >> 3) & 7) if q else 4
-    origin = q[40:48] if len(q) >= 48 else b"\0" * 8
-    return (struct.pack("!BBbb", ((vn or 4) << 3) | 4, 2, 6, -20) + struct.pack("!II", 0, 0) + b"LAB\0"
-            + struct.pack("!II", sec, frac) + origin + struct.pack("!IIII", sec, frac, sec, frac))
-
-
-def snmp_reply(q):
-    """Echo the request with GetRequest/GetNextRequest-PDU turned into GetResponse."""
-    for i, b in enumerate(q):
-        if i > 0 and q[0] == 0x30 and b in (0xA0, 0xA1):
-            return q[:i] + b"\xa2" + q[i + 1:]
-    return q
-
-
-UDP_SERVICES = {53: dns_reply, 123: ntp_reply, 161: snmp_reply}
-
-
-def udp_handler(func):
-    class H(socketserver.BaseRequestHandler):
-        def handle(self):
-            data, sock = self.request
-            reply = func(data)
-            if reply:
-                sock.sendto(reply, self.client_address)
-    return H
-
-
-def serve():
-    servers = [TCPServer(("::", 22), SSHHandler), TCPServer(("::", 443), TLSHandler)]
-    servers += [UDPServer(("::", port), udp_handler(f)) for port, f in UDP_SERVICES.items()]
-    for srv in servers:
-        threading.Thread(target=srv.serve_forever, daemon=True).start()
-    print("lab services ready", flush=True)
-    while True:
-        time.sleep(3600)
-
-
-def retry(host, port, count, interval):
-    refused = 0
-    for _ in range(count):
-        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-        s = socket.socket(fam, socket.SOCK_STREAM)
-        s.settimeout(2)
-        try:
-            s.connect((host, port))
-            print("unexpectedly connected")
-        except ConnectionRefusedError:
-            refused += 1
-        finally:
-            s.close()
-        time.sleep(interval)
-    print(f"{refused}/{count} connection attempts refused")
-    return 0 if refused == count else 1
-
-
-def few(host, rounds):
-    for r in range(rounds):
-        with socket.create_connection((host, 22), timeout=5) as s:
-            s.recv(256)
-            s.sendall(b"SSH-2.0-OpenSSH_9.2p1\r\n" + fake_blob(b"client-kexinit/", 200))
-            s.recv(4096)
-        for port in (80, 8080):
-            c = http.client.HTTPConnection(host, port, timeout=5)
-            c.request("GET", "/index.html" if port == 80 else "/api/status.json")
-            body = c.getresponse().read()
-            c.close()
-            assert body, "empty HTTP body"
-        with socket.create_connection((host, 443), timeout=5) as s:
-            hello = fake_blob(b"lab-client-hello/", 300)
-            s.sendall(b"\x16\x03\x01" + struct.pack("!H", len(hello)) + hello)
-            s.recv(4096)
-        print(f"round {r + 1}: ssh, http, https, http-alt ok")
-        time.sleep(1)
-    return 0
-
-
-def expected(path, name, description, command, detections, services, notes):
-    doc = {"name": name, "description": description, "command": command,
-           "scanner": "198.18.0.1 / 2001:db8::1", "capture": "tgt0 (target side of the veth, 198.18.0.2)",
-           "target_services": json.loads(services), "detections": json.loads(detections)}
-    if notes:
-        doc["notes"] = notes
-    text = json.dumps(doc, indent=2)
-    # keep short lists of numbers / addresses on one line
-    text = re.sub(r"\[\s+([^\[\]{}]*?)\s+\]",
-                  lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]", text)
-    with open(path, "w") as f:
-        f.write(text + "\n")
-    return 0
-
-
-if __name__ == "__main__":
-    mode, args = sys.argv[1], sys.argv[2:]
-    if mode == "serve":
-        serve()
-    elif mode == "retry":
-        sys.exit(retry(args[0], int(args[1]), int(args[2]), float(args[3])))
-    elif mode == "few":
-        sys.exit(few(args[0], int(args[1])))
-    elif mode == "expected":
-        sys.exit(expected(*args))
-    else:
-        sys.exit(f"unknown mode {mode}")
-PYEOF
-
-# static web content for the two http.server instances
-cat >"$WWW/index.html" <<'EOF'
-<!doctype html><html><head><title>scanwatch lab</title><link rel="stylesheet" href="style.css"></head>
-<body><h1>scanwatch lab web server</h1><script src="app.js"></script></body></html>
-EOF
-printf 'body{font-family:sans-serif}\n' >"$WWW/style.css"
-printf 'console.log("lab");\n' >"$WWW/app.js"
-printf '{"status":"ok","service":"lab-api"}\n' >"$WWW/api/status.json"
+mkdir -p "$LOG"
+# the lab's services, clients and expected.json writer: scripts/lab
+export PYTHONPATH="$HERE${PYTHONPATH:+:$PYTHONPATH}"
 
 # ---------------------------------------------------------------- build the lab
 build_lab() {
@@ -374,10 +145,8 @@ build_lab() {
     nl_sysctl "$TGT_NS" net.ipv4.ip_forward=1 "${rl[@]}"
     nl_sysctl "$SCAN_NS" "${rl[@]}"
 
-    # services
-    nl_bg "$TGT_NS" "$LOG/lab-services.log" "$PY" "$TMP/lab.py" serve
-    nl_bg "$TGT_NS" "$LOG/http-80.log" "$PY" -m http.server 80 --bind :: --directory "$WWW"
-    nl_bg "$TGT_NS" "$LOG/http-8080.log" "$PY" -m http.server 8080 --bind :: --directory "$WWW"
+    # services (lab.services profile "fixtures": the TCP_OPEN and UDP_OPEN ports)
+    nl_bg "$TGT_NS" "$LOG/lab-services.log" "$PY" -m lab.services fixtures "$TMP/www"
     local p
     for p in "${TCP_OPEN[@]}"; do nl_wait_listen "$TGT_NS" tcp "$p"; done
     for p in "${UDP_OPEN[@]}"; do nl_wait_listen "$TGT_NS" udp "$p"; done
@@ -468,7 +237,7 @@ publish() {
     mv -f "$CAP" "$pcap"
     local services
     services="{\"tcp\":$(jnums "${TCP_OPEN[*]}"),\"udp\":$(jnums "${UDP_OPEN[*]}")}"
-    "$PY" "$TMP/lab.py" expected "$json" "$CUR" "$1" "$cmd" "$3" "$services" "${4:-}"
+    "$PY" -m lab.expected fixtures "$json" "$CUR" "$1" "$cmd" "$3" "$services" "${4:-}"
     local pkts bytes dur
     pkts=$(tcpdump -r "$pcap" 2>/dev/null | wc -l)
     bytes=$(stat -c %s "$pcap")
@@ -733,7 +502,7 @@ sc_benign_dns() {
 }
 
 sc_benign_retry_closed_port() {
-    local cmd=("$PY" "$TMP/lab.py" retry "$TGT4" "$CLOSED_PORT" 30 0.3)
+    local cmd=("$PY" -m lab.traffic retry "$TGT4" "$CLOSED_PORT" 30 0.3)
     cap_begin benign-retry-closed-port
     run "${cmd[@]}"
     cap_end
@@ -744,7 +513,7 @@ sc_benign_retry_closed_port() {
 }
 
 sc_benign_few_services() {
-    local cmd=("$PY" "$TMP/lab.py" few "$TGT4" 3)
+    local cmd=("$PY" -m lab.traffic few "$TGT4" 3)
     cap_begin benign-few-services
     run "${cmd[@]}"
     cap_end

@@ -1,14 +1,9 @@
 /**
- * Reading capture files (and standard input) into a PacketSink.
+ * What reading a capture gives back and how it fails, and the one way a
+ * capture path is opened; the reader itself is inputs.ts.
  */
 import fs from 'node:fs';
-import {
-  CaptureParser,
-  DEFAULT_BUFFER_BYTES,
-  type CaptureFormat,
-  type CaptureParseSummary,
-} from './capture-parser.js';
-import type { PacketSink } from './types.js';
+import type { CaptureFormat, CaptureParseSummary } from './capture-parser.js';
 
 export type CaptureErrorCode = 'ENOENT' | 'EACCES' | 'EISDIR' | 'EIO' | 'NOT_CAPTURE' | 'CORRUPT';
 
@@ -178,101 +173,4 @@ export function closeCapture(c: OpenedCapture): void {
   } catch {
     // Already closed: nothing to do.
   }
-}
-
-/**
- * Reads an opened capture to its end and closes it: a regular file with
- * synchronous reads, anything else (FIFO, /dev/fd/N, device) as a stream.
- */
-export async function readOpenedCapture(c: OpenedCapture, sink: PacketSink): Promise<CaptureReadResult> {
-  if (c.regular) return readRegularFd(c, sink);
-  const stream = fs.createReadStream('', { fd: c.fd, autoClose: true, highWaterMark: 1024 * 1024 });
-  try {
-    return await readCaptureStream(stream, sink, c.name);
-  } finally {
-    stream.destroy();
-  }
-}
-
-/**
- * Reads a pcap or pcapng file synchronously, delivering every frame to
- * `sink`. Reads go straight into the parser's buffer in large chunks.
- *
- * Throws CaptureError when the file cannot be opened or read (ENOENT,
- * EACCES, EISDIR, EIO) or is not a capture (NOT_CAPTURE, including an empty
- * file). A truncated or corrupt capture is not an error: the frames before
- * the damage are delivered and `warning` says what happened. Meant for
- * regular files: a FIFO goes through openCapture + readOpenedCapture.
- */
-export function readCaptureFile(path: string, sink: PacketSink): CaptureReadResult {
-  return readRegularFd(openCapture(path), sink);
-}
-
-function readRegularFd(c: OpenedCapture, sink: PacketSink): CaptureReadResult {
-  const { fd, name: path, size } = c;
-  try {
-    // Small files get a small buffer; the parser grows it if a record needs it.
-    const bufferSize = size >= 0 ? Math.min(DEFAULT_BUFFER_BYTES, Math.max(64 * 1024, size + 1)) : DEFAULT_BUFFER_BYTES;
-    const parser = new CaptureParser(sink, { bufferSize });
-    for (;;) {
-      const room = parser.prepareWrite();
-      if (parser.failed) break;
-      let n: number;
-      try {
-        n = fs.readSync(fd, parser.buffer, parser.writeOffset, room, null);
-      } catch (err) {
-        throw fsError('read', path, err);
-      }
-      if (n === 0) break;
-      if (!parser.commit(n)) break;
-    }
-    return toResult(path, parser.finish());
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/**
- * Reads a pcap or pcapng capture from a binary stream (standard input:
- * name '-'), copying each chunk into the parser's buffer. Same results and
- * errors as readCaptureFile; a stream error becomes CaptureError 'EIO'.
- * Stops consuming the stream (and closes it) once the data is rejected.
- */
-export async function readCaptureStream(
-  stream: NodeJS.ReadableStream,
-  sink: PacketSink,
-  name = '-',
-): Promise<CaptureReadResult> {
-  const parser = new CaptureParser(sink);
-  const it = stream[Symbol.asyncIterator]();
-  let finished = false;
-  try {
-    for (;;) {
-      let r: IteratorResult<string | Buffer>;
-      try {
-        r = await it.next();
-      } catch (err) {
-        finished = true;
-        throw fsError('read', name, err);
-      }
-      if (r.done === true) {
-        finished = true;
-        break;
-      }
-      const chunk = r.value;
-      if (typeof chunk === 'string') {
-        throw new TypeError(`readCaptureStream: ${displayName(name)} yields text; a binary stream (no encoding) is required`);
-      }
-      if (!parser.push(chunk)) break;
-    }
-  } finally {
-    if (!finished && typeof it.return === 'function') {
-      try {
-        await it.return();
-      } catch {
-        // Closing a stream we no longer need: nothing useful to report.
-      }
-    }
-  }
-  return toResult(name, parser.finish());
 }

@@ -8,14 +8,5 @@ export {
   type CaptureParseSummary,
   type CaptureParserOptions,
 } from './capture-parser.js';
-export {
-  CaptureError,
-  closeCapture,
-  openCapture,
-  readCaptureFile,
-  readOpenedCapture,
-  type OpenedCapture,
-  readCaptureStream,
-  type CaptureErrorCode,
-  type CaptureReadResult,
-} from './file-source.js';
+export { CaptureError, closeCapture, openCapture, type OpenedCapture, type CaptureErrorCode, type CaptureReadResult } from './file-source.js';
+export { CaptureInput, ReadControl, readCaptureFile, readMerged, readOne } from './inputs.js';

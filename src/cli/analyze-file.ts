@@ -2,7 +2,7 @@ import { type CaptureReadResult } from '../capture/index.js';
 import type { EngineConfig } from '../rules/config.js';
 import type { SitePolicy } from '../rules/policy.js';
 import { isoTime, summarizeRun, type FileSummary, type RunSummary } from '../report/report.js';
-import { CaptureInput, readOne, type ReadControl } from './capture-inputs.js';
+import { CaptureInput, readOne, type ReadControl } from '../capture/inputs.js';
 import { buildEngine } from './engine-setup.js';
 
 /**

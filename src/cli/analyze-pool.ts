@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { CaptureError } from '../capture/index.js';
 import type { EngineConfig } from '../rules/config.js';
 import type { RunSummary } from '../report/report.js';
-import type { ReadControl } from './capture-inputs.js';
+import type { ReadControl } from '../capture/inputs.js';
 import { UserError } from './errors.js';
 
 /**

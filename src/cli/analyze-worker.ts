@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyzeFile } from './analyze-file.js';
 import { type FileJob, replyForError, type SharedProgress, sitePolicyOf, type WorkerInit, type WorkerReply } from './analyze-pool.js';
-import { ReadControl } from './capture-inputs.js';
+import { ReadControl } from '../capture/inputs.js';
 
 /** A worker of analyze-pool.ts: analyses the files it is sent, one at a time, and posts each one's summary. */
 const { init, shared, slot } = workerData as { init: WorkerInit; shared: SharedProgress; slot: number };

@@ -8,7 +8,7 @@ import { renderTable } from '../report/table.js';
 import { renderHtml } from '../report/html.js';
 import { scanPackets, type ScanPacketsResult } from '../report/scan-packets.js';
 import type { SitePolicy } from '../rules/policy.js';
-import { CaptureInput, readMerged, ReadControl } from './capture-inputs.js';
+import { CaptureInput, readMerged, ReadControl } from '../capture/inputs.js';
 import { analyzeFile, fileSummary, timeRange } from './analyze-file.js';
 import { buildEngine } from './engine-setup.js';
 import { analyzeInWorkers, type PolicyArgs, sitePolicyOf } from './analyze-pool.js';

@@ -4,7 +4,7 @@
  * --quiet, redrawn at most a few times a second from the readers' pacing
  * callback (never per packet), and erased before the report is written.
  */
-import type { ReadControl } from './capture-inputs.js';
+import type { ReadControl } from '../capture/inputs.js';
 
 /** Minimum time between redraws. */
 const REDRAW_MS = 250;

@@ -116,6 +116,40 @@ export interface ReassemblyOptions {
   seed?: number;
 }
 
+/**
+ * One fragment as the IP layer read it. Named fields, filled in place, so
+ * that a swapped offset and length read as what they are.
+ */
+export class FragmentInfo {
+  /** Source and destination: IPv4 addresses, or the keyed IPv6 hashes. */
+  src = 0;
+  dst = 0;
+  /** IPv6: the addresses themselves, for the queue's key (addr[addrOff, +32)). */
+  addr: Buffer = Buffer.alloc(0);
+  addrOff = 0;
+  /** The datagram's identification. */
+  id = 0;
+  /** IPv4: the protocol; IPv6: the fragment header's next header. */
+  proto = 0;
+  tenant = 0;
+  /** What precedes the data in the datagram: the IPv4 header's length, or IPv6's unfragmentable part. */
+  headerLen = 0;
+  /** The fragment's data: `capLen` bytes captured at buf[off] of `len` declared. */
+  buf: Buffer = Buffer.alloc(0);
+  off = 0;
+  capLen = 0;
+  len = 0;
+  /** Where the data sits in the datagram, in bytes. */
+  fragOffset = 0;
+  /** More fragments follow (MF). */
+  more = false;
+  /** IPv6 first fragment: it holds the header chain up to the upper layer. */
+  headerComplete = true;
+  /** The packet's time, seconds. */
+  now = 0;
+}
+
+
 export class Reassembler {
   readonly stats = new Float64Array(FRAGMENT_STAT_NAMES.length);
   readonly capacity: number;
@@ -163,6 +197,9 @@ export class Reassembler {
   private freeCount = 0;
   private inUse = 0;
 
+  /** The fragment addV4/addV6 take: the IP layer fills it in place (no allocation, no positional list). */
+  readonly fragment = new FragmentInfo();
+
   constructor(o: ReassemblyOptions = {}) {
     this.capacity = Math.max(1, Math.floor(o.slots ?? 4096));
     this.pages = Math.max(PAGES_PER_DATAGRAM, Math.floor(o.pages ?? 4096));
@@ -197,11 +234,12 @@ export class Reassembler {
   }
 
   /**
-   * An IPv4 fragment: `len` bytes declared at byte `fragOffset` of the
-   * datagram, of which `capLen` were captured at buf[off]; `hlen` is its
-   * header length. Returns true when it completed a datagram (now in `out`).
+   * The IPv4 fragment described in `fragment`. Returns true when it
+   * completed a datagram (now in `out`).
    */
-  addV4(src: number, dst: number, id: number, proto: number, tenant: number, hlen: number, buf: Buffer, off: number, capLen: number, len: number, fragOffset: number, more: boolean, now: number): boolean {
+  addV4(): boolean {
+    const f = this.fragment;
+    const { src, dst, id, proto, tenant, headerLen: hlen, buf, off, capLen, len, fragOffset, more, now } = f;
     this.begin(now);
     let s = this.keys.find(false, src, dst, buf, 0, id, proto, tenant);
     if (s < 0) s = this.create(false, src, dst, buf, 0, id, proto, tenant, now, QUEUED);
@@ -230,31 +268,14 @@ export class Reassembler {
   }
 
   /**
-   * An IPv6 fragment (the fragmentable part after its fragment header):
-   * as addV4; `addr` and `addrOff` locate the 32 bytes of source and
-   * destination, `unfragLen` is the length of the extension headers before
-   * the fragment header, `next` the fragment header's next header.
-   * `headerComplete` is false for a first fragment that does not hold the
+   * The IPv6 fragment described in `fragment` (its `proto` is the fragment
+   * header's next header, `headerLen` the unfragmentable part's length).
+   * A first fragment whose `headerComplete` is false does not hold the
    * header chain up to the upper-layer header (RFC 7112).
    */
-  addV6(
-    src: number,
-    dst: number,
-    addr: Buffer,
-    addrOff: number,
-    id: number,
-    tenant: number,
-    unfragLen: number,
-    next: number,
-    buf: Buffer,
-    off: number,
-    capLen: number,
-    len: number,
-    fragOffset: number,
-    more: boolean,
-    headerComplete: boolean,
-    now: number,
-  ): boolean {
+  addV6(): boolean {
+    const f = this.fragment;
+    const { src, dst, addr, addrOff, id, tenant, headerLen: unfragLen, proto: next, buf, off, capLen, len, fragOffset, more, headerComplete, now } = f;
     this.begin(now);
     let s = this.keys.find(true, src, dst, addr, addrOff, id, next, tenant);
     if (fragOffset === 0 && !headerComplete) return this.shadow(s, src, dst, addr, addrOff, id, tenant, unfragLen, next, buf, off, capLen, len, more, now);

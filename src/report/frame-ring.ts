@@ -5,18 +5,21 @@
  * packets (the engine's packet index) are looked up here; those older
  * than the ring are counted as aged out, never guessed.
  *
- * Cost per frame: one copy of the captured bytes and six typed-array
- * writes; nothing is allocated.
+ * Each frame is stored as a 20-byte header (seconds, nanoseconds, captured
+ * and wire length, link type) and its bytes; the index holds its ordinal
+ * and offset (12 bytes a slot, one slot per 128 bytes of ring: a flood of
+ * minimum-size frames fills the slots first and shortens the history, it
+ * never grows the memory). Cost per frame: one copy and five writes;
+ * nothing is allocated.
  */
-const HEADER_WORDS = 6;
-/** Index slots per MiB of ring: more than the smallest frames (60 bytes) could fill. */
-const SLOTS_PER_MIB = 1 << 14;
+const HEADER_BYTES = 20;
+/** Ring bytes per index slot: the average frame the index is sized for. */
+const BYTES_PER_SLOT = 128;
 
 export class FrameRing {
   private readonly bytes: Buffer;
-  /** Per slot: ordinal, byte offset, captured length, wire length, seconds, nanoseconds. */
-  private readonly index: Float64Array;
-  private readonly linkTypes: Int32Array;
+  private readonly ordinals: Float64Array;
+  private readonly offsets: Int32Array;
   private readonly slots: number;
   /** Next slot to write, and how many hold a frame. */
   private head = 0;
@@ -28,45 +31,51 @@ export class FrameRing {
 
   constructor(readonly capacityBytes: number) {
     this.bytes = Buffer.allocUnsafe(capacityBytes);
-    this.slots = Math.max(1024, Math.ceil((capacityBytes / 1048576) * SLOTS_PER_MIB));
-    this.index = new Float64Array(this.slots * HEADER_WORDS);
-    this.linkTypes = new Int32Array(this.slots);
+    this.slots = Math.max(1024, Math.ceil(capacityBytes / BYTES_PER_SLOT));
+    this.ordinals = new Float64Array(this.slots);
+    this.offsets = new Int32Array(this.slots);
+  }
+
+  private oldestSlot(): number {
+    return (this.head - this.count + this.slots) % this.slots;
   }
 
   /** Keeps frame `ordinal`; a frame larger than the ring is not kept. */
   add(ordinal: number, linkType: number, data: Buffer, offset: number, capLen: number, wireLen: number, tsSec: number, tsNsec: number): void {
-    if (capLen > this.capacityBytes) return;
+    const size = HEADER_BYTES + capLen;
+    if (size > this.capacityBytes) return;
     let at = this.writeAt;
-    if (at + capLen > this.capacityBytes) at = 0; // frames are never split across the end
-    // Free the slots whose bytes the new frame overwrites (the oldest first).
+    const wraps = at + size > this.capacityBytes;
+    if (wraps) at = 0; // a frame is never split across the end
+    // Free the frames the new one overwrites, oldest first: those in the
+    // tail skipped by a wrap, then those under [at, at + size); and the
+    // oldest when every slot is taken.
     while (this.count > 0) {
-      const oldest = (this.head - this.count + this.slots) % this.slots;
-      const o = oldest * HEADER_WORDS;
-      const start = this.index[o + 1]!;
-      const end = start + this.index[o + 2]!;
-      const overlaps = this.count === this.slots || (start < at + capLen && end > at) || (at === 0 && this.writeAt !== 0 && start >= this.writeAt);
-      if (!overlaps) break;
+      const oldest = this.oldestSlot();
+      const start = this.offsets[oldest]!;
+      const skipped = wraps && start >= this.writeAt;
+      const under = start < at + size && start + HEADER_BYTES + this.bytes.readUInt32LE(start + 8) > at;
+      if (!(this.count === this.slots || skipped || under)) break;
       this.count--;
       this.overwritten++;
     }
-    data.copy(this.bytes, at, offset, offset + capLen);
-    const o = this.head * HEADER_WORDS;
-    this.index[o] = ordinal;
-    this.index[o + 1] = at;
-    this.index[o + 2] = capLen;
-    this.index[o + 3] = wireLen;
-    this.index[o + 4] = tsSec;
-    this.index[o + 5] = tsNsec;
-    this.linkTypes[this.head] = linkType;
+    const b = this.bytes;
+    b.writeUInt32LE(tsSec >>> 0, at);
+    b.writeUInt32LE(tsNsec >>> 0, at + 4);
+    b.writeUInt32LE(capLen, at + 8);
+    b.writeUInt32LE(wireLen >>> 0, at + 12);
+    b.writeUInt32LE(linkType >>> 0, at + 16);
+    data.copy(b, at + HEADER_BYTES, offset, offset + capLen);
+    this.ordinals[this.head] = ordinal;
+    this.offsets[this.head] = at;
     this.head = (this.head + 1) % this.slots;
     this.count++;
-    this.writeAt = at + capLen;
+    this.writeAt = at + size;
   }
 
   /** The oldest frame number still held (Infinity when empty). */
   get oldestOrdinal(): number {
-    if (this.count === 0) return Infinity;
-    return this.index[((this.head - this.count + this.slots) % this.slots) * HEADER_WORDS]!;
+    return this.count === 0 ? Infinity : this.ordinals[this.oldestSlot()]!;
   }
 
   /**
@@ -77,16 +86,16 @@ export class FrameRing {
     // Ordinals rise with the slots: a binary search over the held ones, oldest first.
     let lo = 0;
     let hi = this.count - 1;
-    const first = (this.head - this.count + this.slots) % this.slots;
+    const first = this.oldestSlot();
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const slot = (first + mid) % this.slots;
-      const o = slot * HEADER_WORDS;
-      const v = this.index[o]!;
+      const v = this.ordinals[slot]!;
       if (v === ordinal) {
-        const at = this.index[o + 1]!;
-        const cap = this.index[o + 2]!;
-        take(this.linkTypes[slot]!, this.bytes.subarray(at, at + cap), cap, this.index[o + 3]!, this.index[o + 4]!, this.index[o + 5]!);
+        const b = this.bytes;
+        const at = this.offsets[slot]!;
+        const cap = b.readUInt32LE(at + 8);
+        take(b.readUInt32LE(at + 16), b.subarray(at + HEADER_BYTES, at + HEADER_BYTES + cap), cap, b.readUInt32LE(at + 12), b.readUInt32LE(at), b.readUInt32LE(at + 4));
         return true;
       }
       if (v < ordinal) lo = mid + 1;

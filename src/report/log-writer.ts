@@ -21,7 +21,7 @@
  * that a line-by-line reader sees one bad line, not two glued together.
  */
 import fs from 'node:fs';
-import { printWarning, systemErrorText } from '../cli/errors.js';
+import { printWarning, systemErrorText } from '../stderr.js';
 
 /** Default bound of queued log text: 4 MiB (several thousand detection lines). */
 export const DEFAULT_LOG_QUEUE_BYTES = 4 * 1024 * 1024;

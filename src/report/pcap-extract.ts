@@ -17,7 +17,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { systemErrorText } from '../cli/errors.js';
+import { systemErrorText } from '../stderr.js';
 
 /** pcap with nanosecond timestamps (libpcap's 0xa1b23c4d magic): no time is rounded. */
 const PCAP_NSEC_MAGIC = 0xa1b23c4d;

@@ -18,7 +18,7 @@ import type { EngineConfig } from '../rules/config.js';
 import { isSweep, TECHNIQUE_NAMES } from '../rules/techniques.js';
 import { PacketRole } from '../state/packet-index.js';
 import type { PacketSink } from '../capture/types.js';
-import { CaptureInput, readMerged, readOne, ReadControl } from '../cli/capture-inputs.js';
+import { CaptureInput, readMerged, readOne, ReadControl } from '../capture/inputs.js';
 import type { DetectionReport, PacketPlan, Report } from './report.js';
 import { ExtractFiles, type PcapWriter } from './pcap-extract.js';
 

@@ -8,7 +8,7 @@ import { describe, it, expect } from 'vitest';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readCaptureFile } from '../../src/capture/file-source.js';
+import { readCaptureFile } from '../../src/capture/index.js';
 import type { PacketSink } from '../../src/capture/types.js';
 
 import { corpusDir, corpusPresent, corpusRequired } from '../corpus-dir.js';

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pcapp from 'pcap-parser';
-import { readCaptureFile } from '../../src/capture/file-source.js';
+import { readCaptureFile } from '../../src/capture/index.js';
 import type { PacketSink } from '../../src/capture/types.js';
 import { buildPcap, frame, type PcapRecord } from './build-capture.js';
 

@@ -70,6 +70,19 @@ describe('FrameRing', () => {
   });
 });
 
+describe('FrameRing under a flood of minimum-size frames', () => {
+  it('runs out of index slots before bytes: a shorter history, the same memory, the newest frames whole', () => {
+    const ring = new FrameRing(1 << 20);
+    const frame = Buffer.alloc(60, 7);
+    for (let i = 0; i < 100_000; i++) ring.add(i, 1, frame, 0, 60, 60, 0, 0);
+    let held = 0;
+    for (let i = 0; i < 100_000; i++) if (ring.find(i, () => {})) held++;
+    expect(held).toBe((1 << 20) / 128); // one slot per 128 bytes of ring
+    expect(ring.oldestOrdinal).toBe(100_000 - held);
+    expect(ring.overwritten).toBe(100_000 - held);
+  });
+});
+
 describe('LiveExtract', () => {
   it('an ended scan is written from the ring: the same packets analyze --extract takes (recon/syn-options)', () => {
     const dir = path.join(tmp, 'one');

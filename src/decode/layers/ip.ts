@@ -106,7 +106,21 @@ function ipv4Fragment(d: Decoder, buf: Buffer, proto: number, off: number, hlen:
   // Cut by the snapshot length: the fragment still covers what its header declares.
   const r = d.reassembly;
   const capLen = payloadEnd - off - hlen;
-  if (!r.addV4(p.src, p.dst, p.ipId, proto, p.tenant, hlen, buf, off + hlen, capLen, totalLen - hlen, (frag & 0x1fff) * 8, (frag & 0x2000) !== 0, d.now)) return ACCEPT;
+  const f = r.fragment;
+  f.src = p.src;
+  f.dst = p.dst;
+  f.id = p.ipId;
+  f.proto = proto;
+  f.tenant = p.tenant;
+  f.headerLen = hlen;
+  f.buf = buf;
+  f.off = off + hlen;
+  f.capLen = capLen;
+  f.len = totalLen - hlen;
+  f.fragOffset = (frag & 0x1fff) * 8;
+  f.more = (frag & 0x2000) !== 0;
+  f.now = d.now;
+  if (!r.addV4()) return ACCEPT;
   p.buf = r.out;
   p.reassembled = true;
   d.missing = r.length - r.captured;
@@ -225,7 +239,24 @@ function ipv6Fragment(d: Decoder, buf: Buffer, next: number, id: number, fragOff
   // Cut by the snapshot length: the fragment still covers what its header declares.
   const len = capLen + d.missing;
   const headerComplete = fragOffset !== 0 || upperLayerFits(buf, next, pos, pos + len, end);
-  if (!r.addV6(p.src, p.dst, buf, p.src6Off, id, p.tenant, unfragLen, next, buf, pos, capLen, len, fragOffset, more, headerComplete, d.now)) return ACCEPT;
+  const f = r.fragment;
+  f.src = p.src;
+  f.dst = p.dst;
+  f.addr = buf;
+  f.addrOff = p.src6Off;
+  f.id = id;
+  f.proto = next;
+  f.tenant = p.tenant;
+  f.headerLen = unfragLen;
+  f.buf = buf;
+  f.off = pos;
+  f.capLen = capLen;
+  f.len = len;
+  f.fragOffset = fragOffset;
+  f.more = more;
+  f.headerComplete = headerComplete;
+  f.now = d.now;
+  if (!r.addV6()) return ACCEPT;
   p.buf = r.out;
   p.reassembled = true;
   p.src6Off = 0;

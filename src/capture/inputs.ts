@@ -1,18 +1,23 @@
 /**
- * Reading the captures given to `analyze`, in slices that let the event loop
- * run between them: the progress bar redraws and SIGINT is seen while a
- * large file is read. Two ways:
+ * The capture reader: every capture file, FIFO or standard input scanwatch
+ * reads goes through it (`analyze`, the report's second pass, the tests and
+ * benchmarks). Three ways:
  *
- * - `readOne`: one input into one sink (each file its own capture);
+ * - `readOne`: one input into one sink (each file its own capture), in
+ *   slices that let the event loop run between them: the progress bar
+ *   redraws and SIGINT is seen while a large file is read;
  * - `readMerged`: several inputs as one stream in timestamp order, a k-way
- *   merge that holds at most one read slice of records per input.
+ *   merge that holds at most one read slice of records per input;
+ * - `readCaptureFile`: a regular file at once, synchronously (tests,
+ *   benchmarks), with the same opening, parser and result.
  *
  * Each input is opened once (a FIFO or standard input cannot be read twice).
  */
 import fs from 'node:fs';
 import net from 'node:net';
-import { CaptureParser, DEFAULT_BUFFER_BYTES, type PacketSink } from '../capture/index.js';
-import { fsError, openCapture, toResult, type CaptureReadResult } from '../capture/file-source.js';
+import { CaptureParser, DEFAULT_BUFFER_BYTES } from './capture-parser.js';
+import { fsError, openCapture, toResult, type CaptureReadResult } from './file-source.js';
+import type { PacketSink } from './types.js';
 
 /** How often (ms of work) the readers give the event loop a turn. */
 const YIELD_EVERY_MS = 50;
@@ -84,8 +89,8 @@ export class CaptureInput {
       }
       return new CaptureInput('-', 0, size);
     }
-    // One opening path with the file readers (file-source.ts): a FIFO's open
-    // waits for its writer, as cat's does; its reads then go through a stream.
+    // A FIFO's open waits for its writer, as cat's does (file-source.ts
+    // openCapture); its reads then go through a stream.
     const c = openCapture(path);
     return new CaptureInput(path, c.fd, c.regular ? c.size : null);
   }
@@ -204,6 +209,35 @@ export class CaptureInput {
 function parserFor(input: CaptureInput, sink: PacketSink, slice?: number): CaptureParser {
   const hint = slice ?? (input.size !== null ? Math.max(64 * 1024, input.size + 1) : DEFAULT_BUFFER_BYTES);
   return new CaptureParser(sink, { bufferSize: Math.min(DEFAULT_BUFFER_BYTES, hint) });
+}
+
+/**
+ * Reads a pcap or pcapng file synchronously, delivering every frame to
+ * `sink`. Throws CaptureError when the file cannot be opened or read
+ * (ENOENT, EACCES, EISDIR, EIO) or is not a capture (NOT_CAPTURE, including
+ * an empty file). A truncated or corrupt capture is not an error: the
+ * frames before the damage are delivered and `warning` says what happened.
+ */
+export function readCaptureFile(path: string, sink: PacketSink): CaptureReadResult {
+  const input = CaptureInput.open(path);
+  try {
+    const parser = parserFor(input, sink);
+    for (;;) {
+      const room = parser.prepareWrite();
+      if (parser.failed) break;
+      let n: number;
+      try {
+        n = fs.readSync(input.fd, parser.buffer, parser.writeOffset, room, null);
+      } catch (err) {
+        throw fsError('read', path, err);
+      }
+      if (n === 0) break;
+      if (!parser.commit(n)) break;
+    }
+    return toResult(path, parser.finish());
+  } finally {
+    input.close();
+  }
 }
 
 /** Reads one input to its end (or until stopped) into `sink`. */
