@@ -6,6 +6,7 @@
  */
 import { Engine } from '../engine/engine.js';
 import { defaultConfig, type EngineConfig } from '../rules/config.js';
+import { UDP_TUNNELS } from '../decode/layer-table.js';
 import { sitePolicy, type SitePolicy } from '../rules/policy.js';
 import { EXIT_USAGE, UserError } from './errors.js';
 import type { Settings } from './options.js';
@@ -37,8 +38,7 @@ export function enginePlan(s: Settings): EnginePlan {
   config.sketchBudgetBytes = s['sketch-budget'];
   config.maxDetections = s['max-detections'];
   if (s['hash-seed'] !== undefined) config.hashSeed = s['hash-seed'];
-  config.vxlanPorts = [s['vxlan-port']];
-  config.genevePorts = [s['geneve-port']];
+  config.udpTunnelPorts = Object.fromEntries(UDP_TUNNELS.map((t) => [t.name, [s[`${t.name}-port`]]]));
   return {
     config,
     policy: { homeNet: s['home-net'], allowScanners: s['allow-scanner'], allowTargets: s['allow-target'], darkNet: s['dark-net'], honeyPorts: s['honey-port'] },

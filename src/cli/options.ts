@@ -11,7 +11,7 @@
  * without a config file.
  */
 import { DEFAULT_BUFFER_BYTES, DEFAULT_SNAPLEN, MAX_SNAPLEN, MIN_SNAPLEN, parseSize } from '../capture/live-capture.js';
-import { GENEVE_PORT, VXLAN_PORT } from '../decode/layer-table.js';
+import { UDP_TUNNELS } from '../decode/layer-table.js';
 import { LIMITS } from '../metrics/server-limits.js';
 import { LOG_SCHEMAS } from '../report/log-schema.js';
 import { defaultConfig } from '../rules/config.js';
@@ -105,6 +105,19 @@ function sizeProblem(v: number | string): string | null {
 
 const sizeBounds = (min: number, max: number): Bounds => ({ int: true, min, max, must: `be from ${min / MIB}MiB to ${Math.floor(max / MIB)}MiB` });
 
+/** `--<name>-port` of a UDP tunnel (decode/layer-table.ts UDP_TUNNELS): a new tunnel's option comes from its entry. */
+function tunnelPortOption<T extends (typeof UDP_TUNNELS)[number]>(t: T) {
+  return {
+    name: `${t.name}-port` as `${T['name']}-port`,
+    kind: 'number',
+    default: t.port as number,
+    bounds: { int: true, min: 1, max: 65535, must: 'be a UDP port number (1-65535)' },
+    commands: ['analyze', 'live'],
+    reload: false,
+    describe: `UDP port decoded as ${t.label} (inner traffic analysed)`,
+  } as const;
+}
+
 export const OPTIONS = [
   // What to read.
   { name: 'interface', alias: 'i', kind: 'string', commands: ['live'], required: true, reload: false, check: (n: string) => interfaceNameProblem(n), describe: 'interface to capture on (a span or mirror port); required: here, in SCANWATCH_INTERFACE or in the --config file' },
@@ -189,8 +202,7 @@ export const OPTIONS = [
     reload: true,
     describe: 'per technique ("tcp-syn", "udp"...): enabled, sensitivity, ports, hosts, probes, confirmed (README "Configuration file")',
   },
-  { name: 'vxlan-port', kind: 'number', default: VXLAN_PORT, bounds: { int: true, min: 1, max: 65535, must: 'be a UDP port number (1-65535)' }, commands: ['analyze', 'live'], reload: false, describe: 'UDP port decoded as VXLAN (inner traffic analysed)' },
-  { name: 'geneve-port', kind: 'number', default: GENEVE_PORT, bounds: { int: true, min: 1, max: 65535, must: 'be a UDP port number (1-65535)' }, commands: ['analyze', 'live'], reload: false, describe: 'UDP port decoded as Geneve (inner traffic analysed)' },
+  ...UDP_TUNNELS.map(tunnelPortOption),
   {
     name: 'max-detections',
     kind: 'number',

@@ -8,6 +8,7 @@ import { OPTION_BY_NAME, OPTIONS, boundsFor, envName, optionsOf, type Bounds, ty
 import { EXIT_USAGE, UserError } from './errors.js';
 import { readConfigJson } from './config-file.js';
 import { listValues } from './list-values.js';
+import { UDP_TUNNELS } from '../decode/layer-table.js';
 import { parseSize } from '../capture/live-capture.js';
 import { thresholdsProblem } from './thresholds.js';
 
@@ -114,7 +115,14 @@ export function validateSettings(command: Command, raw: Record<string, unknown>,
     if (o.required === true && o.commands.includes(command)) fail(where, o.name, `required (the flag, ${envName(o.name)}, or "${o.name}" in the --config file)`);
     if (o.default !== undefined) out[o.name] = structuredClone(o.default);
   }
-  if (out['vxlan-port'] === out['geneve-port']) throw new SettingsError(`${where}--vxlan-port and --geneve-port must differ`);
+  // One port, one tunnel: the layer table could not say which it is.
+  const taken = new Map<unknown, string>();
+  for (const t of UDP_TUNNELS) {
+    const port = out[`${t.name}-port`];
+    const other = taken.get(port);
+    if (other !== undefined) throw new SettingsError(`${where}--${other}-port and --${t.name}-port must differ`);
+    taken.set(port, t.name);
+  }
   return out as Settings;
 }
 

@@ -4,7 +4,7 @@ import { ACCEPT, type LayerFn } from './layer.js';
 import { ipv4, ipv6, ipv6Extensions } from './layers/ip.js';
 import { arp, ethernet, vlan } from './layers/link.js';
 import { icmp, icmpv6, tcp, udp } from './layers/transport.js';
-import { DEFAULT_TABLES, GENEVE_PORT, LAYERS, udpPortTable, VXLAN_PORT } from './layer-table.js';
+import { DEFAULT_TABLES, defaultTunnelPorts, LAYERS, udpPortTable, type UdpTunnelPorts } from './layer-table.js';
 import { L3, Packet } from './packet.js';
 import { Reassembler, type ReassemblyOptions } from './reassembly.js';
 
@@ -12,17 +12,11 @@ import { Reassembler, type ReassemblyOptions } from './reassembly.js';
 export const MAX_LAYERS = 24;
 
 export interface DecoderOptions {
-  /** UDP destination ports decoded as VXLAN (default [4789]; --vxlan-port). */
-  vxlanPorts?: readonly number[];
-  /** UDP destination ports decoded as Geneve (default [6081]; --geneve-port). */
-  genevePorts?: readonly number[];
+  /** UDP destination ports of the tunnels, by name (layer-table.ts UDP_TUNNELS; --vxlan-port, --geneve-port); default their IANA ports. */
+  udpTunnelPorts?: UdpTunnelPorts;
   reassembly?: ReassemblyOptions;
   /** Key of the IPv6 address hash (address.ts hashIpv6): the engine's random table key. */
   ipv6HashKey?: number;
-}
-
-function samePorts(a: readonly number[] | undefined, dflt: number): boolean {
-  return a === undefined || (a.length === 1 && a[0] === dflt);
 }
 
 /**
@@ -93,10 +87,8 @@ export class Decoder {
 
   constructor(options: DecoderOptions = {}) {
     this.ipv6HashKey = options.ipv6HashKey ?? 0;
-    this.udpPorts =
-      samePorts(options.vxlanPorts, VXLAN_PORT) && samePorts(options.genevePorts, GENEVE_PORT)
-        ? DEFAULT_TABLES.udpPorts
-        : udpPortTable(options.vxlanPorts ?? [VXLAN_PORT], options.genevePorts ?? [GENEVE_PORT]);
+    const ports = options.udpTunnelPorts ?? {};
+    this.udpPorts = defaultTunnelPorts(ports) ? DEFAULT_TABLES.udpPorts : udpPortTable(ports);
     this.reassembly = new Reassembler(options.reassembly);
   }
 

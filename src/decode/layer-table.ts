@@ -66,9 +66,33 @@ export const TUNNEL_TYPES: readonly (readonly [number, number])[] = [
   [0x22eb, Layer.ERSPAN_III],
 ];
 
-/** IANA-assigned UDP ports of the tunnels; VXLAN's and Geneve's can be changed per decoder. */
-export const VXLAN_PORT = 4789; // RFC 7348 section 5
-export const GENEVE_PORT = 6081; // RFC 8926 section 3.3
+/**
+ * The tunnels announced by a UDP destination port: each its layer and its
+ * IANA port. The port can be changed per decoder (`udpTunnelPorts`, by
+ * name), and the CLI offers `--<name>-port` for each (src/cli/options.ts):
+ * a new UDP tunnel is its layer plus one entry here.
+ */
+export interface UdpTunnel {
+  /** The key of `udpTunnelPorts` and of the `--<name>-port` option. */
+  readonly name: string;
+  /** How it is written in prose (help, errors). */
+  readonly label: string;
+  readonly layer: number;
+  readonly port: number;
+  /** Where the port is assigned. */
+  readonly reference: string;
+}
+
+export const UDP_TUNNELS = [
+  { name: 'vxlan', label: 'VXLAN', layer: Layer.VXLAN, port: 4789, reference: 'RFC 7348 section 5' },
+  { name: 'geneve', label: 'Geneve', layer: Layer.GENEVE, port: 6081, reference: 'RFC 8926 section 3.3' },
+] as const satisfies readonly UdpTunnel[];
+
+/** UDP ports of the tunnels by name (UDP_TUNNELS); a tunnel left out keeps its IANA port. */
+export type UdpTunnelPorts = Readonly<Record<string, readonly number[]>>;
+
+export const VXLAN_PORT = UDP_TUNNELS[0]!.port;
+export const GENEVE_PORT = UDP_TUNNELS[1]!.port;
 
 /** IP protocol numbers (IANA) with a decoder; others are complete datagrams without transport fields. */
 export const IP_PROTOCOLS: readonly (readonly [number, number])[] = [
@@ -112,13 +136,20 @@ export const DEFAULT_TABLES: NextLayerTables = {
   etherTypes: build(ETHER_TYPES, 65536),
   ipProtocols: build(IP_PROTOCOLS, 256),
   tunnelTypes: build(TUNNEL_TYPES, 65536),
-  udpPorts: udpPortTable([VXLAN_PORT], [GENEVE_PORT]),
+  udpPorts: udpPortTable({}),
 };
 
-/** UDP destination port -> tunnel layer. */
-export function udpPortTable(vxlanPorts: readonly number[], genevePorts: readonly number[]): Uint8Array {
+/** UDP destination port -> tunnel layer, each tunnel on its ports in `ports` or its IANA port. */
+export function udpPortTable(ports: UdpTunnelPorts): Uint8Array {
   const t = new Uint8Array(65536);
-  for (const port of vxlanPorts) t[port] = Layer.VXLAN;
-  for (const port of genevePorts) t[port] = Layer.GENEVE;
+  for (const tunnel of UDP_TUNNELS) for (const port of ports[tunnel.name] ?? [tunnel.port]) t[port] = tunnel.layer;
   return t;
+}
+
+/** Whether `ports` leaves every tunnel on its IANA port alone. */
+export function defaultTunnelPorts(ports: UdpTunnelPorts): boolean {
+  return UDP_TUNNELS.every((t) => {
+    const p = ports[t.name];
+    return p === undefined || (p.length === 1 && p[0] === t.port);
+  });
 }

@@ -39,7 +39,7 @@ export type { DetectionEvent } from './detection-book.js';
 const TICK_FLOW_STEPS = 16384;
 
 /** Settings a running engine cannot take: its tables are sized and keyed by them. */
-const RESTART_ONLY = ['flowCapacity', 'probationCapacity', 'sourceCapacity', 'sketchBudgetBytes', 'maxDetections', 'hashSeed', 'vxlanPorts', 'genevePorts', 'flowTimeout'] as const;
+const RESTART_ONLY = ['flowCapacity', 'probationCapacity', 'sourceCapacity', 'sketchBudgetBytes', 'maxDetections', 'hashSeed', 'udpTunnelPorts', 'flowTimeout'] as const;
 
 /** The restart-only settings that differ between two configurations. */
 export function restartOnlyChanges(a: EngineConfig, b: EngineConfig): string[] {
@@ -117,7 +117,7 @@ export class Engine implements PacketSink {
   constructor(config: EngineConfig = defaultConfig()) {
     this.config = config;
     this.hashSeed = (config.hashSeed ?? randomInt(0, 2 ** 32)) | 0;
-    this.decoder = new Decoder({ vxlanPorts: config.vxlanPorts, genevePorts: config.genevePorts, ipv6HashKey: this.hashSeed });
+    this.decoder = new Decoder({ udpTunnelPorts: config.udpTunnelPorts, ipv6HashKey: this.hashSeed });
     this.budget = new MemoryBudget(config.sketchBudgetBytes, this.hashSeed);
     this.captureLoss = new CaptureLossEstimator(65536, this.hashSeed);
     this.probation = new Probation(Math.max(1, config.probationCapacity), this.hashSeed);

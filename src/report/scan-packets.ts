@@ -115,7 +115,7 @@ class PlanSink implements PacketSink {
     /** Called once the last wanted frame has passed (or the extract failed with nothing left to plot). */
     private readonly done: () => void,
   ) {
-    this.decoder = samples ? new Decoder({ vxlanPorts: config.vxlanPorts, genevePorts: config.genevePorts, ipv6HashKey: config.hashSeed ?? 0 }) : null;
+    this.decoder = samples ? new Decoder({ udpTunnelPorts: config.udpTunnelPorts, ipv6HashKey: config.hashSeed ?? 0 }) : null;
     if (entries.length === 0) done();
   }
 

@@ -51,9 +51,8 @@ export interface EngineConfig {
    * reproduce a layout.
    */
   hashSeed?: number;
-  /** UDP destination ports decoded as VXLAN (default [4789]) and Geneve (default [6081]); see decode/layer-table.ts. */
-  vxlanPorts?: number[];
-  genevePorts?: number[];
+  /** UDP destination ports of the tunnels by name (decode/layer-table.ts UDP_TUNNELS); default their IANA ports. */
+  udpTunnelPorts?: Record<string, number[]>;
 }
 
 /** Default thresholds, from the technique registry (each entry cites its source). */

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Layer, LAYER_COUNT } from '../../src/decode/layer.js';
-import { DEFAULT_TABLES, ETHER_TYPES, GENEVE_PORT, IP_PROTOCOLS, LAYERS, LINK_TYPES, TUNNEL_TYPES, VXLAN_PORT, udpPortTable } from '../../src/decode/layer-table.js';
+import { DEFAULT_TABLES, ETHER_TYPES, GENEVE_PORT, IP_PROTOCOLS, LAYERS, LINK_TYPES, TUNNEL_TYPES, UDP_TUNNELS, VXLAN_PORT, udpPortTable } from '../../src/decode/layer-table.js';
+import { OPTION_BY_NAME } from '../../src/cli/options.js';
 import { Decoder } from '../../src/decode/decoder.js';
 
 describe('layer table', () => {
@@ -54,11 +55,23 @@ describe('layer table', () => {
 
   it('decoders with the default ports share the table; other ports get their own', () => {
     expect(new Decoder().udpPorts).toBe(DEFAULT_TABLES.udpPorts);
-    expect(new Decoder({ vxlanPorts: [4789] }).udpPorts).toBe(DEFAULT_TABLES.udpPorts);
-    const custom = new Decoder({ vxlanPorts: [8472], genevePorts: [6081] });
+    expect(new Decoder({ udpTunnelPorts: { vxlan: [4789] } }).udpPorts).toBe(DEFAULT_TABLES.udpPorts);
+    const custom = new Decoder({ udpTunnelPorts: { vxlan: [8472], geneve: [6081] } });
     expect(custom.udpPorts).not.toBe(DEFAULT_TABLES.udpPorts);
     expect(custom.udpPorts[8472]).toBe(Layer.VXLAN);
     expect(custom.udpPorts[4789]).toBe(0);
-    expect(udpPortTable([1], [2])[2]).toBe(Layer.GENEVE);
+    expect(udpPortTable({ vxlan: [1], geneve: [2] })[2]).toBe(Layer.GENEVE);
+  });
+
+  it('each UDP tunnel of the table is decoded on its IANA port by default and has its --<name>-port option, with that default', () => {
+    expect(new Set(UDP_TUNNELS.map((t) => t.port)).size).toBe(UDP_TUNNELS.length);
+    for (const t of UDP_TUNNELS) {
+      expect(DEFAULT_TABLES.udpPorts[t.port], t.name).toBe(t.layer);
+      const option = OPTION_BY_NAME.get(`${t.name}-port`);
+      expect(option, `--${t.name}-port`).toBeDefined();
+      expect(option!.default).toBe(t.port);
+      expect(udpPortTable({ [t.name]: [40000] })[40000]).toBe(t.layer);
+      expect(udpPortTable({ [t.name]: [40000] })[t.port]).toBe(0);
+    }
   });
 });

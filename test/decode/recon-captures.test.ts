@@ -82,7 +82,7 @@ function errors(d: Decoder): number {
 describe('tunnels recorded around nmap -sS -p 1-100 198.18.10.2 (from 198.18.10.1)', () => {
   const cases: { name: string; encap: string[]; tenant: string | null; options?: DecoderOptions }[] = [
     { name: 'tunnel-vxlan', encap: ['vxlan'], tenant: 'vni:5001' },
-    { name: 'tunnel-vxlan-8472', encap: ['vxlan'], tenant: 'vni:5001', options: { vxlanPorts: [8472] } },
+    { name: 'tunnel-vxlan-8472', encap: ['vxlan'], tenant: 'vni:5001', options: { udpTunnelPorts: { vxlan: [8472] } } },
     { name: 'tunnel-geneve', encap: ['geneve'], tenant: 'geneve:77' },
     { name: 'tunnel-gre', encap: ['gre'], tenant: 'gre-key:9' },
     { name: 'tunnel-gretap', encap: ['gre'], tenant: 'gre-key:9' },

@@ -104,10 +104,10 @@ describe('VXLAN (RFC 7348)', () => {
     expect(plain.d.packet.src).toBe(s32(UNDERLAY_SRC)); // an ordinary UDP datagram to port 8472
     expect(plain.d.packet.dport).toBe(8472);
     expect(counts(plain.d)).toEqual({});
-    const asked = decode(frame, new Decoder({ vxlanPorts: [8472] }));
+    const asked = decode(frame, new Decoder({ udpTunnelPorts: { vxlan: [8472] } }));
     expectInnerSyn(asked.d, 'vni:5001');
     // and 4789 is then an ordinary port
-    const other = decode(vxlan(innerEth, 5001, 4789), new Decoder({ vxlanPorts: [8472] }));
+    const other = decode(vxlan(innerEth, 5001, 4789), new Decoder({ udpTunnelPorts: { vxlan: [8472] } }));
     expect(other.d.packet.dport).toBe(4789);
     expect(counts(other.d)).toEqual({});
   });
@@ -167,7 +167,7 @@ describe('Geneve (RFC 8926)', () => {
   it('the Geneve port is configurable', () => {
     const frame = geneve(innerEth, 77, { port: 7000 });
     expect(decode(frame).d.packet.dport).toBe(7000);
-    expectInnerSyn(decode(frame, new Decoder({ genevePorts: [7000] })).d, 'geneve:77');
+    expectInnerSyn(decode(frame, new Decoder({ udpTunnelPorts: { geneve: [7000] } })).d, 'geneve:77');
   });
 
   it('a version other than 0 or an unknown protocol type is no Geneve we read: the UDP packet stays', () => {
@@ -421,7 +421,7 @@ function l3(frame: Buffer): Buffer {
 export function tunnelCorpus(): { name: string; frame: Buffer; decoder?: () => Decoder; aroundUnderlay?: number }[] {
   return [
     { name: 'vxlan', frame: vxlan(innerEth, 5001) },
-    { name: 'vxlan 8472', frame: vxlan(innerEth, 5001, 8472), decoder: () => new Decoder({ vxlanPorts: [8472] }) },
+    { name: 'vxlan 8472', frame: vxlan(innerEth, 5001, 8472), decoder: () => new Decoder({ udpTunnelPorts: { vxlan: [8472] } }) },
     { name: 'geneve opts', frame: geneve(innerEth, 77, { options: geneveOption(0xfff0, 1, Buffer.alloc(4, 1)) }) },
     { name: 'geneve ipv6', frame: geneve(innerIp6, 77, { protocol: 0x86dd }) },
     { name: 'gre key ipv4', frame: gre(innerIp, 0x0800, { key: 9 }) },

@@ -106,7 +106,7 @@ function fixtureOptions(json: string): Options {
     const [name, value] = [args[i]!, args[i + 1]!];
     if (name === '--dark-net') o.darkNet = value.split(',');
     else if (name === '--honey-port') o.honeyPorts = value.split(',');
-    else if (name === '--vxlan-port') o.config = (c) => (c.vxlanPorts = [Number(value)]);
+    else if (name === '--vxlan-port') o.config = (c) => (c.udpTunnelPorts = { vxlan: [Number(value)] });
     else if (name === '--window') o.config = (c) => (c.window = Number(value));
     else if (name === '--home-net') o.homeNet = [...(o.homeNet ?? []), ...value.split(',')];
     else throw new Error(`fixture option ${name} not handled here`);
