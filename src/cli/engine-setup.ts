@@ -38,6 +38,8 @@ export function enginePlan(s: Settings): EnginePlan {
   config.sketchBudgetBytes = s['sketch-budget'];
   config.maxDetections = s['max-detections'];
   if (s['hash-seed'] !== undefined) config.hashSeed = s['hash-seed'];
+  // Only a reader of the packets pays for the index: analyze's --extract and html, live's --extract.
+  config.indexPackets = s.extract !== undefined || s.format === 'html';
   config.udpTunnelPorts = Object.fromEntries(UDP_TUNNELS.map((t) => [t.name, [s[`${t.name}-port`]]]));
   return {
     config,

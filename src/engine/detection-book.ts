@@ -32,7 +32,9 @@ export class DetectionBook {
    * never announced (a decoy copy merged at its opening): the recon tiers
    * must forget them too; `Detection.announced` says which were.
    */
-  private readonly events: { event: DetectionEvent; detection: Detection }[] = [];
+  /** Queued events, in order: their kinds and their detections, side by side (no object per event). */
+  private readonly eventKinds: DetectionEvent[] = [];
+  private readonly eventDetections: Detection[] = [];
 
   constructor(
     private readonly maxDetections: number,
@@ -54,17 +56,26 @@ export class DetectionBook {
 
   /** Whether events wait (see takeEvents). */
   get hasEvents(): boolean {
-    return this.events.length > 0;
+    return this.eventKinds.length > 0;
   }
 
-  /** The events since the last call, oldest first; the book keeps none. */
-  takeEvents(): { event: DetectionEvent; detection: Detection }[] {
-    return this.events.splice(0, this.events.length);
+  /** Calls `each` with the events since the last call, oldest first (events queued meanwhile included); the book keeps none. */
+  drainEvents(each: (event: DetectionEvent, detection: Detection) => void): void {
+    const kinds = this.eventKinds;
+    const detections = this.eventDetections;
+    for (let i = 0; i < kinds.length; i++) each(kinds[i]!, detections[i]!);
+    kinds.length = 0;
+    detections.length = 0;
+  }
+
+  private queue(event: DetectionEvent, d: Detection): void {
+    this.eventKinds.push(event);
+    this.eventDetections.push(d);
   }
 
   private announce(d: Detection): void {
     d.announced = true;
-    this.events.push({ event: 'start', detection: d });
+    this.queue('start', d);
   }
 
   /** A scan whose evidence now supports another technique is renamed, and the renaming announced. */
@@ -72,7 +83,7 @@ export class DetectionBook {
     const supported = d.supportedTechnique();
     if (supported === d.technique) return;
     d.relabel(supported);
-    if (d.announced) this.events.push({ event: 'relabel', detection: d });
+    if (d.announced) this.queue('relabel', d);
   }
 
   /**
@@ -177,7 +188,7 @@ export class DetectionBook {
     this.relabelIfDue(d);
     d.ended = true;
     this.active.delete(d);
-    this.events.push({ event: 'end', detection: d });
+    this.queue('end', d);
     // The state keeps its counts: its source is judged again as it grows.
     d.detach();
     if (st !== null) st.detectionDropped = true;
@@ -207,7 +218,7 @@ export class DetectionBook {
     d.ended = true;
     this.active.delete(d);
     // A decoy copy merged at its opening was never announced: its end is for the recon tiers only (see events).
-    this.events.push({ event: 'end', detection: d });
+    this.queue('end', d);
     // A scan's end is final, in analyze as in live: its figures are frozen
     // and the source's counts for this technique start from zero, so a
     // later scan by the same source is a new scan with its own counts,

@@ -121,7 +121,7 @@ export class Engine implements PacketSink {
     this.budget = new MemoryBudget(config.sketchBudgetBytes, this.hashSeed);
     this.captureLoss = new CaptureLossEstimator(65536, this.hashSeed);
     this.probation = new Probation(Math.max(1, config.probationCapacity), this.hashSeed);
-    this.sources = new SourceTable<Detection>(Math.max(1, config.sourceCapacity), this.budget, this.hashSeed);
+    this.sources = new SourceTable<Detection>(Math.max(1, config.sourceCapacity), this.budget, this.hashSeed, config.indexPackets === true);
     this.flows = new FlowTable(config.flowCapacity, config.flowTimeout, this.hashSeed);
     this.tenants = new TenantTable(undefined, config.window);
     this.book = new DetectionBook(config.maxDetections, this.tenants, () => this.now);
@@ -303,15 +303,17 @@ export class Engine implements PacketSink {
 
   /** The book's events, in order: the recon tiers forget an ended scan as a decoy leader; the listener hears what was announced. */
   private dispatchEvents(): void {
-    for (const { event, detection } of this.book.takeEvents()) {
-      if (event === 'end') {
-        this.recon.ended(detection);
-        if (detection.announced) this.onDetection('end', detection);
-      } else {
-        this.onDetection(event, detection);
-      }
-    }
+    this.book.drainEvents(this.dispatchEvent);
   }
+
+  private readonly dispatchEvent = (event: DetectionEvent, detection: Detection): void => {
+    if (event === 'end') {
+      this.recon.ended(detection);
+      if (detection.announced) this.onDetection('end', detection);
+    } else {
+      this.onDetection(event, detection);
+    }
+  };
 
   /**
    * Ends detections whose source has been quiet, and expires idle flows:

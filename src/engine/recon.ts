@@ -171,6 +171,7 @@ export class Recon {
 
   /** Gives a derived detection an index of its own, fed from now on by `st` (and seeded with what `st` kept). */
   private feed(d: Detection, st: TechniqueState): void {
+    if (st.packets === null) return; // nothing reads packet indexes (EngineConfig.indexPackets)
     let index = d.packets;
     if (index === null) {
       index = new PacketIndex(this.budget);

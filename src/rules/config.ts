@@ -51,6 +51,12 @@ export interface EngineConfig {
    * reproduce a layout.
    */
   hashSeed?: number;
+  /**
+   * Keep each detection's packet index (state/packet-index.ts) for a reader
+   * of it: --extract, the HTML plots, live --extract. Off, the engine does
+   * not number packets per scan at all (no index memory, no per-probe cost).
+   */
+  indexPackets?: boolean;
   /** UDP destination ports of the tunnels by name (decode/layer-table.ts UDP_TUNNELS); default their IANA ports. */
   udpTunnelPorts?: Record<string, number[]>;
 }

@@ -126,6 +126,9 @@ export function figuresOf(s: TechniqueState): DetectionFigures {
   };
 }
 
+/** A detection never renamed shares this empty list (most are never renamed). */
+const NO_RELABELS: readonly number[] = Object.freeze([]);
+
 /**
  * One scan: a source using one technique. While the source is tracked the
  * detection reads its live state; when the source's window closes or its
@@ -150,7 +153,7 @@ export class Detection implements DetectionLink {
    */
   technique: number;
   /** Techniques this scan was reported as before, oldest first (see relabel). */
-  relabelledFrom: number[] = [];
+  relabelledFrom: readonly number[] = NO_RELABELS;
   /** Whether its start was announced (so its end is). */
   announced = false;
   /** The packets it rests on, once its state was handed on (detach); while live, the state's. */
@@ -193,7 +196,7 @@ export class Detection implements DetectionLink {
 
   /** Reports the scan as `technique` from now on; the old name is kept in relabelledFrom. */
   relabel(technique: number): void {
-    this.relabelledFrom.push(this.technique);
+    this.relabelledFrom = [...this.relabelledFrom, this.technique];
     this.technique = technique;
   }
 

@@ -24,6 +24,8 @@ export class SourceRecord<D extends DetectionLink = DetectionLink> {
   constructor(
     readonly slot: number,
     private readonly budget: MemoryBudget,
+    /** Its states keep packet indexes (EngineConfig.indexPackets). */
+    private readonly indexPackets: boolean,
   ) {}
 
   /** The state of a technique this source has probed with in its current window, or null. */
@@ -35,7 +37,7 @@ export class SourceRecord<D extends DetectionLink = DetectionLink> {
   technique(t: number): TechniqueState<D> {
     let s = this.techniques[t];
     if (s === null || s === undefined) {
-      s = new TechniqueState<D>(t, this.budget);
+      s = new TechniqueState<D>(t, this.budget, this.indexPackets);
       this.techniques[t] = s;
     }
     return s;
@@ -68,6 +70,8 @@ export class SourceTable<D extends DetectionLink = DetectionLink> {
     private readonly budget: MemoryBudget,
     /** Hash key of the index (see KeyIndex). */
     seed = 0,
+    /** Whether the records' states keep packet indexes (EngineConfig.indexPackets). */
+    private readonly indexPackets = false,
   ) {
     this.index = new KeyIndex(capacity, seed);
   }
@@ -109,7 +113,7 @@ export class SourceTable<D extends DetectionLink = DetectionLink> {
   add(key: SourceKey, now: number): SourceRecord<D> {
     let rec: SourceRecord<D>;
     if (this.bySlot.length < this.capacity) {
-      rec = new SourceRecord<D>(this.bySlot.length, this.budget);
+      rec = new SourceRecord<D>(this.bySlot.length, this.budget, this.indexPackets);
       this.bySlot.push(rec);
     } else {
       rec = this.tail!;

@@ -80,8 +80,8 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
   liveHosts: string[] = [];
   liveHostCount = 0;
   private liveHostKeys: ChargedSet<number> | null = null;
-  /** The packets this state's probes and their answers came in (the detection's extract). */
-  packets: PacketIndex;
+  /** The packets this state's probes and their answers came in (the detection's extract); null when nothing reads them (EngineConfig.indexPackets). */
+  packets: PacketIndex | null;
   /**
    * A grouped scan's index this state's packets also go to (a member of a
    * distributed scan, a source whose slow scan the long-horizon tier
@@ -110,11 +110,12 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
   constructor(
     readonly technique: number,
     private readonly budget: MemoryBudget,
+    indexPackets = false,
   ) {
     this.hosts = new HostSet(budget);
     this.ports = new PortSet(budget);
     this.pairs = new PairFilter(budget);
-    this.packets = new PacketIndex(budget);
+    this.packets = indexPackets ? new PacketIndex(budget) : null;
   }
 
   /** Whether a set of what the scan found (open services, live hosts, open|filtered ports) stopped growing at its bound: its counts are lower bounds. */
@@ -124,14 +125,15 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
 
   /** Records a packet of this state's scan (PacketRole), for its own detection and any group it is part of. */
   keep(ordinal: number, role: number): void {
+    if (this.packets === null) return;
     this.packets.add(ordinal, role);
     if (this.also !== null) this.also.add(ordinal, role);
   }
 
   /** Hands the packet index to a detection that keeps it (the state starts a new one). */
-  takePackets(): PacketIndex {
+  takePackets(): PacketIndex | null {
     const taken = this.packets;
-    this.packets = new PacketIndex(this.budget);
+    if (taken !== null) this.packets = new PacketIndex(this.budget);
     return taken;
   }
 
@@ -253,7 +255,7 @@ export class TechniqueState<D extends DetectionLink = DetectionLink> {
       this.openFiltered = null;
     }
     this.openFilteredCount = 0;
-    this.packets.reset();
+    this.packets?.reset();
     this.sampleV4Count = 0;
     if (this.sampleV6.length > 0) this.sampleV6 = [];
     this.detection = null;

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readCaptureFile } from '../../src/capture/index.js';
 import type { PacketSink } from '../../src/capture/types.js';
 import { Engine } from '../../src/engine/engine.js';
+import { defaultConfig } from '../../src/rules/config.js';
 import { FrameRing } from '../../src/report/frame-ring.js';
 import { LiveExtract, type ExtractOutcome } from '../../src/report/live-extract.js';
 
@@ -25,7 +26,8 @@ function tcpdump(file: string, filter: string[] = []): string[] {
 
 /** The live sensor's wiring (src/cli/live.ts): each frame kept in the ring under the engine's number for it, ended scans written. */
 function runLive(file: string, extract: LiveExtract): ExtractOutcome[] {
-  const engine = new Engine();
+  // As live --extract configures it (cli/engine-setup.ts): the detections keep their packet indexes.
+  const engine = new Engine({ ...defaultConfig(), indexPackets: true });
   engine.keepEndedDetections = false;
   const outcomes: ExtractOutcome[] = [];
   engine.onDetection = (event, d) => {
@@ -129,5 +131,18 @@ describe('LiveExtract', () => {
     expect(r!.packets).toBeGreaterThan(0);
     expect(r!.packets + r!.agedOut).toBe(130);
     expect(tcpdump(path.join(dir, r!.file!))).toHaveLength(r!.packets);
+  });
+
+  it('without a reader of the packets (no --extract, no html) the engine keeps no index at all', () => {
+    const engine = new Engine();
+    const kept: (object | null)[] = [];
+    engine.onDetection = (event, d) => {
+      if (event === 'end') kept.push(d.packets);
+    };
+    readCaptureFile('test/pcaps/recon/syn-options.pcap', engine);
+    engine.finish();
+    expect(engine.detections).toHaveLength(1);
+    expect(engine.detections[0]!.packets).toBeNull();
+    expect(kept).toEqual([null]);
   });
 });
