@@ -276,7 +276,7 @@ export async function runLive(opts: LiveOptions): Promise<number> {
           decode_errors: engine.decoder.errors.reduce((a, b) => a + b, 0),
           log_lines_dropped: logOut.linesDropped,
           frames_failed: live.failedFrames,
-          ...(extract !== null ? { extract: { files_written: extract.written, files_removed: extract.removed, files_failed: extract.failed, packets_aged_out: extract.agedOut, frames_overwritten: extract.ring.overwritten } } : {}),
+          ...(extract !== null ? { extract: { files_written: extract.written, files_removed: extract.removed, files_failed: extract.failed, files_skipped: extract.skipped, packets_aged_out: extract.agedOut, frames_overwritten: extract.ring.overwritten } } : {}),
           exit_code: code,
         },
         'stopped',

@@ -27,12 +27,13 @@ export class DetectionBook {
   private endedSinceCompaction = 0;
   private nextId = 1;
   /**
-   * Events not yet dispatched, in order (the engine takes them after each
-   * packet and tick: see takeEvents). Ends include detections that were
-   * never announced (a decoy copy merged at its opening): the recon tiers
-   * must forget them too; `Detection.announced` says which were.
+   * Events not yet dispatched, in order, as kinds and detections side by
+   * side (no object per event: a flood of scans makes three each). The
+   * engine drains them after each packet and tick (drainEvents). Ends
+   * include detections that were never announced (a decoy copy merged at
+   * its opening): the recon tiers must forget them too;
+   * `Detection.announced` says which were.
    */
-  /** Queued events, in order: their kinds and their detections, side by side (no object per event). */
   private readonly eventKinds: DetectionEvent[] = [];
   private readonly eventDetections: Detection[] = [];
 
@@ -54,7 +55,7 @@ export class DetectionBook {
     return t < 0 ? 'overflow' : formatTenant(t);
   }
 
-  /** Whether events wait (see takeEvents). */
+  /** Whether events wait (see drainEvents). */
   get hasEvents(): boolean {
     return this.eventKinds.length > 0;
   }

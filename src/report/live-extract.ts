@@ -21,7 +21,17 @@ export interface LiveExtractLimits {
   maxBytes: number;
   /** Bytes of recent frames held in memory. */
   ringBytes: number;
+  /** Files written per second at most (a burst of two seconds' worth); default FILES_PER_SECOND. */
+  filesPerSecond?: number;
 }
+
+/**
+ * Files written per second at most. A file is written on the packet path
+ * when its scan ends, and a flood of forged scans ends by the thousand: a
+ * bound keeps the sensor from spending its time on disk writes an
+ * attacker chose (the scans beyond it are counted, not written).
+ */
+const FILES_PER_SECOND = 20;
 
 export interface ExtractOutcome {
   file: string | null;
@@ -47,16 +57,37 @@ export class LiveExtract {
   removed = 0;
   agedOut = 0;
   failed = 0;
+  /** Scans not written because files were being written faster than the bound. */
+  skipped = 0;
+  private tokens: number;
+  private refilledAt = Date.now();
+  private readonly rate: number;
 
   constructor(
     readonly dir: string,
     private readonly limits: LiveExtractLimits,
   ) {
     this.ring = new FrameRing(limits.ringBytes);
+    this.rate = limits.filesPerSecond ?? FILES_PER_SECOND;
+    this.tokens = 2 * this.rate;
+  }
+
+  /** Whether a file may be written now (token bucket: `rate` a second, a burst of two seconds' worth). */
+  private mayWrite(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(2 * this.rate, this.tokens + ((now - this.refilledAt) / 1000) * this.rate);
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
   }
 
   /** Writes the ended scan's packets that the ring still holds. */
   scanEnded(d: Detection): ExtractOutcome {
+    if (!this.mayWrite()) {
+      this.skipped++;
+      return { file: null, packets: 0, agedOut: 0, failure: `more than ${this.rate} files a second` };
+    }
     const entries = packetEntries(d);
     const set = new ExtractFiles(this.dir);
     const writer = set.writer(liveExtractName(d));

@@ -145,4 +145,19 @@ describe('LiveExtract', () => {
     expect(engine.detections[0]!.packets).toBeNull();
     expect(kept).toEqual([null]);
   });
+
+  it('writes at most --extract files a second in a burst of ended scans, counting the rest', () => {
+    const dir = path.join(tmp, 'rate');
+    fs.mkdirSync(dir);
+    const extract = new LiveExtract(dir, { maxFiles: 1000, maxBytes: 1 << 30, ringBytes: 1 << 20, filesPerSecond: 1 });
+    const engine = new Engine({ ...defaultConfig(), indexPackets: true });
+    readCaptureFile('test/pcaps/recon/syn-options.pcap', engine);
+    engine.finish();
+    const d = engine.detections[0]!;
+    const outcomes = [0, 1, 2, 3].map(() => extract.scanEnded(d));
+    // A burst of two seconds' worth: two files, then the bound.
+    expect(outcomes.map((o) => o.failure === null || o.failure === 'every packet had left the ring')).toEqual([true, true, false, false]);
+    expect(outcomes[3]!.failure).toBe('more than 1 files a second');
+    expect(extract.skipped).toBe(2);
+  });
 });
