@@ -6,19 +6,12 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cli, ensureBuilt, main, repo } from './run-cli.js';
+import { cli, ensureManPage, main, repo } from './run-cli.js';
 import { ENVIRONMENT, EXAMPLES, EXIT_CODES } from '../../src/cli/help-text.js';
 
 const MAN = path.join(repo, 'dist/scanwatch.1');
 
-beforeAll(() => {
-  ensureBuilt();
-  // The page is written by `npm run build` after tsc; a tsc-only build lacks it.
-  if (!fs.existsSync(MAN) || fs.statSync(MAN).mtimeMs < fs.statSync(main).mtimeMs) {
-    const r = spawnSync('npm', ['run', 'build'], { cwd: repo, encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
-  }
-}, 180_000);
+beforeAll(() => ensureManPage(MAN), 180_000);
 
 describe('--help', () => {
   it('has examples, exit codes and environment variables, exit 0', async () => {

@@ -12,19 +12,13 @@ import { envName, OPTIONS, optionsOf, type Command, type OptionSpec } from '../.
 import { checkEnvironment, SettingsError } from '../../src/cli/settings.js';
 import { yargsOptions } from '../../src/cli/yargs-options.js';
 import { TECHNIQUE_NAMES } from '../../src/rules/techniques.js';
-import { cli, ensureBuilt, main, repo } from './run-cli.js';
+import { cli, ensureManPage, main, repo } from './run-cli.js';
 
 const MAN = path.join(repo, 'dist/scanwatch.1');
 const COMMANDS: Command[] = ['analyze', 'live'];
 const all = OPTIONS as readonly OptionSpec[];
 
-beforeAll(() => {
-  ensureBuilt();
-  if (!fs.existsSync(MAN) || fs.statSync(MAN).mtimeMs < fs.statSync(main).mtimeMs) {
-    const r = spawnSync('npm', ['run', 'build'], { cwd: repo, encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
-  }
-}, 180_000);
+beforeAll(() => ensureManPage(MAN), 180_000);
 
 describe('the option table', () => {
   it('declares each name and each alias once', () => {

@@ -30,6 +30,15 @@ export function ensureBuilt(): void {
   if (!fs.existsSync(main)) throw new Error(`${main} missing after the build`);
 }
 
+/** The man page, which `npm run build` writes after tsc: a tsc-only build lacks it, so it is rebuilt when missing or older. */
+export function ensureManPage(man: string): void {
+  ensureBuilt();
+  if (!fs.existsSync(man) || fs.statSync(man).mtimeMs < fs.statSync(main).mtimeMs) {
+    const r = spawnSync('npm', ['run', 'build'], { cwd: repo, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`build failed (npm run build):\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
